@@ -1,0 +1,71 @@
+"""Every setting, read from the environment once, here."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(os.environ.get("STOCKWISE_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """A setting is unusable; the message is one line meant for an operator."""
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """SECRET_KEY from the environment, else generated once into instance/ and reused."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    log_level: str = "INFO"
+    instance_dir: Path = INSTANCE_DIR
+    session_cookie_secure: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    overrides = dict(overrides or {})
+    instance_dir = Path(overrides.pop("INSTANCE_DIR", INSTANCE_DIR))
+    database_url = overrides.pop("DATABASE_URL", None) or os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{instance_dir / 'stockwise.sqlite3'}"
+    )
+    if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    log_level = str(overrides.pop("LOG_LEVEL", os.environ.get("LOG_LEVEL", "INFO"))).upper()
+    if log_level not in logging.getLevelNamesMapping():
+        raise ConfigError(f"LOG_LEVEL={log_level!r} is not a logging level (DEBUG, INFO, WARNING, ERROR)")
+    secret_key = overrides.pop("SECRET_KEY", None) or _secret_key(instance_dir)
+    secure = overrides.pop("SESSION_COOKIE_SECURE", None)
+    if secure is None:
+        secure = os.environ.get("SESSION_COOKIE_SECURE", "0").lower() in {"1", "true", "yes"}
+    return Settings(
+        database_url=database_url,
+        secret_key=secret_key,
+        log_level=log_level,
+        instance_dir=instance_dir,
+        session_cookie_secure=bool(secure),
+        extra=overrides,
+    )

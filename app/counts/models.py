@@ -1,0 +1,68 @@
+"""Cycle counts (a warehouse or a category of it) and the year-end full count."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.catalog.models import Product
+from app.db import Base, UTCDateTime, utcnow
+from app.stock.models import Warehouse, _enum_check
+
+
+class CountKind(enum.StrEnum):
+    CYCLE = "cycle"
+    FULL = "full"
+
+
+class CountStatus(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+
+
+class CycleCount(Base):
+    __tablename__ = "cycle_count"
+    __table_args__ = (
+        CheckConstraint(_enum_check("kind", CountKind), name="kind_valid"),
+        CheckConstraint(_enum_check("status", CountStatus), name="status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    kind: Mapped[str] = mapped_column(String(16), default=CountKind.CYCLE.value)
+    status: Mapped[str] = mapped_column(String(16), default=CountStatus.OPEN.value)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    warehouse: Mapped[Warehouse] = relationship()
+    lines: Mapped[list[CycleCountLine]] = relationship(
+        back_populates="count", order_by="CycleCountLine.id", cascade="all, delete-orphan"
+    )
+
+
+class CycleCountLine(Base):
+    """`system_quantity` is the on-hand snapshot when the count opened; hidden from counters."""
+
+    __tablename__ = "cycle_count_line"
+    __table_args__ = (
+        UniqueConstraint("cycle_count_id", "product_id"),
+        CheckConstraint("counted_quantity IS NULL OR counted_quantity >= 0", name="counted_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_count_id: Mapped[int] = mapped_column(ForeignKey("cycle_count.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    system_quantity: Mapped[int] = mapped_column(Integer)
+    counted_quantity: Mapped[int | None] = mapped_column(Integer)
+
+    count: Mapped[CycleCount] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()

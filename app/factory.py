@@ -1,0 +1,109 @@
+"""The app factory: wires settings, database, extensions, blueprints and CLI; nothing else does."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from app.config import load_settings
+from app.db import Database, close_session, make_engine
+from app.errors import register_error_handlers
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+LANGUAGES = ("en", "zh")
+
+
+def _select_locale() -> str:
+    if getattr(current_user, "is_authenticated", False):
+        return getattr(current_user, "locale", None) or "en"
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings (DATABASE_URL, SECRET_KEY, TESTING, …)."""
+    config = dict(config or {})
+    engine = config.pop("ENGINE", None)
+    settings = load_settings({k: v for k, v in config.items() if k in
+                              {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL", "INSTANCE_DIR", "SESSION_COOKIE_SECURE"}})
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
+                instance_path=str(settings.instance_dir))
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update({k: v for k, v in config.items() if k not in {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL",
+                                                                     "INSTANCE_DIR", "SESSION_COOKIE_SECURE"}})
+    app.extensions["stockwise_db"] = Database(engine or make_engine(settings.database_url))
+    app.teardown_appcontext(close_session)
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from app.auth.session import load_user
+
+    login_manager.user_loader(load_user)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    @app.after_request
+    def _security_headers(resp: Any) -> Any:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/api/"):
+            resp.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+        return resp
+
+    from app.web.nav import has_endpoint, nav_items
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {"current_locale": _select_locale(), "languages": LANGUAGES, "nav_items": nav_items,
+                "has_endpoint": has_endpoint}
+
+    from flask_babel import format_decimal
+
+    app.jinja_env.filters["number"] = lambda v: "—" if v is None else format_decimal(v)
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth.views import bp as auth_bp
+    from app.web.views import bp as web_bp
+
+    for bp in (auth_bp, web_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,57 @@
+"""Imports every domain's models so that `Base.metadata` is complete (Alembic, tests)."""
+from app.audit.models import Alert, AuditEntry, Setting
+from app.auth.models import ApiClient, LoginAttempt, Role, Scope, StaffUser, SupplierUser, WebhookDelivery
+from app.catalog.models import Category, Product
+from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
+from app.db import Base
+from app.planning.models import (
+    ForecastPoint,
+    ForecastRun,
+    ForecastSeries,
+    ReplenishmentSuggestion,
+    RunStatus,
+    SuggestionKind,
+    SuggestionStatus,
+)
+from app.purchasing.models import (
+    ASNStatus,
+    POLineStatus,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    ReturnStatus,
+    ShipmentNotice,
+    ShipmentNoticeLine,
+    SupplierReturn,
+    SupplierReturnLine,
+)
+from app.stock.models import (
+    FeedCounter,
+    IdempotencyRecord,
+    MovementKind,
+    Reservation,
+    ReservationAllocation,
+    ReservationLine,
+    ReservationStatus,
+    StockBalance,
+    StockChange,
+    StockMovement,
+    Warehouse,
+    WarehouseKind,
+)
+from app.suppliers.models import Supplier, SupplierPrice
+from app.transfers.models import Transfer, TransferLine, TransferStatus
+
+__all__ = [
+    "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "Category", "CountKind", "CountStatus",
+    "CycleCount", "CycleCountLine", "FeedCounter", "ForecastPoint", "ForecastRun", "ForecastSeries",
+    "IdempotencyRecord", "LoginAttempt", "MovementKind", "POLineStatus", "POStatus", "Product",
+    "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptLine", "ReplenishmentSuggestion",
+    "Reservation", "ReservationAllocation", "ReservationLine", "ReservationStatus", "ReturnStatus",
+    "Role", "RunStatus", "Scope", "Setting", "ShipmentNotice", "ShipmentNoticeLine", "StaffUser",
+    "StockBalance", "StockChange", "StockMovement", "SuggestionKind", "SuggestionStatus", "Supplier",
+    "SupplierPrice", "SupplierReturn", "SupplierReturnLine", "SupplierUser", "Transfer", "TransferLine",
+    "TransferStatus", "Warehouse", "WarehouseKind", "WebhookDelivery",
+]

@@ -1,0 +1,82 @@
+"""Read models for pages: the stock overview. Query count does not grow with rows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.catalog.models import Category, Product
+from app.stock.models import StockBalance, Warehouse
+
+
+@dataclass(frozen=True)
+class StockRow:
+    sku: str
+    name: str
+    category: str | None
+    warehouse_code: str
+    warehouse_name: str
+    on_hand: int
+    reserved: int
+    available: int
+    in_transit: int
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[StockRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def stock_overview(
+    session: Session,
+    *,
+    q: str | None = None,
+    warehouse_code: str | None = None,
+    category_code: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
+    stmt = (
+        select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name)
+        .join(Product, Product.id == StockBalance.product_id)
+        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        .outerjoin(Category, Category.id == Product.category_id)
+    )
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Product.sku).like(like), func.lower(Product.name).like(like)))
+    if warehouse_code:
+        stmt = stmt.where(Warehouse.code == warehouse_code)
+    if category_code:
+        stmt = stmt.where(Category.code == category_code)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    rows = session.execute(
+        stmt.order_by(Product.sku, Warehouse.code).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(
+        rows=[
+            StockRow(sku, name, cat, wcode, wname, bal.on_hand, bal.reserved, bal.on_hand - bal.reserved, bal.in_transit)
+            for bal, sku, name, cat, wcode, wname in rows
+        ],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def warehouse_choices(session: Session) -> list[tuple[str, str]]:
+    return [(w.code, f"{w.code} — {w.name}") for w in session.scalars(select(Warehouse).order_by(Warehouse.code))]
+
+
+def category_choices(session: Session) -> list[tuple[str, str]]:
+    return [(c.code, c.name) for c in session.scalars(select(Category).order_by(Category.name))]

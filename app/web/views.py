@@ -1,0 +1,38 @@
+"""Staff pages shared across domains: the stock overview (home)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from app.auth.session import staff_required
+from app.db import session as db_session
+from app.stock import queries
+from app.web.forms import StockFilterForm
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/")
+def index() -> Any:
+    return redirect(url_for("web.stock_overview"))
+
+
+@bp.get("/stock")
+@staff_required()
+def stock_overview() -> Any:
+    s = db_session()
+    form = StockFilterForm(request.args)
+    form.warehouse.choices = [("", _l("All warehouses")), *queries.warehouse_choices(s)]
+    form.category.choices = [("", _l("All categories")), *queries.category_choices(s)]
+    status = 200
+    if request.args and not form.validate():
+        status = 422
+        page = queries.Page(rows=[], total=0, page=1, per_page=50)
+    else:
+        page = queries.stock_overview(
+            s, q=form.q.data or None, warehouse_code=form.warehouse.data or None,
+            category_code=form.category.data or None, page=form.page.data or 1,
+        )
+    return render_template("stock/overview.html", form=form, page=page), status
