@@ -92,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_babel import format_decimal
 
     app.jinja_env.filters["number"] = lambda v: "—" if v is None else format_decimal(v)
+    app.jinja_env.filters["money"] = lambda v: "—" if v is None else format_decimal(v, format="#,##0.00##")
 
     return app
 

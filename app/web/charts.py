@@ -31,6 +31,19 @@ def nice_ceiling(value: float) -> int:
     return int(10 * exp)  # pragma: no cover - the loop always returns
 
 
+MIN_TICK_GAP = 56  # user units between two axis labels
+
+
+def grid_divisions(span: int) -> int:
+    """How many grid intervals split `span` (a nice_ceiling value, or a sum of two) into round steps."""
+    if span <= 5:
+        return max(span, 1)
+    for n in (5, 4, 2):
+        if span % n == 0 and (span // n) % (1 if span < 50 else 5) == 0:
+            return n
+    return 1
+
+
 def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 960, height: int = 220, empty_text: str = "") -> Markup:
     """A bar chart with a zero line, three grid lines and tick labels.
 
@@ -50,8 +63,9 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 960, height: int 
     def y(v: float) -> float:
         return top + plot_h * (top_value - v) / span
 
-    for i in range(4):
-        v = low_value + span * i / 3
+    divisions = grid_divisions(span)
+    for i in range(divisions + 1):
+        v = low_value + span * i / divisions
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" class="grid"/>')
         parts.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" class="axis">{round(v)}</text>')
     if not bars or all(b.value == 0 for b in bars):
@@ -59,6 +73,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 960, height: int 
                      f'class="empty-note">{escape(empty_text)}</text>')
     slot = plot_w / max(len(bars), 1)
     bar_w = max(slot * 0.78, 1.0)
+    last_tick_x = -1e9
     for i, b in enumerate(bars):
         x = left + i * slot + (slot - bar_w) / 2
         if b.value:
@@ -66,7 +81,8 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 960, height: int 
             cls = "bar" if b.value > 0 else "bar neg"
             parts.append(f'<rect x="{x:.1f}" y="{y0:.1f}" width="{bar_w:.1f}" height="{max(y1 - y0, 0.5):.1f}" '
                          f'class="{cls}"><title>{escape(b.label)}</title></rect>')
-        if b.tick:
+        if b.tick and x - last_tick_x >= MIN_TICK_GAP:  # never let two labels overlap
+            last_tick_x = x
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" text-anchor="middle" class="axis">'
                          f"{escape(b.tick)}</text>")
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" class="zero"/>')

@@ -30,3 +30,11 @@ def test_text_is_escaped_and_an_empty_chart_says_so() -> None:
 def test_month_ticks_label_the_first_bucket_of_each_month() -> None:
     days = [dt.date(2026, 1, 26), dt.date(2026, 2, 2), dt.date(2026, 2, 9), dt.date(2026, 3, 2)]
     assert month_ticks(days) == ["2026-01", "2026-02", None, "2026-03"]
+
+
+def test_axis_labels_are_round_and_tick_labels_never_crowd() -> None:
+    bars = [Bar(f"d{i}", 50 if i == 3 else 1, "2026-01" if i in (0, 1) else None) for i in range(300)]
+    svg = str(bar_chart(bars, title="t", width=900))
+    axis = re.findall(r'class="axis">(-?\d+)</text>', svg)
+    assert axis[:6] == ["0", "10", "20", "30", "40", "50"]
+    assert svg.count(">2026-01</text>") == 1  # the second label, one bar later, would overlap the first

@@ -111,3 +111,14 @@ def test_product_list_and_history_query_counts_do_not_grow_with_rows(client: Any
     arrange(30)
     assert _statements_for(client, engine, "/products?q=Q-") == few_list
     assert _statements_for(client, engine, f"/products/{products[0].sku}") == few_detail
+
+
+def test_products_list_pages_through_many_products(client: Any, session: Session) -> None:
+    for i in range(55):
+        make_product(session, sku=f"PG-{i:03d}")
+    login_as(client, session, "viewer")
+    first = client.get("/products?q=PG-").text
+    assert "Page 1 of 2" in first and "PG-049" in first and "PG-050" not in first
+    assert 'href="/products?q=PG-&amp;page=2"' in first
+    second = client.get("/products?q=PG-&page=2").text
+    assert "PG-054" in second and "Previous" in second
