@@ -245,7 +245,7 @@ def _movements_query(product_id: int, f: MovementFilter) -> Select[Any]:
         stmt = stmt.where(StockMovement.business_date >= f.date_from)
     if f.date_to:
         stmt = stmt.where(StockMovement.business_date <= f.date_to)
-    return stmt.order_by(StockMovement.id.desc())
+    return stmt.order_by(StockMovement.occurred_at.desc(), StockMovement.id.desc())
 
 
 def list_movements(session: Session, *, product_id: int, f: MovementFilter, page: int = 1,
