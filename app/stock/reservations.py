@@ -240,9 +240,10 @@ def reserve_stock(
         for a in allocs:
             effects.append(StockEffect(req.product_id, a.warehouse_id, reserved_delta=a.quantity,
                                        reference_type="reservation", reference_id=reservation.id))
-    post_stock_effects(session, effects, source=SOURCE, now=now, locked=balances)
+    # Audit before the stock write: the feed counter (taken last) is then held only until commit.
     record_audit(session, actor, "reservation.create", "reservation", reservation.id, order_ref=order_ref,
                  lines=[(line.sku, line.quantity) for line in lines], expired=expired or None)
+    post_stock_effects(session, effects, source=SOURCE, now=now, locked=balances)
     return ReservationView(
         id=reservation.id, order_ref=order_ref, region=region, status=ACTIVE, expires_at=reservation.expires_at,
         created_at=now,
@@ -292,8 +293,8 @@ def _close_one(session: Session, actor: Actor, reservation_id: str, *, commit: b
     if view.expires_at <= now:
         won, effects = _expire_locked(session, [reservation_id], now)
         if won:
-            post_stock_effects(session, effects, source=SOURCE, now=now, locked=balances)
             record_audit(session, actor, "reservation.expire", "reservation", reservation_id)
+            post_stock_effects(session, effects, source=SOURCE, now=now, locked=balances)
             expired = _with_status(view, ReservationStatus.EXPIRED.value)
             return ReservationOutcome(expired, ReservationNotActive(
                 f"reservation {reservation_id} expired at {view.expires_at.isoformat()}", status_now="expired"),
@@ -301,10 +302,10 @@ def _close_one(session: Session, actor: Actor, reservation_id: str, *, commit: b
     else:
         target = ReservationStatus.COMMITTED.value if commit else ReservationStatus.RELEASED.value
         if _close_if_active(session, [reservation_id], target, now):
-            post_stock_effects(session, _release_effects(allocations, ship=commit), source=SOURCE, now=now,
-                               locked=balances)
             record_audit(session, actor, f"reservation.{'commit' if commit else 'release'}", "reservation",
                          reservation_id)
+            post_stock_effects(session, _release_effects(allocations, ship=commit), source=SOURCE, now=now,
+                               locked=balances)
             return ReservationOutcome(_with_status(view, target))
     # Another transaction closed it between our read and our conditional update.
     status_now = session.scalar(select(Reservation.status).where(Reservation.id == reservation_id))
@@ -346,9 +347,9 @@ def expire_reservations(session: Session, actor: Actor, *, now: dt.datetime, lim
     ))
     balances: dict[Key, StockBalance] = repo.lock_product_balances(session, product_ids)
     won, effects = _expire_locked(session, ids, now)
-    post_stock_effects(session, effects, source=SOURCE, now=now, locked=balances)
     if won:
         record_audit(session, actor, "reservation.expire", "reservation", None, count=len(won))
+    post_stock_effects(session, effects, source=SOURCE, now=now, locked=balances)
     return len(won)
 
 
