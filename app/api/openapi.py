@@ -49,7 +49,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
-def _ref(model: type[BaseModel], mode: str, names: dict[tuple[type[BaseModel], Any], dict[str, Any]]) -> dict[str, Any]:
+def _ref(model: type[BaseModel], mode: str, names: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     return names[(model, mode)]
 
 

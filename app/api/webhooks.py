@@ -76,7 +76,7 @@ def claim_due_clients(session: Session, *, now: dt.datetime) -> list[Claim]:
                               .values(webhook_next_attempt_at=now + LEASE)
                               .execution_options(synchronize_session=False))
         if getattr(won, "rowcount", 0) == 1:
-            claims.append(Claim(cid, url, secret or "", cursor, failures))
+            claims.append(Claim(cid, url or "", secret or "", cursor, failures))
     return claims
 
 

@@ -218,10 +218,11 @@ def reserve_stock(
         plan = plan_allocation(requests, available, allocation_order(warehouses, region))
     except InsufficientStock as exc:
         sku_of = {pid: sku for sku, pid in products.items()}
-        shortages = [{"sku": sku_of[s.product_id], "requested": s.requested, "available": s.available}
-                     for s in exc.shortages]
+        shortages: list[dict[str, object]] = [
+            {"sku": sku_of[s.product_id], "requested": s.requested, "available": s.available} for s in exc.shortages]
         raise InsufficientStockError(
-            "not enough available stock for " + ", ".join(s["sku"] for s in shortages), shortages=shortages
+            "not enough available stock for " + ", ".join(sku_of[s.product_id] for s in exc.shortages),
+            shortages=shortages,
         ) from exc
 
     reservation = Reservation(
