@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.api import schemas as sc
 from app.api.idempotency import Outcome, run_write
 from app.api.routing import ApiPrincipal, endpoint
-from app.catalog import service as catalog
+from app.catalog import sync as catalog
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import InsufficientStockError, ValidationFailed
