@@ -98,13 +98,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api import blueprint as api_blueprint
     from app.auth.views import bp as auth_bp
     from app.catalog.views import bp as catalog_bp
+    from app.ops.metrics import instrument
+    from app.ops.views import bp as ops_bp
     from app.purchasing.views import bp as purchasing_bp
     from app.suppliers.views import bp as suppliers_bp
     from app.web.views import bp as web_bp
 
-    for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp):
+    api_bp = api_blueprint()
+    csrf.exempt(api_bp)  # bearer-token API: no cookies, no CSRF
+    instrument(app)
+    for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, api_bp, ops_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,177 @@
+"""The stock API handlers (/api/v1): parse (done by `endpoint`), call one service, render a schema.
+
+Contract: /work/shared/API.md. Each write runs in one transaction via `run_write`,
+which also stores the Idempotency-Key response with the effect.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from sqlalchemy.orm import Session
+
+from app.api import schemas as sc
+from app.api.idempotency import Outcome, run_write
+from app.api.routing import ApiPrincipal, endpoint
+from app.catalog import sync as catalog
+from app.db import session as db_session
+from app.db import transaction, utcnow
+from app.errors import InsufficientStockError, ValidationFailed
+from app.ops.metrics import RESERVATIONS
+from app.stock import reads, reservations
+from app.stock.service import MovementInput, record_movements
+
+READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
+RESERVATION_ID = {"id": str}
+SKU_PARAM = {"sku": sc.Sku}
+
+
+def _json(model: Any, status: int = 200) -> Response:
+    return Response(model.model_dump_json(), status=status, mimetype="application/json")
+
+
+def _product_out(s: Session, product: Any) -> sc.ProductOut:
+    return sc.ProductOut(sku=product.sku, name=product.name, unit=product.unit,
+                         category=catalog.category_name(s, product), pack_size=product.pack_size)
+
+
+@endpoint("PUT", "/products/{sku}", summary="Create or update a product", scope=SYNC, body=sc.ProductPut,
+          responses={200: sc.ProductOut, 201: sc.ProductOut}, errors=(400, 401, 403, 415, 422),
+          path_params=SKU_PARAM)
+def put_product(principal: ApiPrincipal, sku: str, body: sc.ProductPut) -> Response:
+    with transaction() as s:
+        product, created = catalog.upsert_product(s, principal.actor, sku=sku, name=body.name, unit=body.unit,
+                                                  category=body.category, pack_size=body.pack_size)
+        out = _product_out(s, product)
+    return _json(out, 201 if created else 200)
+
+
+@endpoint("GET", "/products/{sku}", summary="A product", scope=READ, responses={200: sc.ProductOut},
+          errors=(401, 403, 404, 422), path_params=SKU_PARAM)
+def get_product(principal: ApiPrincipal, sku: str) -> Response:
+    s = db_session()
+    return _json(_product_out(s, catalog.get_product(s, sku)))
+
+
+@endpoint("GET", "/warehouses", summary="Active warehouses", scope=READ, responses={200: sc.WarehouseList},
+          errors=(401, 403))
+def list_warehouses(principal: ApiPrincipal) -> Response:
+    rows = reads.list_warehouses(db_session())
+    return _json(sc.WarehouseList(warehouses=[
+        sc.WarehouseOut(code=w.code, name=w.name, kind=w.kind, region=w.region, city=w.city)  # type: ignore[arg-type]
+        for w in rows]))
+
+
+@endpoint("GET", "/stock", summary="Stock levels per SKU × warehouse", scope=READ, query=sc.StockQuery,
+          responses={200: sc.StockList}, errors=(401, 403, 404, 422))
+def get_stock(principal: ApiPrincipal, query: sc.StockQuery) -> Response:
+    levels = reads.stock_levels(db_session(), skus=query.sku, warehouse_code=query.warehouse)
+    return _json(sc.StockList(stock=[sc.StockRow.of(level) for level in levels]))
+
+
+@endpoint("GET", "/availability", summary="Sellable quantity per SKU, total and per warehouse", scope=READ,
+          query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422))
+def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery) -> Response:
+    rows = reads.availability(db_session(), skus=query.sku, region=query.region)
+    return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
+
+
+@endpoint("POST", "/reservations", summary="Reserve stock for an order (all lines or none)", scope=WRITE,
+          body=sc.ReservationCreate, responses={201: sc.ReservationOut},
+          errors=(400, 401, 403, 409, 415, 422), idempotent=True)
+def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> Response:
+    def action(s: Session) -> Outcome:
+        try:
+            view = reservations.reserve_stock(
+                s, principal.actor, order_ref=body.order_ref, region=body.region, ttl_seconds=body.ttl_seconds,
+                lines=[reservations.ReserveLine(line.sku, line.quantity) for line in body.lines],
+                now=utcnow(), api_client_id=principal.id)
+        except InsufficientStockError:
+            RESERVATIONS.labels("insufficient").inc()
+            raise
+        RESERVATIONS.labels("created").inc()
+        return Outcome.of(201, sc.ReservationOut.of(view))
+
+    return run_write(principal, action)
+
+
+@endpoint("GET", "/reservations/{id}", summary="A reservation", scope=READ, responses={200: sc.ReservationOut},
+          errors=(401, 403, 404), path_params=RESERVATION_ID)
+def get_reservation(principal: ApiPrincipal, id: str) -> Response:
+    return _json(sc.ReservationOut.of(reservations.get_reservation(db_session(), id)))
+
+
+def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Response:
+    close = reservations.commit_reservation if commit else reservations.release_reservation
+
+    def action(s: Session) -> Outcome:
+        outcome = close(s, principal.actor, reservation_id=reservation_id, now=utcnow())
+        if outcome.error is not None:  # it had expired: the expiry is kept, the caller gets 409
+            RESERVATIONS.labels("expired").inc()
+            return Outcome.problem(outcome.error)
+        RESERVATIONS.labels("committed" if commit else "released").inc()
+        return Outcome.of(200, sc.ReservationOut.of(outcome.reservation))
+
+    return run_write(principal, action)
+
+
+@endpoint("POST", "/reservations/{id}/commit", summary="Ship a reservation (stock leaves as shipments)",
+          scope=WRITE, responses={200: sc.ReservationOut}, errors=(401, 403, 404, 409, 422), idempotent=True,
+          path_params=RESERVATION_ID)
+def commit_reservation(principal: ApiPrincipal, id: str) -> Response:
+    return _close(principal, id, commit=True)
+
+
+@endpoint("POST", "/reservations/{id}/release", summary="Cancel a reservation (stock is available again)",
+          scope=WRITE, responses={200: sc.ReservationOut}, errors=(401, 403, 404, 409, 422), idempotent=True,
+          path_params=RESERVATION_ID)
+def release_reservation(principal: ApiPrincipal, id: str) -> Response:
+    return _close(principal, id, commit=False)
+
+
+@endpoint("POST", "/movements", summary="Apply a batch of warehouse movements (whole or nothing)", scope=SYNC,
+          body=sc.MovementBatch, responses={200: sc.MovementResult}, errors=(400, 401, 403, 409, 415, 422),
+          idempotent=True)
+def post_movements(principal: ApiPrincipal, body: sc.MovementBatch) -> Response:
+    def action(s: Session) -> Outcome:
+        inputs = _movement_inputs(s, body)
+        result = record_movements(s, inputs, source=principal.source, now=utcnow())
+        return Outcome.of(200, sc.MovementResult(applied=result.applied, duplicates=result.duplicates))
+
+    return run_write(principal, action)
+
+
+def _movement_inputs(s: Session, body: sc.MovementBatch) -> list[MovementInput]:
+    """Resolve SKUs and warehouse codes; every unknown one is a 422 naming its index."""
+    products, warehouses = reads.ids_for(s, skus=[m.sku for m in body.movements],
+                                         warehouse_codes=[m.warehouse for m in body.movements])
+    errors = []
+    for i, m in enumerate(body.movements):
+        if m.sku not in products:
+            errors.append({"field": f"movements[{i}].sku", "message": f"unknown SKU {m.sku!r}"})
+        if m.warehouse not in warehouses:
+            errors.append({"field": f"movements[{i}].warehouse", "message": f"unknown warehouse {m.warehouse!r}"})
+        if m.kind == "count" and m.quantity < 0:
+            errors.append({"field": f"movements[{i}].quantity", "message": "a count cannot be negative"})
+        elif m.kind in ("receipt", "customer_return", "damage") and m.quantity <= 0:
+            errors.append({"field": f"movements[{i}].quantity", "message": f"a {m.kind} needs quantity > 0"})
+        elif m.kind == "adjustment" and m.quantity == 0:
+            errors.append({"field": f"movements[{i}].quantity", "message": "an adjustment cannot be zero"})
+    if errors:
+        raise ValidationFailed(f"{len(errors)} invalid movement field(s)", errors)
+    return [MovementInput(products[m.sku], warehouses[m.warehouse], m.kind, m.quantity, m.occurred_at,
+                          event_id=m.event_id) for m in body.movements]
+
+
+@endpoint("GET", "/stock/changes", summary="Every balance change in commit order (cursor-paged)", scope=READ,
+          query=sc.ChangesQuery, responses={200: sc.ChangeList}, errors=(401, 403, 422))
+def get_changes(principal: ApiPrincipal, query: sc.ChangesQuery) -> Response:
+    page = reads.changes_after(db_session(), after=query.after, limit=query.limit)
+    return _json(sc.ChangeList.of(page))
+
+
+@endpoint("GET", "/openapi.json", summary="This document", scope=None, responses={200: None})
+def openapi() -> Response:
+    from app.api.openapi import build_document
+
+    return jsonify(build_document())

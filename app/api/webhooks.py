@@ -1,0 +1,150 @@
+"""Webhook delivery: the change log is the outbox; each API client with a webhook_url
+has a cursor into it (`webhook_cursor`, the last `seq` it acknowledged).
+
+A delivery claims the client with a lease (a conditional update of
+`webhook_next_attempt_at`, so two deliverers never send one client's batches at
+once), POSTs the next batch *outside* any transaction, then records the attempt and
+— only on a 2xx — advances the cursor (conditionally on it not having moved). So
+changes are delivered at least once, in order; a failure backs off exponentially.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.api.schemas import ChangeList, WebhookBatch
+from app.auth.models import ApiClient, WebhookDelivery
+from app.db import transaction, utcnow
+from app.stock.models import FeedCounter
+from app.stock.reads import changes_after
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-Stockwise-Signature"
+LEASE = dt.timedelta(seconds=60)
+BACKOFF_BASE = dt.timedelta(seconds=5)
+BACKOFF_MAX = dt.timedelta(hours=1)
+TIMEOUT_SECONDS = 10
+
+
+def sign(body: bytes, secret: str) -> str:
+    """`sha256=<hex HMAC-SHA256 of body keyed with the client's webhook secret>`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def backoff(failures: int) -> dt.timedelta:
+    """Delay after the n-th consecutive failure: 5 s, 10 s, 20 s, … capped at one hour."""
+    return min(BACKOFF_BASE * (2 ** max(failures - 1, 0)), BACKOFF_MAX)
+
+
+def webhook_backlog(session: Session) -> list[tuple[str, int]]:
+    """(client name, changes not yet acknowledged) for every active webhook client."""
+    last = session.scalar(select(FeedCounter.last_seq).where(FeedCounter.id == 1)) or 0
+    rows = session.execute(select(ApiClient.name, ApiClient.webhook_cursor).where(
+        ApiClient.is_active.is_(True), ApiClient.webhook_url.is_not(None))).all()
+    return [(name, max(last - cursor, 0)) for name, cursor in rows]
+
+
+@dataclass(frozen=True)
+class Claim:
+    client_id: int
+    url: str
+    secret: str
+    cursor: int
+    failures: int
+
+
+def claim_due_clients(session: Session, *, now: dt.datetime) -> list[Claim]:
+    """Lease every active webhook client that is due and has changes after its cursor."""
+    last = session.scalar(select(FeedCounter.last_seq).where(FeedCounter.id == 1)) or 0
+    due = or_(ApiClient.webhook_next_attempt_at.is_(None), ApiClient.webhook_next_attempt_at <= now)
+    candidates = session.execute(select(ApiClient.id, ApiClient.webhook_url, ApiClient.webhook_secret,
+                                        ApiClient.webhook_cursor, ApiClient.webhook_failures).where(
+        ApiClient.is_active.is_(True), ApiClient.webhook_url.is_not(None), ApiClient.webhook_cursor < last, due,
+    ).order_by(ApiClient.id)).all()
+    claims = []
+    for cid, url, secret, cursor, failures in candidates:
+        won = session.execute(update(ApiClient).where(ApiClient.id == cid, due)
+                              .values(webhook_next_attempt_at=now + LEASE)
+                              .execution_options(synchronize_session=False))
+        if getattr(won, "rowcount", 0) == 1:
+            claims.append(Claim(cid, url or "", secret or "", cursor, failures))
+    return claims
+
+
+def record_attempt(session: Session, claim: Claim, *, first: int, last: int, ok: bool, status: int | None,
+                   error: str | None, now: dt.datetime) -> None:
+    """Store the attempt; on success advance the cursor, else schedule a retry with back-off."""
+    session.execute(insert(WebhookDelivery).values(
+        api_client_id=claim.client_id, first_seq=first, last_seq=last, attempt=claim.failures + 1, succeeded=ok,
+        response_status=status, error=(error or "")[:500] or None, attempted_at=now))
+    where = (ApiClient.id == claim.client_id, ApiClient.webhook_cursor == claim.cursor)
+    if ok:
+        values: dict[str, Any] = {"webhook_cursor": last, "webhook_failures": 0, "webhook_next_attempt_at": None}
+    else:
+        values = {"webhook_failures": claim.failures + 1,
+                  "webhook_next_attempt_at": now + backoff(claim.failures + 1)}
+    session.execute(update(ApiClient).where(*where).values(**values).execution_options(synchronize_session=False))
+
+
+Post = Callable[..., Any]
+
+
+def deliver_once(*, batch_size: int = 100, post: Post = requests.post,
+                 clock: Callable[[], dt.datetime] = utcnow) -> tuple[int, int]:
+    """One round: one batch to every due client. Returns (batches delivered, failures).
+
+    Runs its own short transactions (claim, read, record); never holds one over HTTP.
+    """
+    with transaction() as s:
+        claims = claim_due_clients(s, now=clock())
+    delivered = failed = 0
+    for claim in claims:
+        with transaction() as s:
+            page = changes_after(s, after=claim.cursor, limit=batch_size)
+        if not page.changes:
+            with transaction() as s:
+                record_attempt(s, claim, first=claim.cursor, last=claim.cursor, ok=True, status=None,
+                               error=None, now=clock())
+            continue
+        body = WebhookBatch(changes=ChangeList.of(page).changes).model_dump_json().encode()
+        status: int | None = None
+        error: str | None = None
+        try:
+            resp = post(claim.url, data=body, timeout=TIMEOUT_SECONDS, headers={
+                "Content-Type": "application/json", SIGNATURE_HEADER: sign(body, claim.secret)})
+            status = resp.status_code
+            ok = 200 <= resp.status_code < 300
+            if not ok:
+                error = f"HTTP {resp.status_code}"
+        except requests.RequestException as exc:
+            ok, error = False, f"{type(exc).__name__}: {exc}"
+        with transaction() as s:
+            record_attempt(s, claim, first=page.changes[0].cursor, last=page.next_cursor, ok=ok, status=status,
+                           error=error, now=clock())
+        if ok:
+            delivered += 1
+        else:
+            failed += 1
+            log.warning("webhook delivery to client %s failed: %s", claim.client_id, error)
+    return delivered, failed
+
+
+def deliver_pending(*, batch_size: int = 100, max_rounds: int = 1000, post: Post = requests.post,
+                    clock: Callable[[], dt.datetime] = utcnow) -> tuple[int, int]:
+    """Rounds until nothing is due (every client caught up or backing off)."""
+    total_ok = total_failed = 0
+    for _ in range(max_rounds):
+        ok, failed = deliver_once(batch_size=batch_size, post=post, clock=clock)
+        total_ok, total_failed = total_ok + ok, total_failed + failed
+        if ok == 0:
+            break
+    return total_ok, total_failed

@@ -1,0 +1,1 @@
+"""Operations endpoints: health check and Prometheus metrics."""

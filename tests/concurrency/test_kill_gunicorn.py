@@ -1,0 +1,132 @@
+"""Crash safety: SIGKILL gunicorn (master and workers) in the middle of a reservation load on
+PostgreSQL, restart it, and check the invariants and idempotency keys survived."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from app import migrate
+from app.db import make_engine, make_sessionmaker
+from app.stock.models import Reservation
+from tests.concurrency.conftest import assert_invariants
+from tests.factories import make_api_client, make_product, make_warehouse, receive_stock
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Gunicorn:
+    def __init__(self, database_url: str, instance: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "kill-test", "STOCKWISE_INSTANCE": str(instance),
+               "LOG_LEVEL": "WARNING"}
+        # Its own session (process group), so the kill reaches the master and every worker, and only them.
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
+            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.kill()
+        raise AssertionError("gunicorn did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
+
+@pytest.fixture
+def scratch(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    migrate.upgrade(fresh_database_url)
+    engine = make_engine(fresh_database_url)
+    yield fresh_database_url, make_sessionmaker(engine)
+    engine.dispose()
+
+
+def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(scratch: tuple[str, Any], tmp_path: Path) -> None:
+    url, maker = scratch
+    with maker() as s:
+        cloud, north = make_warehouse(s, kind="cloud"), make_warehouse(s, kind="forward", region="north")
+        for i in range(4):
+            p = make_product(s, sku=f"KILL-{i}")
+            receive_stock(s, p, cloud, 60)
+            receive_stock(s, p, north, 20)
+        _c, token = make_api_client(s)
+        s.commit()
+    server = Gunicorn(url, tmp_path)
+    sent: dict[str, dict[str, Any]] = {}  # idempotency key → body
+    stop = threading.Event()
+
+    def load(worker: int) -> None:
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {token}"
+        n = 0
+        while not stop.is_set():
+            n += 1
+            key = f"w{worker}-{n}"
+            body = {"order_ref": key, "region": "north",
+                    "lines": [{"sku": f"KILL-{(worker + n) % 4}", "quantity": 1}, {"sku": f"KILL-{n % 4}", "quantity": 2}]}
+            sent[key] = body
+            try:
+                resp = http.post(f"{server.url}/api/v1/reservations", json=body, headers={"Idempotency-Key": key},
+                                 timeout=5)
+                if resp.status_code == 201 and n % 2:
+                    http.post(f"{server.url}/api/v1/reservations/{resp.json()['id']}/commit", timeout=5)
+            except requests.RequestException:
+                return  # the server is gone
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    server.kill()  # SIGKILL master + workers mid-load
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert len(sent) > 8  # requests were really in flight
+
+    with maker() as s:
+        assert_invariants(s)
+    server = Gunicorn(url, tmp_path)
+    try:
+        # Retry the last requests of every worker (those whose answer may have been lost, and
+        # some that surely committed): same key → the stored answer, never a second reservation.
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {token}"
+        keys = list(sent)
+        retry = [k for i in range(8) for k in [k for k in keys if k.startswith(f"w{i}-")][-3:]]
+        for key in retry:
+            body = sent[key]
+            resp = http.post(f"{server.url}/api/v1/reservations", json=body, headers={"Idempotency-Key": key}, timeout=10)
+            assert resp.status_code in (201, 409), resp.text
+    finally:
+        server.kill()
+    with maker() as s:
+        per_order = s.execute(select(Reservation.order_ref, func.count()).group_by(Reservation.order_ref)).all()
+        assert per_order and max(count for _ref, count in per_order) == 1
+        assert_invariants(s)
