@@ -96,7 +96,7 @@ def make_demand(
     day_of_year = np.array([d.timetuple().tm_yday for d in dates], dtype=float)
     promo = np.array([promotion_multiplier(d) for d in dates])
 
-    long_tail = rng.random(n) < 0.3
+    long_tail = rng.random(n) < 0.4
     level = np.where(long_tail, rng.uniform(0.05, 0.8, n), rng.lognormal(1.6, 0.8, n))
     dispersion = np.where(long_tail, rng.uniform(0.2, 0.6, n), rng.uniform(2.0, 8.0, n))
     growth = rng.normal(0.12, 0.25, n)  # per year

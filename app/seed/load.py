@@ -38,6 +38,7 @@ from app.transfers.models import Transfer, TransferLine
 # Seconds after midnight UTC; 00:30–15:00 UTC is 08:30–23:00 in China, the same calendar day.
 SHIPPING_HOURS = (1800, 54000)
 RECEIVING_HOURS = (7200, 18000)
+TRANSFER_OUT, TRANSFER_IN = MovementKind.TRANSFER_OUT.value, MovementKind.TRANSFER_IN.value
 TRANSFER_SHIP_HOURS = (28800, 36000)
 
 
@@ -60,34 +61,44 @@ class _Clock:
         return self.midnight + dt.timedelta(days=day, seconds=seconds)
 
 
-def _insert_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    if not rows:
-        return []
-    result = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
-    return list(result.scalars())
+def _insert_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), 5000):
+        session.execute(insert(model), rows[i : i + 5000])
+
+
+def _insert_ids(session: Session, model: Any, rows: list[dict[str, Any]], *key: str) -> list[int]:
+    """Insert `rows`; their ids in row order, read back by the unique natural `key`.
+
+    (SQLite cannot return ids of a multi-row insert in order, so RETURNING would insert
+    one row per statement.)
+    """
+    _insert_many(session, model, rows)
+    columns = [getattr(model, k) for k in key]
+    ids = {tuple(found[:-1]): found[-1] for found in session.execute(select(*columns, model.id))}
+    return [ids[tuple(row[k] for k in key)] for row in rows]
 
 
 def write_reference_data(session: Session, plan: Plan) -> Ids:
     """Categories, warehouses (forwards replenished from the cloud), products, suppliers, prices."""
     at = _Clock(plan.start).at(0)
-    category_ids = _insert_ids(session, Category, [{"code": c.code, "name": c.name} for c in CATEGORIES])
+    category_ids = _insert_ids(session, Category, [{"code": c.code, "name": c.name} for c in CATEGORIES], "code")
     warehouse_ids: list[int] = []
     for spec in WAREHOUSES:
         warehouse_ids += _insert_ids(session, Warehouse, [{
             "code": spec.code, "name": spec.name, "kind": spec.kind, "region": spec.region, "city": spec.city,
             "replenished_from_id": warehouse_ids[0] if spec.kind == "forward" else None, "is_active": True,
-        }])
+        }], "code")
     product_ids = _insert_ids(session, Product, [
         {"sku": p.sku, "name": p.name, "style_number": p.style_number, "specification": p.specification,
          "unit": p.unit, "pack_size": p.pack_size, "category_id": category_ids[p.category], "unit_cost": p.unit_cost,
          "is_active": True, "created_at": at, "updated_at": at}
         for p in plan.products
-    ])
+    ], "sku")
     supplier_ids = _insert_ids(session, Supplier, [
         {"code": s.code, "name": s.name, "email": s.email, "phone": f"+86 400 {800 + i:03d} {1000 + 37 * i:04d}",
          "country": "China", "currency": "CNY", "is_active": True, "created_at": at}
         for i, s in enumerate(SUPPLIERS)
-    ])
+    ], "code")
     session.execute(insert(SupplierPrice), [
         {"supplier_id": supplier_ids[p.supplier], "product_id": product_ids[p.product], "unit_price": p.unit_price,
          "currency": "CNY", "moq": p.moq, "pack_size": p.pack_size, "lead_time_days": p.lead_time_days,
@@ -120,7 +131,7 @@ def write_documents(session: Session, plan: Plan, ids: Ids, *, buyer_id: int, re
             "received_at": received_at,
             "closed_at": clock.at(max(arrivals) + 7, 3600) if status == "closed" else None,
         })
-    po_ids = _insert_ids(session, PurchaseOrder, po_rows)
+    po_ids = _insert_ids(session, PurchaseOrder, po_rows, "number")
     line_rows = []
     for po, po_id, row in zip(plan.purchases, po_ids, po_rows, strict=True):
         confirmed = row["status"] != "sent"
@@ -134,14 +145,14 @@ def write_documents(session: Session, plan: Plan, ids: Ids, *, buyer_id: int, re
                 "confirmed_at": row["confirmed_at"], "received_quantity": line.received,
                 "accepted_quantity": line.accepted, "rejected_quantity": line.rejected,
             })
-    po_line_ids = iter(_insert_ids(session, PurchaseOrderLine, line_rows))
+    po_line_ids = iter(_insert_ids(session, PurchaseOrderLine, line_rows, "purchase_order_id", "line_no"))
     line_ids = [[next(po_line_ids) for _ in po.lines] for po in plan.purchases]
 
     receipt_ids = _insert_ids(session, Receipt, [
         {"number": r.number, "purchase_order_id": po_ids[r.purchase], "warehouse_id": cloud,
          "received_at": clock.at(r.day, RECEIVING_HOURS[0]), "received_by_id": receiver_id}
         for r in plan.receipts
-    ])
+    ], "number")
     receipt_lines, return_rows, return_lines = [], [], []
     for r, receipt_id in zip(plan.receipts, receipt_ids, strict=True):
         po = plan.purchases[r.purchase]
@@ -168,7 +179,7 @@ def write_documents(session: Session, plan: Plan, ids: Ids, *, buyer_id: int, re
                 for i in r.lines if po.lines[i].rejected
             ])
     _insert_many(session, ReceiptLine, receipt_lines)
-    return_ids = _insert_ids(session, SupplierReturn, return_rows)
+    return_ids = _insert_ids(session, SupplierReturn, return_rows, "number")
     _insert_many(session, SupplierReturnLine, [
         {**line, "supplier_return_id": return_id} for return_id, lines in zip(return_ids, return_lines, strict=True)
         for line in lines
@@ -180,18 +191,13 @@ def write_documents(session: Session, plan: Plan, ids: Ids, *, buyer_id: int, re
          "created_at": clock.at(t.ship_day, 21600), "shipped_at": clock.at(t.ship_day, TRANSFER_SHIP_HOURS[0]),
          "received_at": None if t.arrival_day is None else clock.at(t.arrival_day, RECEIVING_HOURS[0])}
         for t in plan.transfers
-    ])
+    ], "number")
     _insert_many(session, TransferLine, [
         {"transfer_id": transfer_id, "product_id": ids.products[p], "quantity": q, "shipped_quantity": q,
          "received_quantity": 0 if t.arrival_day is None else q}
         for t, transfer_id in zip(plan.transfers, transfer_ids, strict=True) for p, q in t.lines
     ])
     return DocumentIds(receipt_ids, transfer_ids)
-
-
-def _insert_many(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(model), rows[i : i + 5000])
 
 
 def _months(plan: Plan) -> list[tuple[int, int]]:
@@ -231,13 +237,13 @@ def write_stock(
     for t, transfer_id in zip(plan.transfers, docs.transfers, strict=True):
         dest, ref = ids.warehouses[t.dest], {"reference_type": "transfer", "reference_id": str(transfer_id), "note": t.number}
         shipped = clock.at(t.ship_day, TRANSFER_SHIP_HOURS[0] + int(rng.integers(0, 7200)))
-        out = [StockEffect(ids.products[p], cloud, MovementKind.TRANSFER_OUT.value, -q, occurred_at=shipped, **ref)
+        out = [StockEffect(ids.products[p], cloud, TRANSFER_OUT, -q, occurred_at=shipped, **ref)
                for p, q in t.lines]
         out += [StockEffect(ids.products[p], dest, in_transit_delta=q) for p, q in t.lines]
         transfers_by_month.setdefault(int(month_of[t.ship_day]), []).append((shipped, out))
         if t.arrival_day is not None:
             arrived = clock.at(t.arrival_day, RECEIVING_HOURS[0] + int(rng.integers(0, 7200)))
-            ins = [StockEffect(ids.products[p], dest, MovementKind.TRANSFER_IN.value, q, in_transit_delta=-q,
+            ins = [StockEffect(ids.products[p], dest, TRANSFER_IN, q, in_transit_delta=-q,
                                occurred_at=arrived, **ref) for p, q in t.lines]
             transfers_by_month.setdefault(int(month_of[t.arrival_day]), []).append((arrived, ins))
 

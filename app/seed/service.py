@@ -6,11 +6,12 @@ leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 import app.models as models
@@ -21,9 +22,11 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.seed.catalog import SUPPLIERS
 from app.seed.load import check_ledger, write_documents, write_reference_data, write_stock
+from app.seed.plan import Plan
 from app.seed.simulate import simulate
 
 SEED_ACTOR = Actor.system("seed-demo")
+SQLITE_CACHE_KIB = 512 * 1024
 
 # Tables whose rows mean "this database is in use"; seeding refuses to mix with them.
 OWNED_TABLES: tuple[Any, ...] = (models.Warehouse, models.Product, models.Supplier, models.StaffUser,
@@ -101,6 +104,28 @@ def seed_demo(
             summary = ", ".join(f"{n} {table}" for table, n in found.items())
             raise AlreadySeeded(f"the database already holds data ({summary}); use --reset to replace it")
     plan = simulate(seed=seed, n_skus=skus, days=days, end=end)
+    with _large_sqlite_cache(session):
+        return _write(session, plan, skus=skus, days=days, seed=seed, reset=reset, progress=progress)
+
+
+@contextmanager
+def _large_sqlite_cache(session: Session) -> Iterator[None]:
+    """A bulk load into one SQLite transaction touches every index page; keep them in memory."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    before = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(before)}"))
+
+
+def _write(
+    session: Session, plan: Plan, *, skus: int, days: int, seed: int, reset: bool,
+    progress: Callable[[Iterable[Any]], Iterable[Any]],
+) -> SeedResult:
     now = utcnow()
     users = {login.role: auth_service.create_staff_user(session, SEED_ACTOR, email=login.email, role=login.role,
                                                         password=login.password, name=f"Demo {login.role}")

@@ -24,7 +24,8 @@ from app.seed.plan import Plan, PurchaseLine, PurchasePlan, ReceiptPlan, Transfe
 
 HORIZON_DAYS = 240  # expected demand is needed past the end (lead times, bulk buys)
 FORWARD_REVIEW_WEEKDAYS = {1: (0, 3), 2: (1, 4), 3: (0, 3), 4: (2, 5)}  # warehouse → weekdays
-FORWARD_COVER_DAYS = 7  # review gap + safety on top of the transit time
+FORWARD_COVER_DAYS = 10  # review gap + safety on top of the transit time
+FORWARD_REORDER_SHARE = 0.5  # top a forward warehouse up when below this share of its target
 PURCHASE_WEEKDAY = 0  # Monday
 PURCHASE_COVER_DAYS = 17  # review period + safety on top of the lead time
 CLOUD_OWN_RESERVE_DAYS = 2  # the cloud keeps this much of its own demand when sending stock out
@@ -161,7 +162,8 @@ class _Simulation:
         expected = self.demand.expected(t + 1, t + 1 + cover) * self.demand.share[w]
         target = np.ceil(expected * 1.25 + 0.5 * (expected > 0.05)).astype(np.int64)
         need = target - self.on_hand[:, w] - self.in_transit[:, w]
-        need = np.where(need >= np.maximum(1, 0.2 * target), need, 0)
+        below = self.on_hand[:, w] + self.in_transit[:, w] < FORWARD_REORDER_SHARE * target
+        need = np.where(below, need, 0)
         keep = np.ceil(self.demand.expected(t + 1, t + 1 + CLOUD_OWN_RESERVE_DAYS) * self.demand.share[0])
         send = np.minimum(need, np.maximum(self.on_hand[:, 0] - keep.astype(np.int64), 0))
         products = np.flatnonzero(send > 0)
