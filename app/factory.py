@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update({k: v for k, v in config.items() if k not in {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL",
                                                                      "INSTANCE_DIR", "SESSION_COOKIE_SECURE"}})
     app.extensions["stockwise_db"] = Database(engine or make_engine(settings.database_url))
+    app.teardown_request(close_session)  # the test client may share one app context
     app.teardown_appcontext(close_session)
 
     csrf.init_app(app)

@@ -7,7 +7,9 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an e-mail address."))])
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an e-mail address.")),
+    ])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 

@@ -19,8 +19,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.audit.service import Actor, record_audit
 from app.auth.models import ApiClient, LoginAttempt, Role, Scope, StaffUser, SupplierUser
 from app.db import utcnow
-from app.stock.models import FeedCounter
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.stock.models import FeedCounter
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -117,8 +117,11 @@ def authenticate(
     email = email.strip().lower()
     if _too_many_failures(session, realm, email, ip, now):
         raise LoginThrottled("too many failed logins; try again in 15 minutes")
-    model: type[StaffUser] | type[SupplierUser] = StaffUser if realm == "staff" else SupplierUser
-    user = session.scalar(select(model).where(model.email == email))
+    user: StaffUser | SupplierUser | None
+    if realm == "staff":
+        user = session.scalar(select(StaffUser).where(StaffUser.email == email))
+    else:
+        user = session.scalar(select(SupplierUser).where(SupplierUser.email == email))
     ok = bool(user and user.is_active and user.password_hash and check_password_hash(user.password_hash, password))
     session.add(LoginAttempt(realm=realm, email=email, ip=ip, succeeded=ok, at=now))
     if not ok or user is None:
@@ -143,7 +146,8 @@ def create_api_client(
     bad = [s for s in scope_list if s not in valid]
     if bad or not scope_list:
         raise ValidationFailed(
-            f"unknown scope {', '.join(bad)} (choose from {', '.join(sorted(valid))})" if bad else "at least one scope is required",
+            f"unknown scope {', '.join(bad)} (choose from {', '.join(sorted(valid))})"
+            if bad else "at least one scope is required",
             [{"field": "scope", "message": "unknown scope" if bad else "required"}],
         )
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:

@@ -64,9 +64,11 @@ def set_language() -> Any:
         locale = form.locale.data or "en"
         session["locale"] = locale
         if getattr(current_user, "is_authenticated", False):
-            model: type[StaffUser] | type[SupplierUser] = StaffUser if current_user.kind == "staff" else SupplierUser
             with transaction() as s:
-                user = s.get(model, current_user.user_id)
+                user: StaffUser | SupplierUser | None = (
+                    s.get(StaffUser, current_user.user_id) if current_user.kind == "staff"
+                    else s.get(SupplierUser, current_user.user_id)
+                )
                 if user is not None:
                     user.locale = locale
     return redirect(_safe_next(request.referrer and urlsplit(request.referrer).path))

@@ -1,0 +1,62 @@
+# Stockwise — the shared entry points. `make demo` and `make test` work on a fresh
+# machine with only Python 3.11+: they create .venv and install everything pinned.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export STOCKWISE_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"' \
+		|| { echo "error: $(PYTHON) is older than 3.11; run: make PYTHON=python3.11 ..."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,distributed]'
+	touch $(STAMP)
+
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; }
+
+translations: venv
+	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(VENV)/bin/pybabel compile -q -d app/translations; fi
+
+test: venv browser translations
+	$(PY) -m pytest -q
+
+test-pg: venv browser translations
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy app/stock forecasting
+
+demo: venv translations
+	@mkdir -p "$(STOCKWISE_INSTANCE)"
+	$(VENV)/bin/flask --app wsgi db upgrade
+	@$(VENV)/bin/flask --app wsgi seed-demo --if-empty
+	@echo
+	@echo "Stockwise demo: http://$(HOST):$(PORT)/"
+	@cat "$(STOCKWISE_INSTANCE)/demo-logins.txt"
+	@echo
+	$(VENV)/bin/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+bench-api: venv
+	$(PY) bench/stock_api.py
+
+bench-forecast: venv
+	$(PY) bench/forecast.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

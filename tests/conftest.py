@@ -1,0 +1,161 @@
+"""Test fixtures: one real database per run, migrated with Alembic; per test a
+connection-level transaction with savepoints, rolled back afterwards.
+
+- SQLite (default): a temporary file.
+- PostgreSQL: set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test);
+  a throwaway database is created next to it for this run and dropped at the end, so
+  parallel runs never collide.
+
+Fixtures:
+- `app`, `client`, `session`: isolated per test (rolled back). Use for almost everything.
+- `committed_app`: the app on the real engine — commits are real (needed for live
+  servers, browsers and concurrency); every table is emptied after the test.
+- `fresh_database_url`: an empty, un-migrated extra database (migration tests).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from app import create_app, migrate
+from app.db import make_engine, make_sessionmaker
+from app.models import Base
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+IS_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_pg = pytest.mark.skip(reason="PostgreSQL only: set TEST_DATABASE_URL (concurrency means nothing on SQLite)")
+    for item in items:
+        if "postgres_only" in item.keywords and not IS_POSTGRES:
+            item.add_marker(skip_pg)
+
+
+class _Databases:
+    """Creates and drops throwaway databases for this run."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.created: list[str] = []
+
+    def new_url(self) -> str:
+        if not IS_POSTGRES:
+            return f"sqlite:///{self.tmp / f'test-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        assert TEST_DATABASE_URL is not None
+        name = f"sw_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.created.append(name)
+        return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.created or TEST_DATABASE_URL is None:
+            return
+        admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[_Databases]:
+    with tempfile.TemporaryDirectory(prefix="stockwise-test-") as tmp:
+        dbs = _Databases(Path(tmp))
+        yield dbs
+        dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def database_url(databases: _Databases) -> str:
+    url = databases.new_url()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(databases: _Databases) -> str:
+    return databases.new_url()
+
+
+def _config(database_url: str, instance_dir: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "INSTANCE_DIR": str(instance_dir),
+        "TESTING": True,
+        **extra,
+    }
+
+
+@pytest.fixture
+def app(engine: Engine, database_url: str, instance_dir: Path) -> Iterator[Any]:
+    """The app with every session joined to one outer transaction, rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    application = create_app(_config(database_url, instance_dir, ENGINE=engine))
+    application.extensions["stockwise_db"].sessionmaker = make_sessionmaker(
+        connection, join_transaction_mode="create_savepoint"
+    )
+    with application.app_context():
+        yield application
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session(app: Any) -> Iterator[Session]:
+    """A session on the test's transaction, for arranging data and checking results."""
+    s = app.extensions["stockwise_db"].sessionmaker()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{t}"'))
+        conn.execute(text("INSERT INTO feed_counter (id, last_seq) VALUES (1, 0)"))
+
+
+@pytest.fixture
+def committed_app(engine: Engine, database_url: str, instance_dir: Path) -> Iterator[Any]:
+    """The app on the real engine: commits are real; all tables are emptied afterwards."""
+    _truncate_all(engine)
+    application = create_app(_config(database_url, instance_dir, ENGINE=engine))
+    with application.app_context():
+        yield application
+    _truncate_all(engine)
