@@ -235,16 +235,16 @@ def write_stock(
             for line in (plan.purchases[r.purchase].lines[i] for i in r.lines) if line.accepted
         )
     for t, transfer_id in zip(plan.transfers, docs.transfers, strict=True):
-        dest, ref = ids.warehouses[t.dest], {"reference_type": "transfer", "reference_id": str(transfer_id), "note": t.number}
+        dest, ref_id = ids.warehouses[t.dest], str(transfer_id)
         shipped = clock.at(t.ship_day, TRANSFER_SHIP_HOURS[0] + int(rng.integers(0, 7200)))
-        out = [StockEffect(ids.products[p], cloud, TRANSFER_OUT, -q, occurred_at=shipped, **ref)
-               for p, q in t.lines]
+        out = [StockEffect(ids.products[p], cloud, TRANSFER_OUT, -q, occurred_at=shipped, reference_type="transfer",
+                           reference_id=ref_id, note=t.number) for p, q in t.lines]
         out += [StockEffect(ids.products[p], dest, in_transit_delta=q) for p, q in t.lines]
         transfers_by_month.setdefault(int(month_of[t.ship_day]), []).append((shipped, out))
         if t.arrival_day is not None:
             arrived = clock.at(t.arrival_day, RECEIVING_HOURS[0] + int(rng.integers(0, 7200)))
-            ins = [StockEffect(ids.products[p], dest, TRANSFER_IN, q, in_transit_delta=-q,
-                               occurred_at=arrived, **ref) for p, q in t.lines]
+            ins = [StockEffect(ids.products[p], dest, TRANSFER_IN, q, in_transit_delta=-q, occurred_at=arrived,
+                               reference_type="transfer", reference_id=ref_id, note=t.number) for p, q in t.lines]
             transfers_by_month.setdefault(int(month_of[t.arrival_day]), []).append((arrived, ins))
 
     for m, (first, end) in enumerate(progress(_months(plan))):
