@@ -23,9 +23,9 @@ from app.seed.service import SeedResult
 LOGINS_FILE = "demo-logins.txt"
 
 
-def _progress(months: Iterable[Any]) -> Iterable[Any]:
-    items = list(months)
-    return tqdm(items, total=len(items), desc="writing stock history", unit="month", file=sys.stderr, leave=False)
+def _progress(batches: Iterable[Any]) -> Iterable[Any]:
+    items = list(batches)
+    return tqdm(items, total=len(items), desc="writing stock history", unit="batch", file=sys.stderr, leave=False)
 
 
 def _logins_text(result: SeedResult) -> str:

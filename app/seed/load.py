@@ -1,11 +1,12 @@
 """Write a simulated `Plan` into the database, in the caller's transaction.
 
 Reference data and documents are bulk-inserted; every stock change goes through
-`app.stock.service.post_stock_effects` (the one path that changes stock), a calendar
-month at a time, so the ledger, balances and change log are what real use would leave.
-Within a month the effects are posted inbound first (receipts, customer returns), then
-transfers in time order, then shipments: every running balance stays at or above the
-month-end figure, which the simulation guarantees is not negative.
+`app.stock.service.post_stock_effects` (the one path that changes stock), a batch of
+whole calendar months per call (~50k effects), so the ledger, balances and change log
+are what real use would leave. Within a batch the effects are posted inbound first
+(receipts, customer returns), then transfers in time order, then shipments: every
+running balance stays at or above the batch-end figure, which the simulation
+guarantees is not negative.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from app.transfers.models import Transfer, TransferLine
 # Seconds after midnight UTC; 00:30–15:00 UTC is 08:30–23:00 in China, the same calendar day.
 SHIPPING_HOURS = (1800, 54000)
 RECEIVING_HOURS = (7200, 18000)
+BATCH_EFFECTS = 50_000  # stock effects per `post_stock_effects` call (whole months)
 TRANSFER_OUT, TRANSFER_IN = MovementKind.TRANSFER_OUT.value, MovementKind.TRANSFER_IN.value
 TRANSFER_SHIP_HOURS = (28800, 36000)
 
@@ -200,17 +202,34 @@ def write_documents(session: Session, plan: Plan, ids: Ids, *, buyer_id: int, re
     return DocumentIds(receipt_ids, transfer_ids)
 
 
-def _months(plan: Plan) -> list[tuple[int, int]]:
-    """[first, end) day ranges of the calendar months the history spans."""
-    bounds = [0] + [t for t in range(1, plan.days) if plan.date(t).day == 1] + [plan.days]
-    return list(itertools.pairwise(bounds))
+def batches(plan: Plan, max_effects: int = BATCH_EFFECTS) -> list[tuple[int, int]]:
+    """[first, end) day ranges of whole calendar months, each with at most ~`max_effects` effects.
+
+    A month is never split; a month larger than `max_effects` is a batch of its own.
+    """
+    per_day = (np.count_nonzero(plan.shipments, axis=(1, 2)) + np.count_nonzero(plan.returns, axis=(1, 2))).astype(np.int64)
+    for t in plan.transfers:
+        per_day[t.ship_day] += 2 * len(t.lines)
+        if t.arrival_day is not None:
+            per_day[t.arrival_day] += len(t.lines)
+    for r in plan.receipts:
+        per_day[r.day] += len(r.lines)
+    month_starts = [t for t in range(1, plan.days) if plan.date(t).day == 1]
+    out: list[tuple[int, int]] = []
+    first = 0
+    for month_start, next_start in itertools.pairwise([*month_starts, plan.days]):
+        if per_day[first:next_start].sum() > max_effects and month_start > first:
+            out.append((first, month_start))
+            first = month_start
+    out.append((first, plan.days))
+    return out
 
 
 def write_stock(
     session: Session, plan: Plan, ids: Ids, docs: DocumentIds, *, now: dt.datetime,
-    progress: Callable[[Iterable[tuple[int, int]]], Iterable[tuple[int, int]]] = lambda months: months,
+    progress: Callable[[Iterable[tuple[int, int]]], Iterable[tuple[int, int]]] = lambda batches: batches,
 ) -> None:
-    """Post the whole stock history through the stock service, a month per batch."""
+    """Post the whole stock history through the stock service, a few months per batch."""
     clock, cloud = _Clock(plan.start), ids.warehouses[0]
     products, warehouses = np.array(ids.products), np.array(ids.warehouses)
     rng = np.random.default_rng([plan.seed, 1])  # times of day: deterministic too
@@ -222,14 +241,15 @@ def write_stock(
     ]
     post_stock_effects(session, opening, source="seed-demo", now=now)
 
-    receipts_by_month: dict[int, list[StockEffect]] = {}
-    transfers_by_month: dict[int, list[tuple[dt.datetime, list[StockEffect]]]] = {}
-    month_of = np.zeros(plan.days, dtype=np.int64)
-    for m, (first, end) in enumerate(_months(plan)):
-        month_of[first:end] = m
+    receipts_by_batch: dict[int, list[StockEffect]] = {}
+    transfers_by_batch: dict[int, list[tuple[dt.datetime, list[StockEffect]]]] = {}
+    ranges = batches(plan)
+    batch_of = np.zeros(plan.days, dtype=np.int64)
+    for b, (first, end) in enumerate(ranges):
+        batch_of[first:end] = b
     for r, receipt_id in zip(plan.receipts, docs.receipts, strict=True):
         at = clock.at(r.day, RECEIVING_HOURS[0] + int(rng.integers(0, 3600)))
-        receipts_by_month.setdefault(int(month_of[r.day]), []).extend(
+        receipts_by_batch.setdefault(int(batch_of[r.day]), []).extend(
             StockEffect(ids.products[line.product], cloud, MovementKind.RECEIPT.value, line.accepted, occurred_at=at,
                         reference_type="receipt", reference_id=str(receipt_id), note=r.number)
             for line in (plan.purchases[r.purchase].lines[i] for i in r.lines) if line.accepted
@@ -240,20 +260,20 @@ def write_stock(
         out = [StockEffect(ids.products[p], cloud, TRANSFER_OUT, -q, occurred_at=shipped, reference_type="transfer",
                            reference_id=ref_id, note=t.number) for p, q in t.lines]
         out += [StockEffect(ids.products[p], dest, in_transit_delta=q) for p, q in t.lines]
-        transfers_by_month.setdefault(int(month_of[t.ship_day]), []).append((shipped, out))
+        transfers_by_batch.setdefault(int(batch_of[t.ship_day]), []).append((shipped, out))
         if t.arrival_day is not None:
             arrived = clock.at(t.arrival_day, RECEIVING_HOURS[0] + int(rng.integers(0, 7200)))
             ins = [StockEffect(ids.products[p], dest, TRANSFER_IN, q, in_transit_delta=-q, occurred_at=arrived,
                                reference_type="transfer", reference_id=ref_id, note=t.number) for p, q in t.lines]
-            transfers_by_month.setdefault(int(month_of[t.arrival_day]), []).append((arrived, ins))
+            transfers_by_batch.setdefault(int(batch_of[t.arrival_day]), []).append((arrived, ins))
 
-    for m, (first, end) in enumerate(progress(_months(plan))):
-        post_stock_effects(session, receipts_by_month.get(m, []), source="receipt", now=now)
+    for b, (first, end) in enumerate(progress(ranges)):
+        post_stock_effects(session, receipts_by_batch.get(b, []), source="receipt", now=now)
         post_stock_effects(session, _daily_effects(plan.returns, first, end, MovementKind.CUSTOMER_RETURN.value, 1,
                                                    (RECEIVING_HOURS[0], SHIPPING_HOURS[1]), clock, rng, products,
                                                    warehouses), source="returns", now=now)
-        batches = sorted(transfers_by_month.get(m, []), key=lambda batch: batch[0])
-        post_stock_effects(session, [e for _, effects in batches for e in effects], source="transfer", now=now)
+        moves = sorted(transfers_by_batch.get(b, []), key=lambda move: move[0])
+        post_stock_effects(session, [e for _, effects in moves for e in effects], source="transfer", now=now)
         post_stock_effects(session, _daily_effects(plan.shipments, first, end, MovementKind.SHIPMENT.value, -1,
                                                    SHIPPING_HOURS, clock, rng, products, warehouses),
                            source="orders", now=now)
