@@ -227,7 +227,7 @@ def batches(plan: Plan, max_effects: int = BATCH_EFFECTS) -> list[tuple[int, int
 
 def write_stock(
     session: Session, plan: Plan, ids: Ids, docs: DocumentIds, *, now: dt.datetime,
-    progress: Callable[[Iterable[tuple[int, int]]], Iterable[tuple[int, int]]] = lambda batches: batches,
+    progress: Callable[[Iterable[tuple[int, int]]], Iterable[tuple[int, int]]] = lambda items: items,
 ) -> None:
     """Post the whole stock history through the stock service, a few months per batch."""
     clock, cloud = _Clock(plan.start), ids.warehouses[0]
