@@ -40,6 +40,7 @@ def _snapshot(session: Session) -> dict[str, Any]:
     return {"counts": counts, "ledger": [tuple(row) for row in sums]}
 
 
+@pytest.mark.slow
 def test_seed_demo_builds_a_realistic_network_with_a_consistent_ledger(app: Any, session: Session,
                                                                         instance_dir: Path) -> None:
     result = _seed(app)
@@ -109,6 +110,7 @@ def test_seed_demo_builds_a_realistic_network_with_a_consistent_ledger(app: Any,
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "demo.seed")) == 1
 
 
+@pytest.mark.slow
 def test_seed_demo_is_deterministic_for_a_seed(app: Any, session: Session) -> None:
     assert _seed(app).exit_code == 0
     first = _snapshot(session)
@@ -119,6 +121,7 @@ def test_seed_demo_is_deterministic_for_a_seed(app: Any, session: Session) -> No
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "demo.seed")) == 1
 
 
+@pytest.mark.slow
 def test_seed_demo_refuses_a_seeded_database_without_reset(app: Any, session: Session) -> None:
     assert _seed(app).exit_code == 0
     before = _snapshot(session)
@@ -128,6 +131,7 @@ def test_seed_demo_refuses_a_seeded_database_without_reset(app: Any, session: Se
     assert _snapshot(session) == before
 
 
+@pytest.mark.slow
 def test_seed_demo_if_empty_skips_a_seeded_database(app: Any, session: Session) -> None:
     assert _seed(app).exit_code == 0
     before = _snapshot(session)
@@ -151,6 +155,7 @@ def test_seed_demo_refuses_a_history_outside_the_holiday_calendar(app: Any, sess
     assert session.scalar(select(func.count()).select_from(Product)) == 0
 
 
+@pytest.mark.slow
 def test_demo_history_ends_yesterday_by_default(app: Any, session: Session) -> None:
     result = app.test_cli_runner().invoke(args=["seed-demo", "--skus", "5", "--days", "60"])
     assert result.exit_code == 0, result.output
