@@ -13,12 +13,12 @@ import numpy as np
 
 from app.seed.catalog import CATEGORIES, WAREHOUSES
 
-# Chinese New Year (first day of the lunar year); the calendar is not computable simply.
+# Chinese New Year (first day of the lunar year), as in `forecasting.events`; the history must
+# lie within these years (planners' look-ahead past the last one sees no festival).
 CHINESE_NEW_YEAR: dict[int, dt.date] = {
-    2021: dt.date(2021, 2, 12), 2022: dt.date(2022, 2, 1), 2023: dt.date(2023, 1, 22),
-    2024: dt.date(2024, 2, 10), 2025: dt.date(2025, 1, 29), 2026: dt.date(2026, 2, 17),
-    2027: dt.date(2027, 2, 6), 2028: dt.date(2028, 1, 26), 2029: dt.date(2029, 2, 13),
-    2030: dt.date(2030, 2, 3), 2031: dt.date(2031, 1, 23),
+    2023: dt.date(2023, 1, 22), 2024: dt.date(2024, 2, 10), 2025: dt.date(2025, 1, 29),
+    2026: dt.date(2026, 2, 17), 2027: dt.date(2027, 2, 6), 2028: dt.date(2028, 1, 26),
+    2029: dt.date(2029, 2, 13), 2030: dt.date(2030, 2, 3),
 }
 FIRST_YEAR, LAST_YEAR = min(CHINESE_NEW_YEAR), max(CHINESE_NEW_YEAR)
 
@@ -29,7 +29,8 @@ WEEKDAY = np.array([1.15, 1.05, 1.0, 0.97, 0.92, 0.88, 1.03])
 def promotion_multiplier(day: dt.date) -> float:
     """How much the big promotion days lift demand on `day` (1.0 = an ordinary day)."""
     m, d = day.month, day.day
-    cny_offset = (day - CHINESE_NEW_YEAR[day.year]).days  # the festival never reaches back into December
+    cny = CHINESE_NEW_YEAR.get(day.year)
+    cny_offset = (day - cny).days if cny else 999  # the festival never reaches back into December
     if -16 <= cny_offset <= -3:  # New-Year goods festival, building to the holiday
         return 1.5 + 0.06 * (cny_offset + 16)
     if -2 <= cny_offset <= 6:  # couriers stop for the Spring Festival

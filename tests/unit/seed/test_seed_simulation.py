@@ -84,3 +84,8 @@ def test_end_state_has_open_documents_and_stock_worth_an_alert(plan: Plan) -> No
     network_stock = plan.on_hand.sum(axis=1)
     assert ((network_recent > 0.5) & (network_stock < 7 * network_recent)).any()  # low or out of stock
     assert (network_stock > 120 * np.maximum(network_recent, 1 / 28)).any()  # overstocked
+
+
+def test_a_history_ending_in_the_last_calendar_year_plans_past_it() -> None:
+    late = simulate(seed=1, n_skus=10, days=60, end=dt.date(2030, 12, 31))
+    assert late.end == dt.date(2030, 12, 31) and late.shipments.sum() > 0
