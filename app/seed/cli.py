@@ -29,7 +29,7 @@ def _progress(batches: Iterable[Any]) -> Iterable[Any]:
 
 
 def _logins_text(result: SeedResult) -> str:
-    lines = ["Demo logins (staff: /login, suppliers: /portal/login):"]
+    lines = ["Demo logins (staff sign in at /login; supplier logins are for the supplier portal):"]
     lines += [f"  {login.realm:8} {login.role:10} {login.email:38} {login.password}" for login in result.logins]
     return "\n".join(lines) + "\n"
 
