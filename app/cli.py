@@ -100,5 +100,6 @@ def register(app: Flask) -> None:
 def _extra_commands() -> list[Any]:
     """Commands owned by other modules (seed, stock, forecast, webhooks, …)."""
     from app.api.cli import COMMANDS as stock_api_commands
+    from app.seed.cli import seed_demo
 
-    return [*stock_api_commands]
+    return [*stock_api_commands, seed_demo]

@@ -78,3 +78,16 @@ def test_stock_overview_rejects_an_unknown_warehouse_filter(client, session: Ses
     resp = client.get("/stock?warehouse=NOPE")
     assert resp.status_code == 422
     assert 'data-field="warehouse"' in resp.text
+
+
+def test_stock_overview_pages_through_more_rows_than_fit_on_one_page(client, session: Session) -> None:  # type: ignore[no-untyped-def]
+    warehouse = make_warehouse(session, code="SH-01")
+    for n in range(51):
+        receive_stock(session, make_product(session, sku=f"PG-{n:03d}"), warehouse, 1)
+    user = make_staff_user(session, "viewer")
+    login(client, user.email)
+
+    first = client.get("/stock?warehouse=SH-01")
+    assert first.status_code == 200 and "Next" in first.text and "page=2" in first.text
+    second = client.get("/stock?warehouse=SH-01&page=2")
+    assert second.status_code == 200 and "Previous" in second.text and "warehouse=SH-01" in second.text
