@@ -7,6 +7,7 @@ import pytest
 from forecasting import run_forecast
 
 distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
 pytest.importorskip("fugue_dask")
 
 pytestmark = pytest.mark.slow
@@ -35,11 +36,14 @@ def small_history():
 def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster():
     history = small_history()
     local = run_forecast(history, 14, n_jobs=1)
+    # Loopback only, and generous start-up timeouts: CI machines are small and busy.
     with (
+        dask.config.set({"distributed.comm.timeouts.connect": "60s", "distributed.comm.timeouts.tcp": "60s"}),
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            host="127.0.0.1", scheduler_port=0, timeout="60s",
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster, timeout="60s"),
     ):
         remote = run_forecast(history, 14, engine="dask")
     pd.testing.assert_frame_equal(
