@@ -89,18 +89,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return {"current_locale": _select_locale(), "languages": LANGUAGES, "nav_items": nav_items,
                 "has_endpoint": has_endpoint}
 
-    from flask_babel import format_decimal
+    from app.web.filters import register_filters
 
-    app.jinja_env.filters["number"] = lambda v: "—" if v is None else format_decimal(v)
+    register_filters(app)
 
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp
 
-    for bp in (auth_bp, web_bp):
+    for bp in (auth_bp, web_bp, transfers_bp):
         app.register_blueprint(bp)
 
 

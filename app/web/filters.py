@@ -1,0 +1,53 @@
+"""Jinja filters for locale-aware numbers, money, dates and status labels (one place)."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+
+# Every status and kind word the UI shows, so it can be translated.
+LABELS: dict[str, Any] = {
+    "draft": _l("draft"), "shipped": _l("in transit"), "received": _l("received"), "cancelled": _l("cancelled"),
+    "open": _l("open"), "submitted": _l("submitted"), "approved": _l("approved"), "cycle": _l("cycle count"),
+    "full": _l("full count"), "cloud": _l("cloud"), "forward": _l("forward"),
+    "low_stock": _l("Low stock"), "stock_out": _l("Stock-out"), "slow_mover": _l("Slow mover"),
+    "overstock": _l("Overstock"), "late_po": _l("Late purchase order"),
+    "count_below_reserved": _l("Count below reserved"), "admin": _l("admin"), "purchasing": _l("purchasing"),
+    "warehouse": _l("warehouse"), "viewer": _l("viewer"), "sent": _l("sent"), "confirmed": _l("confirmed"),
+    "partially_received": _l("partially received"),
+}
+
+
+def label(value: Any) -> str:
+    return str(LABELS.get(str(value), value)) if value is not None else "—"
+
+
+def number(value: Any, digits: int | None = None) -> str:
+    if value is None:
+        return "—"
+    if digits is not None:
+        return str(format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0"))
+    return str(format_decimal(value))
+
+
+def money(value: Any) -> str:
+    """Money with two decimals, grouped for the locale (currency is CNY throughout)."""
+    if value is None:
+        return "—"
+    return str(format_decimal(Decimal(value).quantize(Decimal("0.01")), format="#,##0.00"))
+
+
+def date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return str(format_datetime(value, "short"))
+    return str(format_date(value, "medium"))
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(number=number, money=money, date=date, label=label)
