@@ -20,11 +20,14 @@ def csrf(html: str) -> str:
 
 
 def login(client: Any, email: str, password: str = PASSWORD) -> Any:
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
     page = client.get("/login")
     resp = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf(page.text)})
-    # The `app` fixture keeps one app context for the whole test, so Flask-WTF's per-request
-    # cache of the CSRF token in `g` would outlive the session that login just cleared.
+    # The `app` fixture keeps one app context for the whole test, so the per-request caches
+    # in `g` (Flask-WTF's CSRF token, Flask-Login's user) would outlive this login.
     g.pop("csrf_token", None)
+    g.pop("_login_user", None)
     return resp
 
 
@@ -46,6 +49,7 @@ def count_queries(app: Any) -> Iterator[list[str]]:
     """Collect every SQL statement the app's engine runs inside the block."""
     engine = app.extensions["stockwise_db"].engine
     seen: list[str] = []
+    g.pop("_login_user", None)  # measure every request the same way: the user is loaded each time
 
     def _listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
