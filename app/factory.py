@@ -97,13 +97,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
     from app.alerts.views import bp as alerts_bp
     from app.auth.views import bp as auth_bp
     from app.counts.views import bp as counts_bp
     from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp
 
-    for bp in (auth_bp, web_bp, transfers_bp, counts_bp, alerts_bp):
+    for bp in (auth_bp, web_bp, transfers_bp, counts_bp, alerts_bp, admin_bp):
         app.register_blueprint(bp)
 
 
