@@ -31,6 +31,16 @@ def login(client: Any, email: str, password: str = PASSWORD) -> Any:
     return resp
 
 
+def forget_request_state() -> None:
+    """Drop what Flask-Login, Flask-WTF and Flask-Babel cache in `g` for one request: the
+    `app` fixture's single app context would otherwise carry it into the next request."""
+    from flask_babel import refresh
+
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+    refresh()
+
+
 def login_as(client: Any, session: Any, role: str, **kw: Any) -> Any:
     user = make_staff_user(session, role, **kw)
     resp = login(client, user.email)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_decimal, format_time
 from flask_babel import lazy_gettext as _l
 
 # Every status and kind word the UI shows, so it can be translated.
@@ -45,7 +45,8 @@ def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        return str(format_datetime(value, "short"))
+        # Shown in UTC (the app's zone): the date as the locale writes it, minutes are enough.
+        return f"{format_date(value, 'medium')} {format_time(value, 'short')}"
     return str(format_date(value, "medium"))
 
 
