@@ -37,7 +37,8 @@ def average_inventory(current: Decimal, daily_changes: Mapping[dt.date, Decimal]
     end = start + dt.timedelta(days=days)
     # A change on day t is missing from every end-of-day figure before t: (t − start) of them.
     missing = sum((v * (t - start).days for t, v in daily_changes.items() if start <= t < end), Decimal(0))
-    return current - missing / days
+    # Back-dated movements (e.g. imported history) can make the rebuilt past look negative.
+    return max(current - missing / days, Decimal(0))
 
 
 def turnover_days(average_value: Decimal, cogs: Decimal, days: int) -> Decimal | None:

@@ -41,6 +41,14 @@ def money(value: Any) -> str:
     return str(format_decimal(Decimal(value).quantize(Decimal("0.01")), format="#,##0.00"))
 
 
+def cny(value: Any) -> str:
+    """Money with the yuan sign, the minus sign in front of it: −¥12.40."""
+    if value is None:
+        return "—"
+    amount = Decimal(value)
+    return ("-" if amount < 0 else "") + "¥" + money(abs(amount))
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "—"
@@ -51,4 +59,4 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, date=date, label=label)

@@ -11,15 +11,19 @@ WIDTH, HEIGHT = 760, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 56, 16, 34
 
 
+TICKS = 4
+
+
 def nice_max(value: float) -> float:
-    """A round axis maximum ≥ value (1, 2, 2.5, 5 × 10^n)."""
+    """A round axis maximum ≥ value: TICKS × a whole tick of 1, 2 or 5 × 10^n."""
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+        return float(TICKS)
+    per_tick = value / TICKS
+    magnitude = 10 ** max(len(str(int(per_tick))) - 1, 0)
+    for step in (1, 2, 5, 10):
+        if per_tick <= step * magnitude:
+            return float(TICKS * step * magnitude)
+    return float(TICKS * 10 * magnitude)
 
 
 def _fmt(v: float) -> str:

@@ -7,7 +7,8 @@ from app.web.svgchart import bar_line_chart, nice_max
 NS = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.mark.parametrize(("value", "expected"), [(0, 1), (7, 10), (12, 20), (230, 250), (4100, 5000), (1, 1)])
+@pytest.mark.parametrize(("value", "expected"), [(0, 4), (3, 4), (7, 8), (12, 20), (230, 400), (4100, 8000),
+                                               (150, 200)])
 def test_nice_max_rounds_up_to_a_readable_axis(value: float, expected: float) -> None:
     assert nice_max(value) == expected
 
