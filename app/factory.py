@@ -100,12 +100,16 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.alerts.views import bp as alerts_bp
     from app.auth.views import bp as auth_bp
+    from app.catalog.views import bp as catalog_bp
     from app.counts.views import bp as counts_bp
     from app.imports.views import bp as imports_bp
+    from app.purchasing.views import bp as purchasing_bp
+    from app.suppliers.views import bp as suppliers_bp
     from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp
 
-    for bp in (auth_bp, web_bp, transfers_bp, counts_bp, alerts_bp, admin_bp, imports_bp):
+    for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,
+               admin_bp, imports_bp):
         app.register_blueprint(bp)
 
 

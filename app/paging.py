@@ -1,10 +1,15 @@
-"""A page of rows for list pages: the rows plus what the pager needs."""
+"""One page of a list: rows plus what the pager needs. Pages are 1-based."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+
+DEFAULT_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -19,5 +24,19 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
+def count_rows(session: Session, stmt: Select[Any]) -> int:
+    """The number of rows `stmt` would return (one query)."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def page_of(session: Session, stmt: Select[Any], *, page: int, per_page: int = DEFAULT_PER_PAGE) -> tuple[list[Any], int, int]:
+    """(rows, total, page) for an ordered statement: two queries whatever the page size."""
+    total = count_rows(session, stmt)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    rows = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all())
+    return rows, total, page
+
+
 def clamp_page(page: int | None) -> int:
+    """A requested page number, at least 1."""
     return max(1, page or 1)

@@ -19,12 +19,8 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 PER_PAGE = 50
 
 # Pages owned by the purchasing module; links appear when those endpoints exist.
-PO_NEW_ENDPOINTS = ("purchasing.new_order", "purchasing.order_new", "purchasing.create_order")
-PO_DETAIL_ENDPOINTS = ("purchasing.order", "purchasing.order_detail", "purchasing.detail")
-
-
-def _first_endpoint(names: tuple[str, ...]) -> str | None:
-    return next((n for n in names if n in current_app.view_functions), None)
+PO_NEW_ENDPOINT = "purchasing.order_new"
+PO_DETAIL_ENDPOINT = "purchasing.order"
 
 
 def action_url(kind: str, row: Any) -> tuple[str, str] | None:
@@ -36,19 +32,15 @@ def action_url(kind: str, row: Any) -> tuple[str, str] | None:
             if row.replenish_from:
                 args["source"] = row.replenish_from
             return _("Create transfer"), url_for("transfers.new", **args)
-        endpoint = _first_endpoint(PO_NEW_ENDPOINTS)
-        if endpoint and role in ("purchasing", "admin"):
-            return _("Create purchase order"), url_for(endpoint, warehouse=row.warehouse_code, sku=row.sku,
+        if PO_NEW_ENDPOINT in current_app.view_functions and role in ("purchasing", "admin"):
+            return _("Create purchase order"), url_for(PO_NEW_ENDPOINT, warehouse=row.warehouse_code, sku=row.sku,
                                                        qty=row.suggested_quantity)
         return None
     if kind in ("slow_mover", "overstock"):
         return _("See stock"), url_for("web.stock_overview", q=row.sku)
     if kind == "late_po":
-        endpoint = _first_endpoint(PO_DETAIL_ENDPOINTS)
-        if endpoint:
-            return _("Open purchase order"), url_for(endpoint, po_id=row.purchase_order_id)
-        if "purchasing.orders" in current_app.view_functions:
-            return _("Open purchase order"), url_for("purchasing.orders", q=row.number)
+        if PO_DETAIL_ENDPOINT in current_app.view_functions:
+            return _("Open purchase order"), url_for(PO_DETAIL_ENDPOINT, number=row.number)
         return None
     if kind == "stored" and row.warehouse_code and role in ("warehouse", "admin"):
         return _("Open a count"), url_for("counts.new", warehouse=row.warehouse_code)

@@ -35,10 +35,10 @@ def number(value: Any, digits: int | None = None) -> str:
 
 
 def money(value: Any) -> str:
-    """Money with two decimals, grouped for the locale (currency is CNY throughout)."""
+    """Money grouped for the locale, at least two decimals, up to four (unit prices)."""
     if value is None:
         return "—"
-    return str(format_decimal(Decimal(value).quantize(Decimal("0.01")), format="#,##0.00"))
+    return str(format_decimal(Decimal(value), format="#,##0.00##"))
 
 
 def cny(value: Any) -> str:
