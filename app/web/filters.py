@@ -21,6 +21,10 @@ LABELS: dict[str, Any] = {
     "partially_received": _l("partially received"),
 }
 
+# Status words other modules' templates translate with `_(status)`: listed so they are extracted.
+EXTRA_STATUS_WORDS = (_l("rejected"), _l("changed"), _l("closed"), _l("shipped"), _l("partially_received"),
+                      _l("expired"), _l("released"), _l("committed"), _l("active"))
+
 
 def label(value: Any) -> str:
     return str(LABELS.get(str(value), value)) if value is not None else "—"
