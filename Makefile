@@ -60,3 +60,10 @@ bench-forecast: venv
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+
+# Re-extract every translatable string (app/ and portal/) and merge it into the catalogs;
+# then translate the new entries in app/translations/<lang>/LC_MESSAGES/messages.po.
+.PHONY: messages
+messages: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching

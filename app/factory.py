@@ -89,28 +89,33 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return {"current_locale": _select_locale(), "languages": LANGUAGES, "nav_items": nav_items,
                 "has_endpoint": has_endpoint}
 
-    from flask_babel import format_decimal
+    from app.web.filters import register_filters
 
-    app.jinja_env.filters["number"] = lambda v: "—" if v is None else format_decimal(v)
-    app.jinja_env.filters["money"] = lambda v: "—" if v is None else format_decimal(v, format="#,##0.00##")
+    register_filters(app)
 
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.admin.views import bp as admin_bp
+    from app.alerts.views import bp as alerts_bp
     from app.api import blueprint as api_blueprint
     from app.auth.views import bp as auth_bp
     from app.catalog.views import bp as catalog_bp
+    from app.counts.views import bp as counts_bp
+    from app.imports.views import bp as imports_bp
     from app.ops.metrics import instrument
     from app.ops.views import bp as ops_bp
     from app.purchasing.views import bp as purchasing_bp
     from app.suppliers.views import bp as suppliers_bp
+    from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp
 
     api_bp = api_blueprint()
     csrf.exempt(api_bp)  # bearer-token API: no cookies, no CSRF
     instrument(app)
-    for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, api_bp, ops_bp):
+    for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,
+               admin_bp, imports_bp, api_bp, ops_bp):
         app.register_blueprint(bp)
 
 

@@ -35,3 +35,8 @@ def page_of(session: Session, stmt: Select[Any], *, page: int, per_page: int = D
     page = max(1, min(page, max(1, -(-total // per_page))))
     rows = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all())
     return rows, total, page
+
+
+def clamp_page(page: int | None) -> int:
+    """A requested page number, at least 1."""
+    return max(1, page or 1)

@@ -3,9 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
-
-from app.web.forms import FixedChoices
 
 
 class LoginForm(FlaskForm):
@@ -15,7 +14,5 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class LanguageForm(FixedChoices, FlaskForm):
-    fixed_choices = {"locale": [("en", "English"), ("zh", "中文")]}
-
-    locale = SelectField(_l("Language"))
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[SelectChoice("en", "English"), SelectChoice("zh", "中文")])

@@ -20,13 +20,13 @@ bp = Blueprint("auth", __name__)
 def _safe_next(target: str | None) -> str:
     if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("web.stock_overview")
+    return url_for("web.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if getattr(current_user, "kind", None) == "staff":
-        return redirect(url_for("web.stock_overview"))
+        return redirect(url_for("web.dashboard"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():

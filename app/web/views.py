@@ -1,13 +1,16 @@
-"""Staff pages shared across domains: the stock overview (home)."""
+"""Staff pages shared across domains: the dashboard (home) and the stock overview."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app.auth.session import staff_required
 from app.db import session as db_session
+from app.db import utcnow
 from app.stock import queries
 from app.web.forms import StockFilterForm
 
@@ -16,7 +19,29 @@ bp = Blueprint("web", __name__)
 
 @bp.get("/")
 def index() -> Any:
-    return redirect(url_for("web.stock_overview"))
+    return redirect(url_for("web.dashboard"))
+
+
+@bp.get("/dashboard")
+@staff_required()
+def dashboard() -> Any:
+    from app.alerts.service import alert_board
+    from app.stock.metrics import demand_and_stock, turnover
+    from app.transfers.service import list_transfers
+    from app.web.svgchart import bar_line_chart
+
+    s = db_session()
+    today = utcnow().date()
+    months = demand_and_stock(s, today=today)
+    chart = bar_line_chart(
+        [format_date(m.month, "MMM") for m in months], [m.demand for m in months], [m.stock_end for m in months],
+        bar_name=str(_l("Demand")), line_name=str(_l("Stock on hand")), title=str(_l("Demand and stock, last 12 months")),
+    )
+    return render_template(
+        "dashboard.html", turnover=turnover(s, today=today), counts=alert_board(s, today=today).counts(),
+        open_transfers=list_transfers(s, status="open", per_page=1).total,
+        in_transit=list_transfers(s, status="in_transit", per_page=1).total, chart=Markup(chart), months=months,
+    )
 
 
 @bp.get("/stock")

@@ -16,6 +16,8 @@ def test_staff_user_logs_in_and_filters_the_stock_overview(live_server: LiveServ
         user = make_staff_user(s, "viewer")
         email = user.email
     login_in_browser(page, live_server.url, email, PASSWORD)
+    assert page.locator("h1").inner_text() == "Dashboard"  # the landing page
+    page.click("nav.mainnav >> text=Stock")
     assert page.locator("h1").inner_text() == "Stock overview"
     page.fill("input[name=q]", "towel")
     page.click("form.filters button[type=submit]")

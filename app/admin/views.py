@@ -1,0 +1,191 @@
+"""Admin pages (admin role only): users and roles, API clients, settings, the audit log."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import service
+from app.admin.forms import ActionForm, ActiveForm, ApiClientForm, AuditFilterForm, RoleForm, UserForm
+from app.audit.service import SETTING_DEFAULTS
+from app.auth import service as auth_service
+from app.auth.models import ApiClient
+from app.auth.session import staff_required
+from app.db import session as db_session
+from app.db import transaction
+from app.errors import DomainError, ValidationFailed
+from app.web.export import csv_response
+from app.web.formerrors import apply_errors
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+SETTING_LABELS = {
+    "service_level": _l("Service level (0.5–0.999)"),
+    "review_period_days": _l("Review period (days)"),
+    "low_stock_days_of_cover": _l("Low stock below (days of cover)"),
+    "overstock_days_of_cover": _l("Overstock above (days of cover)"),
+    "slow_mover_monthly_units": _l("Slow mover below (units a month, three months in a row)"),
+    "over_receipt_tolerance_pct": _l("Over-receipt tolerance (%)"),
+    "on_time_grace_days": _l("On-time grace (days)"),
+    "scorecard_weights": _l("Scorecard weights (on time / quality / price, sum 100)"),
+    "scorecard_thresholds": _l("Scorecard grade thresholds (A / B)"),
+    "inspection_reasons": _l("Inspection reject reasons (one per line)"),
+}
+
+
+@bp.get("/")
+@staff_required("admin")
+def index() -> Any:
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@staff_required("admin")
+def users() -> Any:
+    form = UserForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                user = auth_service.create_staff_user(s, current_user.actor, email=form.email.data or "",
+                                                      role=form.role.data or "viewer", password=form.password.data or "",
+                                                      name=form.name.data or "")
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except DomainError as exc:
+            form.email.errors = [exc.detail]
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    page = service.list_users(db_session(), page=request.args.get("page", 1, type=int) or 1)
+    return render_template("admin/users.html", form=form, page=page,
+                           role_form=RoleForm(), active_form=ActiveForm()), status
+
+
+@bp.post("/users/<int:user_id>/role")
+@staff_required("admin")
+def change_role(user_id: int) -> Any:
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with transaction() as s:
+        user = service.change_role(s, current_user.actor, user_id=user_id, role=form.role.data or "")
+    flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@staff_required("admin")
+def set_active(user_id: int) -> Any:
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with transaction() as s:
+        user = service.set_user_active(s, current_user.actor, user_id=user_id, active=bool(form.active.data))
+    flash(_("%(email)s activated.", email=user.email) if user.is_active else
+          _("%(email)s deactivated.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/api-clients", methods=["GET", "POST"])
+@staff_required("admin")
+def api_clients() -> Any:
+    form = ApiClientForm()
+    created = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                client, token, secret = auth_service.create_api_client(
+                    s, current_user.actor, name=form.name.data or "", scopes=form.scopes.data or [],
+                    webhook_url=form.webhook_url.data or None)
+            # Shown once, on this response only: only a hash of the token is stored.
+            created = {"name": client.name, "token": token, "secret": secret}
+            form = ApiClientForm(formdata=None)
+        except ValidationFailed as exc:
+            apply_errors(form, exc, {"scope": "scopes"})
+            status = 422
+        except DomainError as exc:
+            form.name.errors = [exc.detail]
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    clients = list(db_session().scalars(select(ApiClient).order_by(ApiClient.is_active.desc(), ApiClient.name)))
+    return render_template("admin/api_clients.html", form=form, clients=clients, created=created,
+                           action_form=ActionForm()), status
+
+
+@bp.post("/api-clients/<int:client_id>/revoke")
+@staff_required("admin")
+def revoke_client(client_id: int) -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with transaction() as s:
+        auth_service.revoke_api_client(s, current_user.actor, client_id)
+    flash(_("API client revoked; its token no longer works."), "success")
+    return redirect(url_for("admin.api_clients"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@staff_required("admin")
+def settings() -> Any:
+    errors: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        key = request.form.get("key", "")
+        if key not in SETTING_DEFAULTS:
+            abort(400)
+        raw = {k: v for k, v in request.form.items() if k == key or k.startswith(key + ".")}
+        try:
+            with transaction() as s:
+                service.update_setting(s, current_user.actor, key=key, raw=raw)
+            flash(_("Setting saved."), "success")
+            return redirect(url_for("admin.settings") + f"#{key}")
+        except ValidationFailed as exc:
+            errors = {e["field"]: e["message"] for e in exc.data["errors"]}
+            status = 422
+    return render_template("admin/settings.html", values=service.all_settings(db_session()), labels=SETTING_LABELS,
+                           errors=errors, raw=raw, action_form=ActionForm()), status
+
+
+def _audit_form() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.entity.choices = [("", _l("All"))] + [(e, e) for e in service.entity_types(db_session())]
+    return form
+
+
+def _audit_page(form: AuditFilterForm, per_page: int | None) -> Any:
+    return service.audit_log(db_session(), actor=form.actor.data, entity_type=form.entity.data or None,
+                             entity_id=form.entity_id.data or None, action=form.action.data or None,
+                             date_from=form.date_from.data, date_to=form.date_to.data, page=form.page.data or 1,
+                             per_page=per_page)
+
+
+@bp.get("/audit")
+@staff_required("admin")
+def audit() -> Any:
+    form = _audit_form()
+    if request.args and not form.validate():
+        return render_template("admin/audit.html", form=form, page=None), 422
+    return render_template("admin/audit.html", form=form, page=_audit_page(form, 50))
+
+
+@bp.get("/audit/export.csv")
+@staff_required("admin")
+def audit_export() -> Any:
+    form = _audit_form()
+    if request.args and not form.validate():
+        abort(422)
+    return csv_response("audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id", "details"],
+                        ([r.at.isoformat(), r.actor_type, r.actor_label, r.action, r.entity_type, r.entity_id,
+                          json.dumps(r.details, ensure_ascii=False)] for r in _audit_page(form, None).rows))

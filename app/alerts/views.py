@@ -1,0 +1,106 @@
+"""The alerts page: one tab per kind, each row linking to the action that resolves it."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.alerts import service
+from app.alerts.forms import ResolveForm
+from app.auth.session import staff_required
+from app.db import session as db_session
+from app.db import transaction, utcnow
+from app.paging import Page
+from app.web.export import csv_response
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+PER_PAGE = 50
+
+# Pages owned by the purchasing module; links appear when those endpoints exist.
+PO_NEW_ENDPOINT = "purchasing.order_new"
+PO_DETAIL_ENDPOINT = "purchasing.order"
+
+
+def action_url(kind: str, row: Any) -> tuple[str, str] | None:
+    """(label, url) of the action that resolves an alert row, if the user may take it."""
+    role = current_user.role
+    if kind in ("low_stock", "stock_out"):
+        if row.warehouse_kind == "forward" and role in ("warehouse", "admin"):
+            args: dict[str, Any] = {"dest": row.warehouse_code, "sku": row.sku, "qty": row.suggested_quantity}
+            if row.replenish_from:
+                args["source"] = row.replenish_from
+            return _("Create transfer"), url_for("transfers.new", **args)
+        if PO_NEW_ENDPOINT in current_app.view_functions and role in ("purchasing", "admin"):
+            return _("Create purchase order"), url_for(PO_NEW_ENDPOINT, warehouse=row.warehouse_code, sku=row.sku,
+                                                       qty=row.suggested_quantity)
+        return None
+    if kind in ("slow_mover", "overstock"):
+        return _("See stock"), url_for("web.stock_overview", q=row.sku)
+    if kind == "late_po":
+        if PO_DETAIL_ENDPOINT in current_app.view_functions:
+            return _("Open purchase order"), url_for(PO_DETAIL_ENDPOINT, number=row.number)
+        return None
+    if kind == "stored" and row.warehouse_code and role in ("warehouse", "admin"):
+        return _("Open a count"), url_for("counts.new", warehouse=row.warehouse_code)
+    return None
+
+
+def _kind() -> str:
+    kind = request.args.get("kind", "low_stock")
+    if kind not in service.KINDS:
+        abort(404)
+    return kind
+
+
+@bp.get("/")
+@staff_required()
+def index() -> Any:
+    kind = _kind()
+    page_no = request.args.get("page", 1, type=int) or 1
+    board = service.alert_board(db_session(), today=utcnow().date())
+    rows = board.rows(kind)
+    page = Page(rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], len(rows), max(1, page_no), PER_PAGE)
+    return render_template("alerts/index.html", kind=kind, counts=board.counts(), page=page, action_url=action_url,
+                           resolve_form=ResolveForm(), can_resolve=current_user.role in ("warehouse", "admin"))
+
+
+EXPORT_COLUMNS = {
+    "stock": ["kind", "sku", "name", "warehouse", "available", "in_transit", "on_order", "avg_daily_demand",
+              "days_of_cover", "threshold", "suggested_quantity"],
+    "slow_mover": ["sku", "name", "on_hand", "sales_month_1", "sales_month_2", "sales_month_3"],
+    "late_po": ["number", "supplier", "warehouse", "due_date", "days_late", "open_units"],
+    "stored": ["kind", "message", "sku", "warehouse", "created_at"],
+}
+
+
+@bp.get("/export.csv")
+@staff_required()
+def export() -> Any:
+    kind = _kind()
+    rows = service.alert_board(db_session(), today=utcnow().date()).rows(kind)
+    if kind == "slow_mover":
+        data = ([r.sku, r.name, r.on_hand, *r.monthly_sales] for r in rows)
+    elif kind == "late_po":
+        data = ([r.number, r.supplier, r.warehouse_code, r.due_date.isoformat(), r.days_late, r.open_units]
+                for r in rows)
+    elif kind == "stored":
+        data = ([r.kind, r.message, r.sku, r.warehouse_code, r.created_at.isoformat()] for r in rows)
+    else:
+        data = ([r.kind, r.sku, r.name, r.warehouse_code, r.available, r.in_transit, r.on_order, r.avg_daily_demand,
+                 None if r.days_of_cover is None else round(r.days_of_cover, 1), round(r.threshold or 0, 1),
+                 r.suggested_quantity] for r in rows)
+    columns = EXPORT_COLUMNS.get(kind, EXPORT_COLUMNS["stock"])
+    return csv_response(f"alerts-{kind}.csv", columns, data)
+
+
+@bp.post("/<int:alert_id>/resolve")
+@staff_required("warehouse")
+def resolve(alert_id: int) -> Any:
+    if not ResolveForm().validate_on_submit():
+        abort(400)
+    with transaction() as s:
+        service.resolve_alert(s, current_user.actor, alert_id=alert_id, now=utcnow())
+    flash(_("Alert resolved."), "success")
+    return redirect(url_for("alerts.index", kind="stored"))

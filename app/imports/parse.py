@@ -1,0 +1,82 @@
+"""Reading an uploaded CSV: size, encoding and header checks, then rows as dicts. Pure."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Columns:
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the spreadsheet row number: the header is row 1, the first data row is row 2
+    column: str | None
+    message: str
+
+
+@dataclass
+class ParsedFile:
+    header: list[str] = field(default_factory=list)
+    rows: list[dict[str, str]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def parse_csv(data: bytes, columns: Columns) -> ParsedFile:
+    """Decode (UTF-8, BOM allowed), check the header, return the rows with trimmed cells.
+
+    File-level problems are errors on row 1 (the header) or row 0 (the file itself).
+    """
+    out = ParsedFile()
+    if not data.strip():
+        out.errors.append(RowError(0, None, "the file is empty"))
+        return out
+    if len(data) > MAX_BYTES:
+        out.errors.append(RowError(0, None, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"))
+        return out
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        out.errors.append(RowError(0, None, f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"))
+        return out
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        out.errors.append(RowError(1, None, "no header row"))
+        return out
+    out.header = header
+    missing = [c for c in columns.required if c not in header]
+    unknown = [c for c in header if c not in columns.required + columns.optional]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    for c in missing:
+        out.errors.append(RowError(1, c, "required column is missing"))
+    for c in unknown:
+        out.errors.append(RowError(1, c or "(blank)", "unknown column"))
+    for c in duplicated:
+        out.errors.append(RowError(1, c, "column appears twice"))
+    if out.errors:
+        return out
+    try:
+        for line_no, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(out.rows) >= MAX_ROWS:
+                out.errors.append(RowError(line_no, None, f"more than {MAX_ROWS} rows; split the file"))
+                break
+            if len(cells) != len(header):
+                out.errors.append(RowError(line_no, None, f"{len(cells)} cells, the header has {len(header)}"))
+                continue
+            out.rows.append({"_row": str(line_no), **{h: c.strip() for h, c in zip(header, cells, strict=True)}})
+    except csv.Error as exc:
+        out.errors.append(RowError(reader.line_num, None, f"not valid CSV: {exc}"))
+    if not out.rows and not out.errors:
+        out.errors.append(RowError(2, None, "the file has a header but no rows"))
+    return out

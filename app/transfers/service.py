@@ -1,0 +1,272 @@
+"""Transfers between warehouses: draft → shipped (stock in transit) → received; or cancelled.
+
+Stock effects go through `app.stock.service.post_stock_effects` only:
+- ship: one call with `transfer_out` (−shipped) at the source and `in_transit +shipped` at
+  the destination, so the goods never vanish from the books between the two warehouses;
+- receive: one call with `in_transit −shipped` and `transfer_in +received` at the destination.
+A short receipt (received < shipped) is recorded on the line with a note; the missing units
+are no longer anywhere (lost in transit) and the discrepancy stays visible on the transfer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from app.audit.service import Actor, record_audit
+from app.catalog.models import Product
+from app.errors import InsufficientStockError, InvalidState, NotFound, ValidationFailed
+from app.numbering import next_document_number
+from app.paging import Page, clamp_page
+from app.stock import repository as stock_repo
+from app.stock.models import MovementKind, Warehouse
+from app.stock.service import StockEffect, post_stock_effects
+from app.transfers.models import Transfer, TransferLine, TransferStatus
+
+SOURCE = "transfer"
+
+
+@dataclass(frozen=True)
+class TransferLineInput:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineReceipt:
+    """What arrived for one transfer line; `note` is required when it differs from shipped."""
+
+    received_quantity: int
+    note: str | None = None
+
+
+def _user_id(actor: Actor) -> int | None:
+    return actor.id if actor.kind == "staff" else None
+
+
+def get_transfer(session: Session, transfer_id: int, *, for_update: bool = False) -> Transfer:
+    stmt = select(Transfer).where(Transfer.id == transfer_id).options(
+        selectinload(Transfer.lines).selectinload(TransferLine.product))
+    if for_update:
+        stmt = stmt.with_for_update(of=Transfer)
+    transfer = session.scalar(stmt)
+    if transfer is None:
+        raise NotFound(f"transfer {transfer_id} not found", transfer_id=transfer_id)
+    return transfer
+
+
+def create_transfer(
+    session: Session,
+    actor: Actor,
+    *,
+    source_warehouse_id: int,
+    dest_warehouse_id: int,
+    lines: Sequence[TransferLineInput],
+    notes: str | None = None,
+    today: dt.date | None = None,
+) -> Transfer:
+    """Create a draft transfer. Lines for the same product are merged.
+
+    Raises `ValidationFailed` (field names `source`, `dest`, `lines-N-quantity`, …) for the
+    same warehouse twice, an unknown warehouse or product, no lines, or a quantity ≤ 0.
+    Availability is checked when shipping, not here: a draft reserves nothing.
+    """
+    errors = []
+    if source_warehouse_id == dest_warehouse_id:
+        errors.append({"field": "dest", "message": "must differ from the source warehouse"})
+    found = set(session.scalars(select(Warehouse.id).where(Warehouse.id.in_([source_warehouse_id, dest_warehouse_id]))))
+    if source_warehouse_id not in found:
+        errors.append({"field": "source", "message": "unknown warehouse"})
+    if dest_warehouse_id not in found:
+        errors.append({"field": "dest", "message": "unknown warehouse"})
+    if not lines:
+        errors.append({"field": "lines", "message": "add at least one line"})
+    for i, line in enumerate(lines):
+        if line.quantity <= 0:
+            errors.append({"field": f"lines-{i}-quantity", "message": "must be greater than 0"})
+    ids = {line.product_id for line in lines}
+    known = set(session.scalars(select(Product.id).where(Product.id.in_(ids)))) if ids else set()
+    for i, line in enumerate(lines):
+        if line.product_id not in known:
+            errors.append({"field": f"lines-{i}-sku", "message": "unknown product"})
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    merged: dict[int, int] = {}
+    for line in lines:
+        merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
+    today = today or dt.datetime.now(dt.UTC).date()
+    transfer = Transfer(
+        number=next_document_number(session, Transfer.number, "TR", today),
+        source_warehouse_id=source_warehouse_id, dest_warehouse_id=dest_warehouse_id,
+        status=TransferStatus.DRAFT.value, notes=notes or None, created_by_id=_user_id(actor),
+        lines=[TransferLine(product_id=p, quantity=q) for p, q in merged.items()],
+    )
+    session.add(transfer)
+    session.flush()
+    record_audit(session, actor, "transfer.create", "transfer", transfer.id, number=transfer.number,
+                 source=source_warehouse_id, dest=dest_warehouse_id, lines=merged)
+    return transfer
+
+
+def ship_transfer(session: Session, actor: Actor, *, transfer_id: int, now: dt.datetime) -> Transfer:
+    """Ship a draft: every line leaves the source in full and shows in transit at the destination.
+
+    Raises `InvalidState` unless draft, `InsufficientStockError` (with `shortages`
+    [{sku, requested, available}]) when the source lacks available stock — nothing is shipped.
+    """
+    transfer = get_transfer(session, transfer_id, for_update=True)
+    if transfer.status != TransferStatus.DRAFT:
+        raise InvalidState(f"transfer {transfer.number} is {transfer.status}; only a draft can be shipped",
+                           status_now=transfer.status)
+    keys = [(ln.product_id, w) for ln in transfer.lines
+            for w in (transfer.source_warehouse_id, transfer.dest_warehouse_id)]
+    # Lock source and destination rows together so they are taken in the one global order.
+    locked = stock_repo.lock_balances(session, keys)
+    shortages = []
+    for ln in transfer.lines:
+        available = locked[(ln.product_id, transfer.source_warehouse_id)].available
+        if available < ln.quantity:
+            shortages.append({"sku": ln.product.sku, "requested": ln.quantity, "available": available})
+    if shortages:
+        detail = ", ".join(f"{s['sku']}: {s['requested']} requested, {s['available']} available" for s in shortages)
+        raise InsufficientStockError(f"not enough available at the source ({detail})", shortages=shortages)
+    effects: list[StockEffect] = []
+    for ln in transfer.lines:
+        effects.append(StockEffect(
+            ln.product_id, transfer.source_warehouse_id, MovementKind.TRANSFER_OUT.value, -ln.quantity,
+            occurred_at=now, event_id=f"{transfer.number}:out:{ln.id}", reference_type="transfer",
+            reference_id=transfer.number,
+        ))
+        effects.append(StockEffect(ln.product_id, transfer.dest_warehouse_id, in_transit_delta=ln.quantity))
+        ln.shipped_quantity = ln.quantity
+    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=_user_id(actor), locked=locked)
+    transfer.status = TransferStatus.SHIPPED.value
+    transfer.shipped_at = now
+    record_audit(session, actor, "transfer.ship", "transfer", transfer.id, number=transfer.number)
+    return transfer
+
+
+def receive_transfer(
+    session: Session, actor: Actor, *, transfer_id: int, receipts: Mapping[int, LineReceipt], now: dt.datetime
+) -> Transfer:
+    """Receive a shipped transfer. `receipts` maps line id → what arrived (every line required).
+
+    0 ≤ received ≤ shipped; a difference needs a note (`ValidationFailed` names
+    `lines-N-received` / `lines-N-note`). Destination: in transit −shipped, on hand +received.
+    """
+    transfer = get_transfer(session, transfer_id, for_update=True)
+    if transfer.status != TransferStatus.SHIPPED:
+        raise InvalidState(f"transfer {transfer.number} is {transfer.status}; only a shipped transfer can be received",
+                           status_now=transfer.status)
+    errors = []
+    for i, ln in enumerate(transfer.lines):
+        got = receipts.get(ln.id)
+        if got is None:
+            errors.append({"field": f"lines-{i}-received", "message": "required"})
+        elif not 0 <= got.received_quantity <= ln.shipped_quantity:
+            errors.append({"field": f"lines-{i}-received", "message": f"must be between 0 and {ln.shipped_quantity}"})
+        elif got.received_quantity != ln.shipped_quantity and not (got.note or "").strip():
+            errors.append({"field": f"lines-{i}-note", "message": "explain the difference from the shipped quantity"})
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    effects = []
+    discrepancies = {}
+    for ln in transfer.lines:
+        got = receipts[ln.id]
+        ln.received_quantity = got.received_quantity
+        if got.received_quantity != ln.shipped_quantity:
+            ln.discrepancy_note = (got.note or "").strip()[:255]
+            discrepancies[ln.product.sku] = {"shipped": ln.shipped_quantity, "received": got.received_quantity,
+                                             "note": ln.discrepancy_note}
+        effects.append(StockEffect(
+            ln.product_id, transfer.dest_warehouse_id, MovementKind.TRANSFER_IN.value, got.received_quantity,
+            in_transit_delta=-ln.shipped_quantity, occurred_at=now, event_id=f"{transfer.number}:in:{ln.id}",
+            reference_type="transfer", reference_id=transfer.number, note=ln.discrepancy_note,
+        ))
+    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=_user_id(actor))
+    transfer.status = TransferStatus.RECEIVED.value
+    transfer.received_at = now
+    record_audit(session, actor, "transfer.receive", "transfer", transfer.id, number=transfer.number,
+                 discrepancies=discrepancies)
+    return transfer
+
+
+def cancel_transfer(session: Session, actor: Actor, *, transfer_id: int) -> Transfer:
+    """Cancel a draft (nothing has moved yet). Raises `InvalidState` otherwise."""
+    transfer = get_transfer(session, transfer_id, for_update=True)
+    if transfer.status != TransferStatus.DRAFT:
+        raise InvalidState(f"transfer {transfer.number} is {transfer.status}; only a draft can be cancelled",
+                           status_now=transfer.status)
+    transfer.status = TransferStatus.CANCELLED.value
+    record_audit(session, actor, "transfer.cancel", "transfer", transfer.id, number=transfer.number)
+    return transfer
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    id: int
+    number: str
+    status: str
+    source_code: str
+    dest_code: str
+    line_count: int
+    total_quantity: int
+    created_at: dt.datetime
+    shipped_at: dt.datetime | None
+    received_at: dt.datetime | None
+
+
+def list_transfers(
+    session: Session,
+    *,
+    status: str | None = None,
+    warehouse_id: int | None = None,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int | None = 50,
+) -> Page[TransferRow]:
+    """Transfers newest first, filtered (status "in_transit" = shipped, not yet received).
+
+    Two queries whatever the number of rows; `per_page=None` returns every row (export).
+    """
+    src, dst = aliased(Warehouse), aliased(Warehouse)
+    totals = (
+        select(TransferLine.transfer_id, func.count().label("n"), func.sum(TransferLine.quantity).label("qty"))
+        .group_by(TransferLine.transfer_id).subquery()
+    )
+    stmt = (
+        select(Transfer.id, Transfer.number, Transfer.status, src.code, dst.code,
+               func.coalesce(totals.c.n, 0), func.coalesce(totals.c.qty, 0),
+               Transfer.created_at, Transfer.shipped_at, Transfer.received_at)
+        .join(src, src.id == Transfer.source_warehouse_id)
+        .join(dst, dst.id == Transfer.dest_warehouse_id)
+        .outerjoin(totals, totals.c.transfer_id == Transfer.id)
+    )
+    if status == "in_transit":
+        stmt = stmt.where(Transfer.status == TransferStatus.SHIPPED.value)
+    elif status == "open":
+        stmt = stmt.where(Transfer.status.in_([TransferStatus.DRAFT.value, TransferStatus.SHIPPED.value]))
+    elif status:
+        stmt = stmt.where(Transfer.status == status)
+    if warehouse_id is not None:
+        stmt = stmt.where((Transfer.source_warehouse_id == warehouse_id) | (Transfer.dest_warehouse_id == warehouse_id))
+    if q:
+        stmt = stmt.where(func.lower(Transfer.number).like(f"%{q.strip().lower()}%"))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(Transfer.id.desc())
+    page = clamp_page(page)
+    if per_page is not None:
+        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    rows = [TransferRow(*r) for r in session.execute(stmt).all()]
+    return Page(rows=rows, total=total, page=page, per_page=per_page or max(total, 1))
+
+
+def resolve_products(session: Session, skus: Sequence[str]) -> dict[str, int]:
+    """Map SKUs (case-sensitive, trimmed) to product ids; unknown SKUs are left out."""
+    wanted = {s.strip() for s in skus if s and s.strip()}
+    if not wanted:
+        return {}
+    return {sku: pid for sku, pid in session.execute(select(Product.sku, Product.id).where(Product.sku.in_(wanted)))}
