@@ -98,9 +98,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.suppliers.scorecard_views import bp as scorecards_bp
     from app.web.views import bp as web_bp
+    from portal import bp as portal_bp
 
-    for bp in (auth_bp, web_bp):
+    for bp in (auth_bp, web_bp, portal_bp, scorecards_bp):
         app.register_blueprint(bp)
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.auth.session import staff_required
 from app.db import session as db_session
@@ -16,6 +17,8 @@ bp = Blueprint("web", __name__)
 
 @bp.get("/")
 def index() -> Any:
+    if getattr(current_user, "kind", None) == "supplier":
+        return redirect(url_for("portal.home"))
     return redirect(url_for("web.stock_overview"))
 
 
