@@ -18,6 +18,7 @@ from app.db import transaction, utcnow
 from app.purchasing import supplier_actions as actions
 from app.purchasing import supplier_queries as queries
 from app.purchasing.models import POLineStatus
+from app.suppliers.scorecard_service import supplier_headline
 from portal import bp
 from portal.access import current_supplier_id, supplier_required
 from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm
@@ -68,7 +69,8 @@ def logout() -> Any:
 def home() -> Any:
     s = db_session()
     todo = queries.supplier_todo(s, supplier_id=current_supplier_id())
-    return render_template("portal/home.html", todo=todo, headline=None)
+    headline = supplier_headline(s, supplier_id=current_supplier_id(), today=utcnow().date())
+    return render_template("portal/home.html", todo=todo, headline=headline)
 
 
 def _page_arg() -> int:
@@ -218,3 +220,5 @@ def shipment(notice_id: int) -> Any:
     notice = queries.supplier_notice(db_session(), supplier_id=current_supplier_id(), notice_id=notice_id)
     return render_template("portal/shipment.html", notice=notice)
 
+
+from portal import insight_views  # noqa: E402,F401  (stock, scorecard, exports)

@@ -96,6 +96,11 @@ class SupplierScorecards:
     percentile: float | None  # rolling 3 months, among suppliers with a score
     rules: Rules
 
+    @property
+    def monthly_rows(self) -> list[tuple[str, Scorecard]]:
+        """(label, card) newest month first, for tables."""
+        return [(c.period.label, c) for c in reversed(self.monthly)]
+
 
 def supplier_scorecards(session: Session, *, supplier_id: int, today: dt.date, months: int = 12) -> SupplierScorecards:
     """One supplier's monthly cards, rolling windows and percentile (only its own figures)."""

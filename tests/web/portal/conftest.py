@@ -63,6 +63,7 @@ def two_suppliers(session: Session) -> tuple[SupplierSide, SupplierSide]:
 @pytest.fixture
 def portal_login(client: Any) -> Callable[..., Any]:
     def login(email: str, password: str = PASSWORD) -> Any:
+        g.pop("csrf_token", None)
         page = client.get("/portal/login")
         resp = client.post("/portal/login", data={"email": email, "password": password,
                                                   "csrf_token": csrf_of(page.text)})
