@@ -222,3 +222,22 @@ def shipment(notice_id: int) -> Any:
 
 
 from portal import insight_views  # noqa: E402,F401  (stock, scorecard, exports)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> Any:
+    """Set a password from an invitation link (single use, time-limited), then log in."""
+    from app.auth import invites
+    from portal.forms import SetPasswordForm
+
+    user = invites.user_for_invite(db_session(), token=token, now=utcnow())
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        with transaction() as s:
+            user = invites.accept_invite(s, token=token, password=form.password.data or "", now=utcnow())
+        session.clear()
+        login_user(SupplierPrincipal(user))
+        flash(_("Welcome. Your password is set."), "success")
+        return redirect(url_for("portal.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/set_password.html", form=form, email=user.email), status

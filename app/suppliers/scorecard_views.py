@@ -96,3 +96,22 @@ def detail(supplier_id: int) -> Any:
     return render_template("scorecards/detail.html", supplier=supplier, cards=cards, dd=dd, backups=backups,
                            chart=chart, price_chart=price_chart, form=form, invite_form=InviteForm(),
                            period=dd.card.period), 200 if ok else 422
+
+
+@bp.post("/<int:supplier_id>/invite")
+@staff_required("admin")
+def invite(supplier_id: int) -> Any:
+    """Admin: create a portal invitation for this supplier; the link is shown once."""
+    from app.auth.invites import invite_path, invite_supplier_user
+
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash(_("E-mail: %(e)s", e="; ".join(map(str, form.email.errors)) or _("invalid form")), "error")
+        return redirect(url_for("scorecards.detail", supplier_id=supplier_id))
+    with transaction() as s:
+        supplier = service.supplier_or_404(s, supplier_id)
+        user, token = invite_supplier_user(s, current_user.actor, supplier_code=supplier.code,
+                                           email=form.email.data or "", now=utcnow())
+    flash(_("Invitation for %(email)s (works once, for 72 hours): %(link)s", email=user.email,
+            link=request.host_url.rstrip("/") + invite_path(token)), "success")
+    return redirect(url_for("scorecards.detail", supplier_id=supplier_id))
