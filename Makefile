@@ -60,3 +60,6 @@ bench-forecast: venv
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+
+bench-scorecards: venv
+	$(PY) bench/scorecards.py

@@ -15,7 +15,7 @@ def line_chart_svg(
 
     Missing values (None) break the line. Returns SVG markup; every text is escaped.
     """
-    left, right, top, bottom = 40, 12, 16, 34
+    left, right, top, bottom = 40, 28, 16, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(labels)
 
