@@ -258,7 +258,7 @@ def _ratio(num: int, den: int) -> float | None:
     return None if den == 0 else num / den
 
 
-class _ReferencePrices:
+class ReferencePrices:
     """Median over suppliers of their list price for a product in a window (cached)."""
 
     def __init__(self, list_prices: Iterable[ListPrice]) -> None:
@@ -311,7 +311,7 @@ def _buckets(events: Events, rules: Rules) -> dict[tuple[int, int], _Bucket]:
     return buckets
 
 
-def _price_index(spend: Mapping[int, list[Decimal]], period: Period, refs: _ReferencePrices) -> tuple[Decimal, float | None]:
+def _price_index(spend: Mapping[int, list[Decimal]], period: Period, refs: ReferencePrices) -> tuple[Decimal, float | None]:
     total = Decimal(0)
     weighted = Decimal(0)
     weight = Decimal(0)
@@ -325,7 +325,7 @@ def _price_index(spend: Mapping[int, list[Decimal]], period: Period, refs: _Refe
     return total, (None if weight == 0 else round(float(weighted / weight), 1))
 
 
-def _card(supplier_id: int, period: Period, b: _Bucket, refs: _ReferencePrices, rules: Rules) -> Scorecard:
+def _card(supplier_id: int, period: Period, b: _Bucket, refs: ReferencePrices, rules: Rules) -> Scorecard:
     on_time_rate = _ratio(b.on_time, b.evaluated)
     quality_rate = _ratio(b.accepted, b.inspected)
     mean = b.lt_sum / b.lt_n if b.lt_n else None
@@ -360,7 +360,7 @@ def compute_scorecards(
     for (sid, month), b in buckets.items():
         by_supplier[sid][month] = b
     ids = sorted(set(supplier_ids) if supplier_ids is not None else set(by_supplier))
-    refs = _ReferencePrices(events.list_prices)
+    refs = ReferencePrices(events.list_prices)
     cards: dict[tuple[int, Period], Scorecard] = {}
     for sid in ids:
         months = by_supplier.get(sid, {})
@@ -371,44 +371,3 @@ def compute_scorecards(
                     total.add(months[key])
             cards[sid, period] = _card(sid, period, total, refs, rules)
     return cards
-
-
-# ---- drill-down: the events behind a figure ------------------------------------------------
-@dataclass(frozen=True)
-class PriceLine:
-    sku: str
-    quantity: Decimal
-    spend: Decimal
-    unit_price: Decimal
-    median_price: Decimal | None
-    index: float | None
-
-
-def deliveries_in(events: Events, supplier_id: int, period: Period, rules: Rules) -> list[tuple[DeliveryEvent, str, bool]]:
-    """Each PO line due in the period with its outcome and in-full flag, latest-due first."""
-    rows = [(d, delivery_outcome(d, rules), is_in_full(d)) for d in events.deliveries
-            if d.supplier_id == supplier_id and period.contains(d.due_date)]
-    return sorted(rows, key=lambda r: (r[0].due_date, r[0].po_number, r[0].line_no), reverse=True)
-
-
-def receipts_in(events: Events, supplier_id: int, period: Period) -> list[ReceiptEvent]:
-    return sorted((r for r in events.receipts if r.supplier_id == supplier_id and period.contains(r.received_on)),
-                  key=lambda r: (r.received_on, r.receipt_number), reverse=True)
-
-
-def prices_in(events: Events, supplier_id: int, period: Period) -> list[PriceLine]:
-    """Per SKU bought in the period: what we paid on average, the median list price, the index."""
-    refs = _ReferencePrices(events.list_prices)
-    acc: dict[tuple[int, str], list[Decimal]] = {}
-    for p in events.purchases:
-        if p.supplier_id == supplier_id and period.contains(p.ordered_on):
-            row = acc.setdefault((p.product_id, p.sku), [Decimal(0), Decimal(0)])
-            row[0] += p.unit_price * p.quantity
-            row[1] += p.quantity
-    lines = []
-    for (pid, sku), (money, qty) in sorted(acc.items(), key=lambda kv: kv[0][1]):
-        price = money / qty if qty else Decimal(0)
-        median = refs.median(pid, period)
-        index = None if not median or not qty else round(float(100 * price / median), 1)
-        lines.append(PriceLine(sku, qty, money, price.quantize(Decimal("0.0001")), median, index))
-    return lines

@@ -17,16 +17,13 @@ from app.suppliers.models import Supplier, SupplierPrice
 from app.suppliers.scorecard import (
     Events,
     Period,
-    PriceLine,
     ReceiptEvent,
     Rules,
     Scorecard,
     compute_scorecards,
-    deliveries_in,
     percentile_rank,
-    prices_in,
-    receipts_in,
 )
+from app.suppliers.scorecard_details import PriceLine, deliveries_in, prices_in, receipts_in
 from app.suppliers.scorecard_queries import gather_events
 
 WINDOWS = (1, 3, 12)

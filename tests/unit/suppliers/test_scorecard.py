@@ -21,9 +21,9 @@ from app.suppliers.scorecard import (
     overall_score,
     percentile_rank,
     price_score,
-    prices_in,
     standing,
 )
+from app.suppliers.scorecard_details import prices_in
 
 MARCH = Period.ending(dt.date(2026, 3, 1))
 RULES = Rules(as_of=dt.date(2026, 4, 15), grace_days=2)
