@@ -92,17 +92,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_babel import format_decimal
 
     app.jinja_env.filters["number"] = lambda v: "—" if v is None else format_decimal(v)
+    app.jinja_env.filters["money"] = lambda v: "—" if v is None else format_decimal(v, format="#,##0.00##")
 
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.catalog.views import bp as catalog_bp
+    from app.purchasing.views import bp as purchasing_bp
+    from app.suppliers.views import bp as suppliers_bp
     from app.suppliers.scorecard_views import bp as scorecards_bp
     from app.web.views import bp as web_bp
     from portal import bp as portal_bp
 
-    for bp in (auth_bp, web_bp, portal_bp, scorecards_bp):
+    for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, portal_bp, scorecards_bp):
         app.register_blueprint(bp)
 
 

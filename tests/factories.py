@@ -95,3 +95,18 @@ def receive_stock(session: Session, product: Product, warehouse: Warehouse, quan
     post_stock_effects(
         session, [StockEffect(product.id, warehouse.id, "receipt", quantity)], source="tests", now=utcnow()
     )
+
+
+def make_po(session: Session, supplier: Supplier, lines: list[tuple[Product, int]], *, warehouse: Warehouse | None = None,
+            send: bool = True, today: dt.date | None = None) -> Any:
+    """A purchase order through the purchasing service (prices from the supplier's price list), sent by default."""
+    from app.purchasing import orders
+
+    po = orders.create_purchase_order(
+        session, TEST_ACTOR, supplier_id=supplier.id, warehouse_id=warehouse.id if warehouse else None,
+        lines=[orders.POLineInput(index=i, sku=p.sku, quantity=q) for i, (p, q) in enumerate(lines)],
+        today=today or utcnow().date(),
+    )
+    if send:
+        orders.send_purchase_order(session, TEST_ACTOR, number=po.number, now=utcnow())
+    return po

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from app.web.forms import FixedChoices
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[
@@ -13,5 +15,7 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("en", "English"), ("zh", "中文")])
+class LanguageForm(FixedChoices, FlaskForm):
+    fixed_choices = {"locale": [("en", "English"), ("zh", "中文")]}
+
+    locale = SelectField(_l("Language"))

@@ -1,0 +1,117 @@
+"""Product pages: list (search, filters, sort, CSV), detail with stock, ledger, demand, prices."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.auth.session import staff_required
+from app.catalog import service
+from app.catalog.forms import MovementFilterForm, ProductFilterForm
+from app.db import session as db_session
+from app.db import utcnow
+from app.paging import Page
+from app.stock.queries import category_choices, warehouse_choices
+from app.web.charts import Bar, bar_chart, month_ticks
+from app.web.exports import csv_response
+
+bp = Blueprint("catalog", __name__)
+
+
+def _product_filter_form() -> tuple[ProductFilterForm, bool]:
+    s = db_session()
+    form = ProductFilterForm(request.args)
+    form.category.choices = [("", _l("All categories")), *category_choices(s)]
+    form.warehouse.choices = [("", _l("All warehouses")), *warehouse_choices(s)]
+    ok = not request.args or form.validate()
+    return form, ok
+
+
+def _filter_of(form: ProductFilterForm) -> service.ProductFilter:
+    return service.ProductFilter(q=form.q.data or None, category_code=form.category.data or None,
+                                 warehouse_code=form.warehouse.data or None, sort=form.sort.data or "sku")
+
+
+@bp.get("/products")
+@staff_required()
+def products() -> Any:
+    form, ok = _product_filter_form()
+    if not ok:
+        return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50)), 422
+    page = service.list_products(db_session(), _filter_of(form), page=form.page.data or 1)
+    return render_template("catalog/products.html", form=form, page=page)
+
+
+@bp.get("/products.csv")
+@staff_required()
+def products_csv() -> Any:
+    form, ok = _product_filter_form()
+    if not ok:
+        return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50)), 422
+    rows = ((r.sku, r.name, r.category, r.unit, r.on_hand, r.reserved, r.available, r.in_transit, r.on_order)
+            for r in service.iter_products(db_session(), _filter_of(form)))
+    header = [_("SKU"), _("Name"), _("Category"), _("Unit"), _("On hand"), _("Reserved"), _("Available"),
+              _("In transit"), _("On order")]
+    return csv_response("products.csv", header, rows)
+
+
+def _movement_form() -> tuple[MovementFilterForm, bool]:
+    form = MovementFilterForm(request.args)
+    form.warehouse.choices = [("", _l("All warehouses")), *warehouse_choices(db_session())]
+    return form, (not request.args or form.validate())
+
+
+def _movement_filter(form: MovementFilterForm) -> service.MovementFilter:
+    return service.MovementFilter(warehouse_code=form.warehouse.data or None, kind=form.kind.data or None,
+                                  date_from=form.date_from.data, date_to=form.date_to.data)
+
+
+def _demand_chart(points: list[Any], granularity: str) -> Any:
+    ticks = month_ticks([p.start for p in points])
+    bars = [Bar(_("%(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity) if granularity == "day"
+                else _("week of %(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity), p.quantity, t)
+            for p, t in zip(points, ticks, strict=True)]
+    return bar_chart(bars, title=_("Net demand per %(unit)s, last 12 months", unit=_(granularity)),
+                     empty_text=_("No shipments in the last 12 months"))
+
+
+@bp.get("/products/<sku>")
+@staff_required()
+def product(sku: str) -> Any:
+    s = db_session()
+    today = utcnow().date()
+    detail = service.product_detail(s, sku=sku, today=today)
+    form, ok = _movement_form()
+    status = 200
+    if ok:
+        movements = service.list_movements(s, product_id=detail.product.id, f=_movement_filter(form),
+                                           page=form.page.data or 1)
+    else:
+        movements, status = Page([], 0, 1, 50), 422
+    granularity = form.demand.data if form.demand.data in ("day", "week") else "week"
+    points = service.demand_series(s, product_id=detail.product.id, today=today, granularity=granularity,
+                                   warehouse_code=(form.warehouse.data or None) if ok else None)
+    return render_template("catalog/product.html", d=detail, form=form, movements=movements,
+                           chart=_demand_chart(points, granularity), demand_total=sum(p.quantity for p in points),
+                           granularity=granularity, today=today), status
+
+
+@bp.get("/products/<sku>/movements.csv")
+@staff_required()
+def movements_csv(sku: str) -> Any:
+    s = db_session()
+    product = service.get_product_by_sku(s, sku)
+    form, ok = _movement_form()
+    if not ok:
+        return render_template("error.html", status=422, title=_("Invalid filter"),
+                               detail="; ".join(f"{f.label.text}: {e}" for f in form for e in f.errors)), 422
+    rows = ((m.occurred_at.isoformat(), m.warehouse_code, m.kind, m.quantity, m.reference_type, m.reference_id,
+             m.source, m.note, m.user_email)
+            for m in service.iter_movements(s, product_id=product.id, f=_movement_filter(form)))
+    header = [_("Occurred at"), _("Warehouse"), _("Kind"), _("Quantity"), _("Reference type"), _("Reference"),
+              _("Source"), _("Note"), _("User")]
+    return csv_response(f"movements-{product.sku}.csv", header, rows)
+
+

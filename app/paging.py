@@ -1,0 +1,37 @@
+"""One page of a list: rows plus what the pager needs. Pages are 1-based."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+DEFAULT_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def count_rows(session: Session, stmt: Select[Any]) -> int:
+    """The number of rows `stmt` would return (one query)."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def page_of(session: Session, stmt: Select[Any], *, page: int, per_page: int = DEFAULT_PER_PAGE) -> tuple[list[Any], int, int]:
+    """(rows, total, page) for an ordered statement: two queries whatever the page size."""
+    total = count_rows(session, stmt)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    rows = list(session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all())
+    return rows, total, page

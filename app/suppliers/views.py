@@ -1,0 +1,124 @@
+"""Supplier pages: list (CSV), detail with price list and open POs, add/edit a price."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.session import staff_required
+from app.db import session as db_session
+from app.db import transaction, utcnow
+from app.errors import ValidationFailed
+from app.paging import Page
+from app.suppliers import service
+from app.suppliers.forms import PriceForm, PriceListFilterForm, SupplierFilterForm
+from app.suppliers.models import SupplierPrice
+from app.web.exports import csv_response
+from app.web.forms import apply_errors
+
+bp = Blueprint("suppliers", __name__)
+
+PRICE_EDITORS = ("purchasing",)
+
+
+def _filter(form: SupplierFilterForm) -> service.SupplierFilter:
+    return service.SupplierFilter(q=form.q.data or None, active=form.active.data or None)
+
+
+@bp.get("/suppliers")
+@staff_required()
+def index() -> Any:
+    form = SupplierFilterForm(request.args)
+    if request.args and not form.validate():
+        return render_template("suppliers/index.html", form=form, page=Page([], 0, 1, 50)), 422
+    page = service.list_suppliers(db_session(), _filter(form), page=form.page.data or 1)
+    return render_template("suppliers/index.html", form=form, page=page)
+
+
+@bp.get("/suppliers.csv")
+@staff_required()
+def index_csv() -> Any:
+    form = SupplierFilterForm(request.args)
+    if request.args and not form.validate():
+        return render_template("suppliers/index.html", form=form, page=Page([], 0, 1, 50)), 422
+    rows = ((r.code, r.name, r.email, r.country, r.currency, "yes" if r.is_active else "no", r.products, r.open_orders)
+            for r in service.iter_suppliers(db_session(), _filter(form)))
+    header = [_("Code"), _("Name"), _("E-mail"), _("Country"), _("Currency"), _("Active"), _("Products"),
+              _("Open orders")]
+    return csv_response("suppliers.csv", header, rows)
+
+
+@bp.get("/suppliers/<code>")
+@staff_required()
+def detail(code: str) -> Any:
+    s = db_session()
+    supplier = service.get_supplier(s, code)
+    form = PriceListFilterForm(request.args)
+    ok = not request.args or form.validate()
+    prices = (service.list_prices(s, supplier_id=supplier.id, today=utcnow().date(), q=form.q.data or None,
+                                  page=form.page.data or 1) if ok else Page([], 0, 1, 50))
+    orders, orders_total = service.open_orders(s, supplier_id=supplier.id)
+    can_edit = current_user.role in (*PRICE_EDITORS, "admin")
+    return render_template("suppliers/detail.html", supplier=supplier, form=form, prices=prices, orders=orders,
+                           orders_total=orders_total, can_edit=can_edit), 200 if ok else 422
+
+
+def _price_input(form: PriceForm) -> service.PriceInput:
+    return service.PriceInput(
+        sku=form.sku.data or "", unit_price=form.unit_price.data, moq=form.moq.data, pack_size=form.pack_size.data,
+        lead_time_days=form.lead_time_days.data, valid_from=form.valid_from.data, valid_to=form.valid_to.data,
+        is_preferred=bool(form.is_preferred.data),
+    )
+
+
+def _save(code: str, form: PriceForm, price_id: int | None) -> Any:
+    try:
+        with transaction() as s:
+            supplier = service.get_supplier(s, code)
+            price = service.save_price(s, current_user.actor, supplier_id=supplier.id, data=_price_input(form),
+                                       price_id=price_id)
+            sku = form.sku.data
+    except ValidationFailed as exc:
+        for msg in apply_errors(form, exc.data["errors"]):
+            flash(msg, "error")
+        return None
+    flash(_("Price for %(sku)s saved.", sku=sku) + (" " + _("It is now the preferred supplier.")
+                                                    if price.is_preferred else ""), "success")
+    return redirect(url_for("suppliers.detail", code=code, q=sku))
+
+
+@bp.route("/suppliers/<code>/prices/new", methods=["GET", "POST"])
+@staff_required(*PRICE_EDITORS)
+def price_new(code: str) -> Any:
+    supplier = service.get_supplier(db_session(), code)
+    form = PriceForm()
+    if request.method == "GET":
+        form.valid_from.data = utcnow().date()
+        form.sku.data = request.args.get("sku", "")
+    if form.validate_on_submit():
+        done = _save(code, form, None)
+        if done is not None:
+            return done
+    status = 422 if request.method == "POST" else 200
+    return render_template("suppliers/price_form.html", supplier=supplier, form=form, price=None), status
+
+
+@bp.route("/suppliers/<code>/prices/<int:price_id>/edit", methods=["GET", "POST"])
+@staff_required(*PRICE_EDITORS)
+def price_edit(code: str, price_id: int) -> Any:
+    s = db_session()
+    supplier = service.get_supplier(s, code)
+    price = s.get(SupplierPrice, price_id)
+    if price is None or price.supplier_id != supplier.id:
+        return render_template("error.html", status=404, title=_("Not found"), detail=_("No such price.")), 404
+    form = PriceForm(obj=price) if request.method == "GET" else PriceForm()
+    if request.method == "GET":
+        form.sku.data = price.product.sku
+    if form.validate_on_submit():
+        done = _save(code, form, price_id)
+        if done is not None:
+            return done
+    status = 422 if request.method == "POST" else 200
+    return render_template("suppliers/price_form.html", supplier=supplier, form=form, price=price), status

@@ -1,0 +1,48 @@
+"""Demand forecasting and replenishment for Stockwise — pure functions on pandas frames.
+
+Pipeline: history (validate, fill gaps, classify) → model choice (backtest) → forecast
+(with conformal intervals and promotion uplift) → replenishment arithmetic. No Flask, no
+SQLAlchemy; the only I/O lives in ``forecasting.jobs`` (owned by the app).
+"""
+
+from forecasting.events import promotion_days
+from forecasting.history import (
+    DemandClass,
+    classify_demand,
+    classify_series,
+    fill_gaps,
+    validate_history,
+)
+from forecasting.network import Suggestion, plan_sku_network, share_shortage
+from forecasting.pipeline import ForecastResult, forecast, run_forecast
+from forecasting.replenish import (
+    LeadTime,
+    Replenishment,
+    ReplenishmentInput,
+    StockPosition,
+    lead_time_from_receipts,
+    replenish,
+)
+from forecasting.select import select_models
+
+__all__ = [
+    "DemandClass",
+    "ForecastResult",
+    "LeadTime",
+    "Replenishment",
+    "ReplenishmentInput",
+    "StockPosition",
+    "Suggestion",
+    "classify_demand",
+    "classify_series",
+    "fill_gaps",
+    "forecast",
+    "lead_time_from_receipts",
+    "plan_sku_network",
+    "promotion_days",
+    "replenish",
+    "run_forecast",
+    "select_models",
+    "share_shortage",
+    "validate_history",
+]
