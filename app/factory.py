@@ -101,8 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.catalog.views import bp as catalog_bp
     from app.purchasing.views import bp as purchasing_bp
-    from app.suppliers.views import bp as suppliers_bp
     from app.suppliers.scorecard_views import bp as scorecards_bp
+    from app.suppliers.views import bp as suppliers_bp
     from app.web.views import bp as web_bp
     from portal import bp as portal_bp
 
