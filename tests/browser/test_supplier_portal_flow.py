@@ -1,8 +1,9 @@
 """A supplier confirms a PO (one line changed) and announces the shipment in Chromium;
 purchasing receives against the notice with a rejection; both scorecards move.
 
-The staff receiving UI is being built on another branch, so the receipt is recorded
-through the test factory (`make_receipt`, which posts through the stock core)."""
+Receiving goes through the purchasing receiving service (`receive_purchase_order`, merged
+from the webcore branch) against the shipment notice; its browser form is covered by
+tests/browser/test_purchasing_flow.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.audit.service import Actor
 from app.db import transaction, utcnow
 from app.purchasing.models import PurchaseOrder, ShipmentNotice
+from app.purchasing.receiving import ReceiveLineInput, receive_purchase_order
 from tests.browser.conftest import LiveServer, login_in_browser, shot
 from tests.factories import (
     PASSWORD,
@@ -23,7 +26,7 @@ from tests.factories import (
     make_supplier_user,
     make_warehouse,
 )
-from tests.factories_purchasing import make_po, make_receipt
+from tests.factories_purchasing import make_po
 
 
 def test_supplier_confirms_ships_and_both_scorecards_move(live_server: LiveServer, page: Any, browser: Any,
@@ -89,9 +92,11 @@ def test_supplier_confirms_ships_and_both_scorecards_move(live_server: LiveServe
     with transaction() as s:
         po = s.get(PurchaseOrder, po_id)
         notice = s.scalar(select(ShipmentNotice).where(ShipmentNotice.purchase_order_id == po_id))
-        make_receipt(s, po, [(po.lines[0], 100, 90), (po.lines[1], 40, 40)], received_at=utcnow(),
-                     reason="damaged", shipment_notice_id=notice.id)
-        notice.status = "received"
+        receive_purchase_order(s, Actor("staff", None, staff_email), number=po.number, now=utcnow(),
+                               notice_id=notice.id, lines=[
+                                   ReceiveLineInput(0, po.lines[0].id, 100, 10, "damaged"),
+                                   ReceiveLineInput(1, po.lines[1].id, 40)])
+        assert notice.status == "received"
 
     page.goto(f"{base}/portal/scorecard")
     text = page.locator("main").inner_text()
