@@ -67,3 +67,6 @@ clean:
 messages: venv
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+bench-scorecards: venv
+	$(PY) bench/scorecards.py

@@ -107,15 +107,17 @@ def _register_blueprints(app: Flask) -> None:
     from app.ops.metrics import instrument
     from app.ops.views import bp as ops_bp
     from app.purchasing.views import bp as purchasing_bp
+    from app.suppliers.scorecard_views import bp as scorecards_bp
     from app.suppliers.views import bp as suppliers_bp
     from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp
+    from portal import bp as portal_bp
 
     api_bp = api_blueprint()
     csrf.exempt(api_bp)  # bearer-token API: no cookies, no CSRF
     instrument(app)
     for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,
-               admin_bp, imports_bp, api_bp, ops_bp):
+               admin_bp, imports_bp, api_bp, ops_bp, portal_bp, scorecards_bp):
         app.register_blueprint(bp)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
 from app.auth.session import staff_required
@@ -19,6 +20,8 @@ bp = Blueprint("web", __name__)
 
 @bp.get("/")
 def index() -> Any:
+    if getattr(current_user, "kind", None) == "supplier":
+        return redirect(url_for("portal.home"))
     return redirect(url_for("web.dashboard"))
 
 

@@ -37,7 +37,7 @@ def test_supplier_detail_shows_prices_open_orders_and_the_scorecard_slot(client:
     login_as(client, session, "viewer")
     html = client.get("/suppliers/NB1").text
     assert "HL-TOWEL" in html and "3.25" in html and po.number in html
-    assert 'data-slot="scorecard"' in html and "not available yet" in html
+    assert 'data-slot="scorecard"' in html and "Open the scorecard" in html  # slot filled by suppliers/_scorecard.html
     assert "Add a price" not in html  # a viewer cannot edit prices
     assert client.get("/suppliers/NOPE").status_code == 404
 

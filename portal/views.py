@@ -1,0 +1,243 @@
+"""Portal pages: login, home, purchase orders (confirm / reject), shipment notices."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import service as auth_service
+from app.auth.forms import LoginForm
+from app.auth.models import SupplierUser
+from app.auth.session import SupplierPrincipal
+from app.db import session as db_session
+from app.db import transaction, utcnow
+from app.purchasing import supplier_actions as actions
+from app.purchasing import supplier_queries as queries
+from app.purchasing.models import POLineStatus
+from app.suppliers.scorecard_service import supplier_headline
+from portal import bp
+from portal.access import current_supplier_id, supplier_required
+from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/portal") and urlsplit(target).netloc == "" and not target.startswith("//"):
+        return target
+    return url_for("portal.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if getattr(current_user, "kind", None) == "supplier":
+        return redirect(url_for("portal.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                user = auth_service.authenticate(
+                    s, realm="portal", email=form.email.data or "", password=form.password.data or "",
+                    ip=request.remote_addr or "unknown",
+                )
+        except auth_service.LoginThrottled:
+            flash(_("Too many failed logins. Try again in 15 minutes."), "error")
+            return render_template("portal/login.html", form=form), 429
+        if isinstance(user, SupplierUser):
+            session.clear()  # a staff session in the same browser ends here: one principal per session
+            login_user(SupplierPrincipal(user))
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Wrong e-mail or password."), "error")
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    return render_template("portal/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    session.clear()
+    return redirect(url_for("portal.login"))
+
+
+@bp.get("/")
+@supplier_required
+def home() -> Any:
+    s = db_session()
+    todo = queries.supplier_todo(s, supplier_id=current_supplier_id())
+    headline = supplier_headline(s, supplier_id=current_supplier_id(), today=utcnow().date())
+    return render_template("portal/home.html", todo=todo, headline=headline)
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+@bp.get("/orders")
+@supplier_required
+def orders() -> Any:
+    status = request.args.get("status") or None
+    if status not in (None, "open", *queries.VISIBLE_PO):
+        status = None
+    page = queries.supplier_orders(db_session(), supplier_id=current_supplier_id(), status=status, page=_page_arg())
+    return render_template("portal/orders.html", page=page, status=status, statuses=queries.VISIBLE_PO)
+
+
+def _confirm_form_for(po: Any) -> ConfirmLinesForm:
+    open_lines = [ln for ln in po.lines if ln.status == POLineStatus.OPEN.value]
+    return ConfirmLinesForm(data={"lines": [
+        {"line_id": str(ln.id), "include": True, "quantity": ln.quantity, "ship_date": ln.promised_date}
+        for ln in open_lines
+    ]})
+
+
+def _render_order(po_id: int, confirm_form: ConfirmLinesForm | None = None, status: int = 200) -> Any:
+    s = db_session()
+    po = actions.supplier_po(s, supplier_id=current_supplier_id(), po_id=po_id)
+    in_flight = actions.announced_in_flight(s, po.id)
+    open_to_ship = {ln.id: actions.open_to_ship(ln, in_flight) for ln in po.lines}
+    lines_by_id = {str(ln.id): ln for ln in po.lines}
+    return render_template(
+        "portal/order.html", po=po, lines_by_id=lines_by_id, open_to_ship=open_to_ship,
+        in_flight=in_flight, notices=queries.notices_for_po(s, po_id=po.id),
+        confirm_form=confirm_form or _confirm_form_for(po), confirm_all=ConfirmAllForm(),
+        answerable=po.status in actions.ANSWERABLE, shippable=po.status in actions.SHIPPABLE
+        and any(open_to_ship.values()),
+    ), status
+
+
+@bp.get("/orders/<int:po_id>")
+@supplier_required
+def order(po_id: int) -> Any:
+    return _render_order(po_id)
+
+
+@bp.post("/orders/<int:po_id>/confirm-all")
+@supplier_required
+def confirm_all(po_id: int) -> Any:
+    form = ConfirmAllForm()
+    if not form.validate_on_submit():
+        return _render_order(po_id, status=400)
+    with transaction() as s:
+        po = actions.confirm_po_lines(s, current_user.actor, supplier_id=current_supplier_id(), po_id=po_id,
+                                      confirmations=None, now=utcnow())
+    flash(_("%(po)s confirmed as ordered.", po=po.number), "success")
+    return redirect(url_for("portal.order", po_id=po_id))
+
+
+@bp.post("/orders/<int:po_id>/confirm")
+@supplier_required
+def confirm_lines(po_id: int) -> Any:
+    form = ConfirmLinesForm()
+    if not form.validate_on_submit():
+        return _render_order(po_id, form, 422)
+    confirmations = []
+    for row in form.lines:
+        if not row.include.data:
+            continue
+        if row.quantity.data is None or row.ship_date.data is None:
+            row.quantity.errors = [*row.quantity.errors, _("Give a quantity and a date for each line you confirm.")]
+            return _render_order(po_id, form, 422)
+        if not row.line_id.data.isdigit():
+            return _render_order(po_id, form, 422)
+        confirmations.append(actions.LineConfirmation(int(row.line_id.data), row.quantity.data, row.ship_date.data))
+    if not confirmations:
+        flash(_("Tick at least one line to confirm."), "error")
+        return redirect(url_for("portal.order", po_id=po_id))
+    with transaction() as s:
+        po = actions.confirm_po_lines(s, current_user.actor, supplier_id=current_supplier_id(), po_id=po_id,
+                                      confirmations=confirmations, now=utcnow())
+    flash(_("%(n)s line(s) of %(po)s confirmed.", n=len(confirmations), po=po.number), "success")
+    return redirect(url_for("portal.order", po_id=po_id))
+
+
+@bp.route("/orders/<int:po_id>/lines/<int:line_id>/reject", methods=["GET", "POST"])
+@supplier_required
+def reject_line(po_id: int, line_id: int) -> Any:
+    po = actions.supplier_po(db_session(), supplier_id=current_supplier_id(), po_id=po_id)
+    line = next((ln for ln in po.lines if ln.id == line_id), None)
+    if line is None:
+        return render_template("error.html", status=404, title=_("Not found"),
+                               detail=_("This line is not on this order.")), 404
+    form = RejectLineForm()
+    if form.validate_on_submit():
+        with transaction() as s:
+            actions.reject_po_line(s, current_user.actor, supplier_id=current_supplier_id(), po_id=po_id,
+                                   line_id=line_id, reason=form.reason.data or "", now=utcnow())
+        flash(_("Line %(n)s rejected.", n=line.line_no), "success")
+        return redirect(url_for("portal.order", po_id=po_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/reject_line.html", po=po, line=line, form=form), status
+
+
+@bp.route("/orders/<int:po_id>/shipments/new", methods=["GET", "POST"])
+@supplier_required
+def new_shipment(po_id: int) -> Any:
+    s = db_session()
+    po = actions.supplier_po(s, supplier_id=current_supplier_id(), po_id=po_id)
+    in_flight = actions.announced_in_flight(s, po.id)
+    shippable = [ln for ln in po.lines if actions.open_to_ship(ln, in_flight) > 0]
+    if request.method == "GET":
+        today = utcnow().date()
+        form = ShipmentNoticeForm(data={
+            "ship_date": today, "expected_date": today + dt.timedelta(days=3),
+            "lines": [{"line_id": str(ln.id), "quantity": actions.open_to_ship(ln, in_flight)} for ln in shippable],
+        })
+    else:
+        form = ShipmentNoticeForm()
+    if form.validate_on_submit():
+        quantities = {int(row.line_id.data): row.quantity.data or 0
+                      for row in form.lines if (row.line_id.data or "").isdigit()}
+        with transaction() as tx:
+            notice = actions.create_shipment_notice(
+                tx, current_user.actor, supplier_id=current_supplier_id(), po_id=po_id, quantities=quantities,
+                ship_date=form.ship_date.data, expected_date=form.expected_date.data, carrier=form.carrier.data,
+                tracking_number=form.tracking_number.data, created_by_id=current_user.user_id, now=utcnow(),
+            )
+        flash(_("Shipment notice %(n)s sent to purchasing.", n=notice.number), "success")
+        return redirect(url_for("portal.shipment", notice_id=notice.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/new_shipment.html", po=po, form=form, in_flight=in_flight,
+                           lines_by_id={str(ln.id): ln for ln in po.lines},
+                           open_to_ship={ln.id: actions.open_to_ship(ln, in_flight) for ln in po.lines}), status
+
+
+@bp.get("/shipments")
+@supplier_required
+def shipments() -> Any:
+    page = queries.supplier_notices(db_session(), supplier_id=current_supplier_id(), page=_page_arg())
+    return render_template("portal/shipments.html", page=page)
+
+
+@bp.get("/shipments/<int:notice_id>")
+@supplier_required
+def shipment(notice_id: int) -> Any:
+    notice = queries.supplier_notice(db_session(), supplier_id=current_supplier_id(), notice_id=notice_id)
+    return render_template("portal/shipment.html", notice=notice)
+
+
+from portal import insight_views  # noqa: E402,F401  (stock, scorecard, exports)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> Any:
+    """Set a password from an invitation link (single use, time-limited), then log in."""
+    from app.auth import invites
+    from portal.forms import SetPasswordForm
+
+    user = invites.user_for_invite(db_session(), token=token, now=utcnow())
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        with transaction() as s:
+            user = invites.accept_invite(s, token=token, password=form.password.data or "", now=utcnow())
+        session.clear()
+        login_user(SupplierPrincipal(user))
+        flash(_("Welcome. Your password is set."), "success")
+        return redirect(url_for("portal.home"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("portal/set_password.html", form=form, email=user.email), status

@@ -1,0 +1,74 @@
+"""Portal test fixtures: two suppliers with their own users, POs and shipment notices."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import g
+from sqlalchemy.orm import Session
+
+from app.audit.service import Actor
+from app.purchasing.models import PurchaseOrder, ShipmentNotice
+from app.purchasing.supplier_actions import create_shipment_notice
+from app.suppliers.models import Supplier
+from tests.factories import PASSWORD, make_price, make_product, make_supplier, make_supplier_user, make_warehouse
+from tests.factories_purchasing import NOW, confirm_as_ordered, make_po
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token in page"
+    return m.group(1)
+
+
+@dataclass
+class SupplierSide:
+    supplier: Supplier
+    email: str
+    sent_po: PurchaseOrder  # awaiting confirmation
+    confirmed_po: PurchaseOrder  # confirmed, with a shipment notice
+    notice: ShipmentNotice
+
+
+def _side(session: Session, name: str, code: str, warehouse: Any) -> SupplierSide:
+    supplier = make_supplier(session, name=name, code=code)
+    user = make_supplier_user(session, supplier)
+    a, b = make_product(session), make_product(session)
+    make_price(session, supplier, a)
+    make_price(session, supplier, b)
+    due = dt.date(2026, 3, 20)
+    sent = make_po(session, supplier, warehouse, [(a, 100, "5.00", due), (b, 40, "7.50", due)])
+    confirmed = make_po(session, supplier, warehouse, [(a, 60, "5.00", due)])
+    confirm_as_ordered(confirmed, NOW)
+    notice = create_shipment_notice(
+        session, Actor.system("tests"), supplier_id=supplier.id, po_id=confirmed.id,
+        quantities={confirmed.lines[0].id: 20}, ship_date=dt.date(2026, 3, 10), expected_date=dt.date(2026, 3, 12),
+        carrier="SF Express", tracking_number=f"SF-{code}", now=NOW,
+    )
+    return SupplierSide(supplier, user.email, sent, confirmed, notice)
+
+
+@pytest.fixture
+def two_suppliers(session: Session) -> tuple[SupplierSide, SupplierSide]:
+    warehouse = make_warehouse(session, kind="cloud", code="CLOUD-1")
+    return (_side(session, "Acme Textiles", "ACME", warehouse),
+            _side(session, "Zenith Rival Goods", "ZENITH", warehouse))
+
+
+@pytest.fixture
+def portal_login(client: Any) -> Callable[..., Any]:
+    def login(email: str, password: str = PASSWORD) -> Any:
+        g.pop("csrf_token", None)
+        page = client.get("/portal/login")
+        resp = client.post("/portal/login", data={"email": email, "password": password,
+                                                  "csrf_token": csrf_of(page.text)})
+        # The test client shares the test's app context, so Flask-WTF's per-request token
+        # cache on `g` outlives the request; login clears the session, so drop the stale token.
+        g.pop("csrf_token", None)
+        return resp
+    return login
