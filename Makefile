@@ -30,7 +30,7 @@ browser:
 
 translations: venv
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(VENV)/bin/pybabel compile -q -d app/translations; fi
+		$(VENV)/bin/pybabel compile -d app/translations >/dev/null; fi
 
 test: venv browser translations
 	$(PY) -m pytest -q
