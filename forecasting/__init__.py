@@ -1,0 +1,30 @@
+"""Demand forecasting and replenishment for Stockwise — pure functions on pandas frames.
+
+Pipeline: history (validate, fill gaps, classify) → model choice (backtest) → forecast
+(with conformal intervals and promotion uplift) → replenishment arithmetic. No Flask, no
+SQLAlchemy; the only I/O lives in ``forecasting.jobs`` (owned by the app).
+"""
+
+from forecasting.events import promotion_days
+from forecasting.history import (
+    DemandClass,
+    classify_demand,
+    classify_series,
+    fill_gaps,
+    validate_history,
+)
+from forecasting.pipeline import ForecastResult, forecast, run_forecast
+from forecasting.select import select_models
+
+__all__ = [
+    "DemandClass",
+    "ForecastResult",
+    "classify_demand",
+    "classify_series",
+    "fill_gaps",
+    "forecast",
+    "promotion_days",
+    "run_forecast",
+    "select_models",
+    "validate_history",
+]

@@ -1,0 +1,279 @@
+"""Replenishment arithmetic for one SKU × warehouse — pure, integer quantities in base units.
+
+Policy (periodic review, reorder point s and order-up-to level S), with
+``L`` = lead time (days, mean), ``σ_L`` its standard deviation, ``R`` = review period (days),
+``d`` = mean forecast demand per day over the lead time, ``σ_d`` = standard deviation of
+daily demand, ``z`` = standard-normal quantile of the service level (cycle service level):
+
+* lead-time demand   ``D_L``  = forecast summed over the next ``L`` days
+* safety stock       ``SS``   = ``z · sqrt(L · σ_d² + d² · σ_L²)`` — demand variability over
+  the lead time plus lead-time variability at the mean demand rate (both independent)
+* reorder point      ``s``    = ``D_L + SS``
+* order-up-to level  ``S``    = ``s +`` forecast summed over the ``R`` days after the lead time
+* position                    = on hand + in transit + on order − reserved
+* quantity: 0 when position > s; otherwise ``S − position``, rounded up to whole units,
+  then up to the MOQ, then up to a multiple of the pack size.
+
+Lead time comes from measured receipts when there are at least :data:`MIN_RECEIPTS`;
+otherwise from the price list, with an assumed coefficient of variation
+:data:`PRICE_LIST_LEAD_TIME_CV` (a promised lead time is not a guaranteed one).
+Network rules (cloud → forward transfers, cloud purchases) live in :mod:`forecasting.network`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from statistics import NormalDist, fmean, stdev
+
+MIN_RECEIPTS = 3
+PRICE_LIST_LEAD_TIME_CV = 0.25
+# Beyond the forecast horizon, demand continues at the mean of the last week forecast.
+TAIL_DAYS = 7
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    """Lead time in days: mean, standard deviation, and where the figures come from."""
+
+    mean_days: float
+    std_days: float
+    source: str  # "receipts" or "price_list"
+
+
+@dataclass(frozen=True)
+class StockPosition:
+    """Quantities in base units for one SKU in one warehouse."""
+
+    on_hand: int
+    in_transit: int = 0
+    on_order: int = 0
+    reserved: int = 0
+
+    @property
+    def position(self) -> int:
+        """Inventory position: on hand + in transit + on order − reserved."""
+        return self.on_hand + self.in_transit + self.on_order - self.reserved
+
+    @property
+    def available(self) -> int:
+        """What can leave the warehouse now: on hand − reserved (never below zero)."""
+        return max(self.on_hand - self.reserved, 0)
+
+
+@dataclass(frozen=True)
+class ReplenishmentInput:
+    """Everything the policy needs for one SKU × warehouse.
+
+    ``daily_demand``: forecast mean demand per day, first element = tomorrow.
+    ``demand_std_per_day``: σ_d (see :func:`demand_std_from_interval`).
+    """
+
+    sku: str
+    warehouse: str
+    daily_demand: Sequence[float]
+    demand_std_per_day: float
+    lead_time: LeadTime
+    review_period_days: float
+    service_level: float
+    stock: StockPosition
+    moq: int = 1
+    pack_size: int = 1
+
+
+@dataclass(frozen=True)
+class Replenishment:
+    """Outcome for one SKU × warehouse; ``reasons`` explains it to a buyer, step by step."""
+
+    sku: str
+    warehouse: str
+    lead_time_demand: float
+    review_period_demand: float
+    safety_stock: float
+    reorder_point: float
+    order_up_to: float
+    position: int
+    needed_quantity: float  # S − position when triggered, else 0 (before rounding)
+    suggested_quantity: int
+    days_until_stockout: float | None  # None: no demand forecast, never runs out
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def z_for_service_level(service_level: float) -> float:
+    """Standard-normal quantile for a cycle service level in (0, 1), e.g. 0.95 → 1.645.
+
+    Raises:
+        ValueError: service level outside (0, 1).
+    """
+    if not 0 < service_level < 1:
+        raise ValueError(f"service_level must be in (0, 1), got {service_level}")
+    return NormalDist().inv_cdf(service_level)
+
+
+def demand_std_from_interval(
+    yhat: Sequence[float], yhat_hi: Sequence[float], level: int
+) -> float:
+    """σ_d implied by a two-sided ``level``% forecast interval: mean of (hi − yhat) / z.
+
+    ``level`` 95 → z = 1.96. Clipping at zero only narrows the lower bound, so the upper
+    bound is the one to read.
+    """
+    if not yhat or len(yhat) != len(yhat_hi):
+        raise ValueError("yhat and yhat_hi must be non-empty and of equal length")
+    z = NormalDist().inv_cdf(0.5 + level / 200)
+    return (
+        fmean(max(hi - mean, 0.0) for mean, hi in zip(yhat, yhat_hi, strict=True)) / z
+    )
+
+
+def lead_time_from_receipts(
+    receipt_lead_times_days: Sequence[float], price_list_days: float
+) -> LeadTime:
+    """Measured lead time from past receipts, or the price list's when too few were measured."""
+    if len(receipt_lead_times_days) >= MIN_RECEIPTS:
+        return LeadTime(
+            mean_days=fmean(receipt_lead_times_days),
+            std_days=stdev(receipt_lead_times_days),
+            source="receipts",
+        )
+    return LeadTime(
+        mean_days=float(price_list_days),
+        std_days=PRICE_LIST_LEAD_TIME_CV * float(price_list_days),
+        source="price_list",
+    )
+
+
+def demand_between(
+    daily_demand: Sequence[float], start_day: float, end_day: float
+) -> float:
+    """Forecast demand over days ``[start_day, end_day)`` (fractional days pro rata).
+
+    Past the end of the forecast, demand continues at the mean of its last
+    :data:`TAIL_DAYS` days.
+    """
+    if not daily_demand:
+        raise ValueError("daily_demand must hold at least one day")
+    tail = fmean(daily_demand[-TAIL_DAYS:])
+    total = 0.0
+    day = math.floor(start_day)
+    while day < end_day:
+        overlap = min(end_day, day + 1) - max(start_day, day)
+        rate = daily_demand[day] if day < len(daily_demand) else tail
+        total += overlap * rate
+        day += 1
+    return total
+
+
+def days_until_stockout(
+    available: float, daily_demand: Sequence[float]
+) -> float | None:
+    """Days until forecast demand uses up ``available`` (linear within a day).
+
+    0.0 when nothing is available; ``None`` when no demand is forecast at all.
+    """
+    if available <= 0:
+        return 0.0
+    used = 0.0
+    for day, rate in enumerate(daily_demand):
+        if used + rate >= available:
+            return day + (available - used) / rate
+        used += rate
+    tail = fmean(daily_demand[-TAIL_DAYS:]) if daily_demand else 0.0
+    if tail <= 0:
+        return None
+    return len(daily_demand) + (available - used) / tail
+
+
+def round_order(quantity: float, moq: int = 1, pack_size: int = 1) -> int:
+    """Round a needed quantity up to whole units, then to the MOQ, then to whole packs.
+
+    Returns 0 for a quantity <= 0. Raises ``ValueError`` for ``moq`` < 1 or ``pack_size`` < 1.
+    """
+    if moq < 1 or pack_size < 1:
+        raise ValueError(
+            f"moq and pack_size must be >= 1, got moq={moq}, pack_size={pack_size}"
+        )
+    if quantity <= 0:
+        return 0
+    units = max(math.ceil(quantity - 1e-9), moq)  # 1e-9: 12.000000001 is 12, not 13
+    return math.ceil(units / pack_size) * pack_size
+
+
+def replenish(item: ReplenishmentInput) -> Replenishment:
+    """Apply the policy in the module doc to one SKU × warehouse.
+
+    Raises:
+        ValueError: service level outside (0, 1), negative lead time / review period /
+            σ, MOQ or pack size < 1, or an empty forecast.
+    """
+    lead = item.lead_time
+    if lead.mean_days < 0 or lead.std_days < 0 or item.review_period_days < 0:
+        raise ValueError("lead time, its std and review period must be >= 0")
+    if item.demand_std_per_day < 0:
+        raise ValueError("demand_std_per_day must be >= 0")
+    z = z_for_service_level(item.service_level)
+    lead_time_demand = demand_between(item.daily_demand, 0, lead.mean_days)
+    review_demand = demand_between(
+        item.daily_demand, lead.mean_days, lead.mean_days + item.review_period_days
+    )
+    rate = (
+        lead_time_demand / lead.mean_days
+        if lead.mean_days > 0
+        else item.daily_demand[0]
+    )
+    safety_stock = z * math.sqrt(
+        lead.mean_days * item.demand_std_per_day**2 + rate**2 * lead.std_days**2
+    )
+    reorder_point = lead_time_demand + safety_stock
+    order_up_to = reorder_point + review_demand
+    position = item.stock.position
+    triggered = position <= reorder_point
+    needed = max(order_up_to - position, 0.0) if triggered else 0.0
+    quantity = round_order(needed, item.moq, item.pack_size)
+    stockout = days_until_stockout(item.stock.available, item.daily_demand)
+    reasons = {
+        "position": (
+            f"position {position} = on hand {item.stock.on_hand} + in transit "
+            f"{item.stock.in_transit} + on order {item.stock.on_order} − reserved "
+            f"{item.stock.reserved}"
+        ),
+        "lead_time": (
+            f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
+            f"forecast demand over it {lead_time_demand:.1f}"
+        ),
+        "safety_stock": (
+            f"safety stock {safety_stock:.1f} = z {z:.2f} (service level "
+            f"{item.service_level:.0%}) × √({lead.mean_days:g} × {item.demand_std_per_day:.2f}² "
+            f"+ {rate:.2f}² × {lead.std_days:g}²)"
+        ),
+        "trigger": (
+            f"position {position} {'≤' if triggered else '>'} reorder point "
+            f"{reorder_point:.1f}: {'order' if triggered else 'no order needed'}"
+        ),
+    }
+    if triggered:
+        reasons["quantity"] = (
+            f"order up to {order_up_to:.1f} (reorder point + {review_demand:.1f} demand over "
+            f"the {item.review_period_days:g}-day review period) − position {position} = "
+            f"{needed:.1f} → rounded up to MOQ {item.moq} and pack {item.pack_size}: {quantity}"
+        )
+    reasons["stockout"] = (
+        "no demand forecast: no stock-out expected"
+        if stockout is None
+        else f"available {item.stock.available} lasts {stockout:.1f} days at forecast demand"
+    )
+    return Replenishment(
+        sku=item.sku,
+        warehouse=item.warehouse,
+        lead_time_demand=lead_time_demand,
+        review_period_demand=review_demand,
+        safety_stock=safety_stock,
+        reorder_point=reorder_point,
+        order_up_to=order_up_to,
+        position=position,
+        needed_quantity=needed,
+        suggested_quantity=quantity,
+        days_until_stockout=stockout,
+        reasons=reasons,
+    )
