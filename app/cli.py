@@ -99,4 +99,6 @@ def register(app: Flask) -> None:
 
 def _extra_commands() -> list[Any]:
     """Commands owned by other modules (seed, stock, forecast, webhooks, …)."""
-    return []
+    from app.planning.cli import forecast_cli
+
+    return [forecast_cli]
