@@ -98,9 +98,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.planning.views import bp as planning_bp
     from app.web.views import bp as web_bp
 
-    for bp in (auth_bp, web_bp):
+    for bp in (auth_bp, web_bp, planning_bp):
         app.register_blueprint(bp)
 
 

@@ -5,12 +5,15 @@ Forecast runs on it take a few seconds (short history, a handful of series)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.db import utcnow
+from app.planning.models import ForecastRun, ReplenishmentSuggestion
 from app.stock.models import Warehouse
 from app.stock.service import StockEffect, post_stock_effects
 from app.suppliers.models import Supplier
@@ -68,3 +71,25 @@ def make_network(session: Session, *, days: int = 56) -> Network:
     write_history(session, net.products["CLOUDY"], cloud, daily=6, days=days, end_on_hand=0)
     write_history(session, net.products["SOUTHY"], south, daily=8, days=days, end_on_hand=0)
     return net
+
+
+def make_run(session: Session, **kw: Any) -> ForecastRun:
+    run = ForecastRun(**{"status": "succeeded", "horizon_days": 28, "created_at": utcnow(), **kw})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def make_suggestion(session: Session, run: ForecastRun, product: Product, warehouse: Warehouse, *,
+                    kind: str = "purchase", source: Warehouse | None = None, supplier: Supplier | None = None,
+                    quantity: int = 50, days_until_stockout: float | None = 3.0, **kw: Any) -> ReplenishmentSuggestion:
+    obj = ReplenishmentSuggestion(**{
+        "run_id": run.id, "kind": kind, "product_id": product.id, "warehouse_id": warehouse.id,
+        "source_warehouse_id": source.id if source else None, "supplier_id": supplier.id if supplier else None,
+        "suggested_quantity": quantity, "quantity": quantity, "reorder_point": 40.0, "order_up_to": 90.0,
+        "safety_stock": 10.0, "lead_time_demand": 30.0, "lead_time_days": 7.0, "on_hand": 5, "reserved": 0,
+        "in_transit": 0, "on_order": 0, "days_until_stockout": days_until_stockout,
+        "reasons": json.dumps({"trigger": "position 5 ≤ reorder point 40.0: order"}), **kw})
+    session.add(obj)
+    session.flush()
+    return obj
