@@ -13,18 +13,36 @@ from forecasting.history import (
     fill_gaps,
     validate_history,
 )
+from forecasting.network import Suggestion, plan_sku_network, share_shortage
 from forecasting.pipeline import ForecastResult, forecast, run_forecast
+from forecasting.replenish import (
+    LeadTime,
+    Replenishment,
+    ReplenishmentInput,
+    StockPosition,
+    lead_time_from_receipts,
+    replenish,
+)
 from forecasting.select import select_models
 
 __all__ = [
     "DemandClass",
     "ForecastResult",
+    "LeadTime",
+    "Replenishment",
+    "ReplenishmentInput",
+    "StockPosition",
+    "Suggestion",
     "classify_demand",
     "classify_series",
     "fill_gaps",
     "forecast",
+    "lead_time_from_receipts",
+    "plan_sku_network",
     "promotion_days",
+    "replenish",
     "run_forecast",
     "select_models",
+    "share_shortage",
     "validate_history",
 ]

@@ -38,7 +38,7 @@ def validate_history(history: pd.DataFrame) -> pd.DataFrame:
 
     Raises:
         TypeError: ``history`` is not a DataFrame.
-        ValueError: naming the problem — missing columns, ``ds`` not
+        ValueError: naming the problem — missing columns, no rows, ``ds`` not
             datetime-like, ``y`` not numeric, NaN in any column, negative demand, or a
             duplicated (unique_id, ds) pair.
     """
@@ -49,6 +49,8 @@ def validate_history(history: pd.DataFrame) -> pd.DataFrame:
     missing = [col for col in REQUIRED_COLUMNS if col not in history.columns]
     if missing:
         raise ValueError(f"history is missing required column(s): {', '.join(missing)}")
+    if history.empty:
+        raise ValueError("history has no rows")
     frame = history.loc[:, list(REQUIRED_COLUMNS)].copy()
     for col in REQUIRED_COLUMNS:
         if frame[col].isna().any():

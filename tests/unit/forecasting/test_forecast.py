@@ -173,6 +173,7 @@ GOOD = weekly_series().iloc[:60]
         ({"history": GOOD.assign(y=-GOOD["y"])}, "negative demand"),
         ({"history": GOOD.assign(y=GOOD["y"].where(GOOD.index != 3))}, "NaN"),
         ({"history": pd.concat([GOOD, GOOD.iloc[:1]])}, "duplicate"),
+        ({"history": GOOD.iloc[:0]}, "no rows"),
         ({"horizon": 0}, "horizon"),
         ({"horizon": 2.5}, "horizon"),
         ({"level": (80, 100)}, "unknown level"),
