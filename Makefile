@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export STOCKWISE_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast clean
+.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast clean forecast-worker
 
 venv: $(STAMP)
 
@@ -60,3 +60,7 @@ bench-forecast: venv
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+
+# Executes forecast runs queued from the web UI (Replenishment → Start forecast run).
+forecast-worker: venv
+	$(VENV)/bin/flask --app wsgi forecast worker

@@ -59,7 +59,8 @@ from forecasting.replenish import (
 )
 
 LEVELS = (80, 95)
-DEFAULT_BATCH_SIZE = 250  # series per forecast call: progress granularity vs pool start-up
+MIN_BATCH_SIZE = 500  # series per forecast call: progress granularity vs process-pool start-up
+BATCHES = 10  # larger catalogues: about this many progress steps while forecasting
 NO_PRICE_LEAD_TIME_DAYS = 14.0  # a SKU without a valid price: assume a slow supplier
 TRANSFER_LEAD_TIME_DAYS = 2.0  # the 48-hour promise, until transfers have been measured
 PROGRESS_EVERY_SECONDS = 1.0
@@ -408,12 +409,13 @@ class RunLost(RuntimeError):
 
 def execute_run(
     sessions: SessionFactory, run_id: int, *, on_progress: Progress | None = None,
-    history_days: int | None = DEFAULT_HISTORY_DAYS, batch_size: int = DEFAULT_BATCH_SIZE,
+    history_days: int | None = DEFAULT_HISTORY_DAYS, batch_size: int | None = None,
     today: dt.date | None = None,
 ) -> str:
     """Run the claimed (``running``) forecast run ``run_id`` to the end; return its final status.
 
-    ``sessions`` makes a new session per transaction. Errors are recorded on the run
+    ``sessions`` makes a new session per transaction. ``batch_size`` (series per forecast
+    call) defaults to ``max(MIN_BATCH_SIZE, series / BATCHES)``. Errors are recorded on the run
     (status ``failed``, ``error`` = why) and not raised; an interrupt (Ctrl-C, SIGTERM turned
     into KeyboardInterrupt) is recorded and re-raised.
     """
@@ -425,12 +427,14 @@ def execute_run(
             if run is None or run.status != RunStatus.RUNNING.value:
                 raise RunLost(f"forecast run {run_id} is not running")
             horizon, engine, warehouse_id = run.horizon_days, run.engine, run.warehouse_id
-            data = load_planning_data(s, today=today or dt.date.today(), history_days=history_days,
+            data = load_planning_data(s, today=today or dt.datetime.now(dt.UTC).date(), history_days=history_days,
                                       warehouse_id=warehouse_id)
         if data.history.empty:
             raise ValueError("no demand history (shipments) to forecast from"
                              + (f" in the last {history_days} days" if history_days else ""))
-        forecasts, selection = forecast_in_batches(data.history, horizon, engine=engine, batch_size=batch_size,
+        n_series = data.history["unique_id"].nunique()
+        batch = batch_size or max(MIN_BATCH_SIZE, -(-n_series // BATCHES))
+        forecasts, selection = forecast_in_batches(data.history, horizon, engine=engine, batch_size=batch,
                                                    progress=progress)
         results = RunResults(selection=selection, forecasts=forecasts,
                              suggestions=plan_network(data, forecasts, progress))

@@ -83,3 +83,20 @@ def test_the_worker_with_nothing_queued_exits_without_running_anything(app: Any,
     result = _cli(app, "worker", "--once", "--poll", "0.1")
     assert result.exit_code == 0
     assert session.scalar(select(ForecastRun.id)) is None
+
+
+def test_progress_is_reported_per_batch_and_recorded_on_the_run(app: Any, session: Session) -> None:
+    from forecasting import jobs
+
+    make_network(session)
+    run = service.request_run(session, ACTOR, horizon_days=7, now=utcnow(), start=True)
+    session.commit()
+    seen: list[tuple[str, int, int]] = []
+    status = jobs.execute_run(app.extensions["stockwise_db"].sessionmaker, run.id, batch_size=2,
+                              on_progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert status == "succeeded"
+    assert [s for s in seen if s[0] == "forecasting"] == [("forecasting", 0, 4), ("forecasting", 2, 4),
+                                                          ("forecasting", 4, 4)]
+    assert [s[0] for s in seen][-1] == "writing results"
+    session.refresh(run)
+    assert (run.stage, run.series_count, run.heartbeat_at is not None) == ("done", 4, True)
