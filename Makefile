@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export STOCKWISE_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast clean
+.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast clean forecast-worker
 
 venv: $(STAMP)
 
@@ -70,3 +70,7 @@ messages: venv
 
 bench-scorecards: venv
 	$(PY) bench/scorecards.py
+
+# Executes forecast runs queued from the web UI (Replenishment → Start forecast run).
+forecast-worker: venv
+	$(VENV)/bin/flask --app wsgi forecast worker

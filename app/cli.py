@@ -100,7 +100,8 @@ def register(app: Flask) -> None:
 def _extra_commands() -> list[Any]:
     """Commands owned by other modules (seed, stock, forecast, webhooks, …)."""
     from app.api.cli import COMMANDS as stock_api_commands
+    from app.planning.cli import forecast_cli
     from app.seed.cli import seed_demo
     from app.suppliers.cli import supplier_cli
 
-    return [*stock_api_commands, seed_demo, supplier_cli]
+    return [*stock_api_commands, seed_demo, supplier_cli, forecast_cli]

@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.imports.views import bp as imports_bp
     from app.ops.metrics import instrument
     from app.ops.views import bp as ops_bp
+    from app.planning.views import bp as planning_bp
     from app.purchasing.views import bp as purchasing_bp
     from app.suppliers.scorecard_views import bp as scorecards_bp
     from app.suppliers.views import bp as suppliers_bp
@@ -117,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer-token API: no cookies, no CSRF
     instrument(app)
     for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,
-               admin_bp, imports_bp, api_bp, ops_bp, portal_bp, scorecards_bp):
+               admin_bp, imports_bp, api_bp, ops_bp, portal_bp, scorecards_bp, planning_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,158 @@
+"""Read models for the planning pages. A page's query count does not grow with its rows."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from app.catalog.models import Category, Product
+from app.planning.models import (
+    ForecastPoint,
+    ForecastRun,
+    ForecastSeries,
+    ReplenishmentSuggestion,
+    RunStatus,
+    SuggestionStatus,
+)
+from app.stock.models import MovementKind, StockMovement, Warehouse
+from app.stock.queries import Page
+from app.suppliers.models import Supplier
+
+HISTORY_DAYS_SHOWN = 90
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    suggestion: ReplenishmentSuggestion
+    sku: str
+    name: str
+    category: str | None
+    warehouse_code: str
+    source_code: str | None
+    supplier_code: str | None
+    supplier_name: str | None
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        return json.loads(self.suggestion.reasons) if self.suggestion.reasons else {}
+
+
+def suggestions_page(
+    session: Session, *, warehouse_code: str | None = None, supplier_code: str | None = None,
+    category_code: str | None = None, within_days: int | None = None, status: str = SuggestionStatus.OPEN.value,
+    page: int = 1, per_page: int = 50,
+) -> Page:
+    """Suggestions with their SKU, category, warehouses and supplier; most urgent first (2 queries).
+
+    ``within_days``: only those whose available stock runs out within that many days.
+    """
+    source = aliased(Warehouse)
+    stmt = (
+        select(ReplenishmentSuggestion, Product.sku, Product.name, Category.name, Warehouse.code, source.code,
+               Supplier.code, Supplier.name)
+        .join(Product, Product.id == ReplenishmentSuggestion.product_id)
+        .join(Warehouse, Warehouse.id == ReplenishmentSuggestion.warehouse_id)
+        .outerjoin(source, source.id == ReplenishmentSuggestion.source_warehouse_id)
+        .outerjoin(Supplier, Supplier.id == ReplenishmentSuggestion.supplier_id)
+        .outerjoin(Category, Category.id == Product.category_id)
+        .where(ReplenishmentSuggestion.status == status)
+    )
+    if warehouse_code:
+        stmt = stmt.where(Warehouse.code == warehouse_code)
+    if supplier_code:
+        stmt = stmt.where(Supplier.code == supplier_code)
+    if category_code:
+        stmt = stmt.where(Category.code == category_code)
+    if within_days is not None:
+        stmt = stmt.where(ReplenishmentSuggestion.days_until_stockout <= within_days)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    never = ReplenishmentSuggestion.days_until_stockout.is_(None)
+    rows = session.execute(
+        stmt.order_by(never, ReplenishmentSuggestion.days_until_stockout, Product.sku, Warehouse.code,
+                      ReplenishmentSuggestion.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(rows=[SuggestionRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: ForecastRun
+    warehouse_code: str | None
+    suggestions: int
+
+    @property
+    def model_mix(self) -> dict[str, int]:
+        return json.loads(self.run.model_mix) if self.run.model_mix else {}
+
+    @property
+    def accuracy(self) -> dict[str, Any]:
+        return json.loads(self.run.accuracy) if self.run.accuracy else {}
+
+
+def runs_page(session: Session, *, page: int = 1, per_page: int = 20) -> Page:
+    """Forecast runs, newest first, with how many suggestions each wrote (2 queries)."""
+    counts = (select(ReplenishmentSuggestion.run_id, func.count().label("n"))
+              .group_by(ReplenishmentSuggestion.run_id).subquery())
+    stmt = (select(ForecastRun, Warehouse.code, func.coalesce(counts.c.n, 0))
+            .outerjoin(Warehouse, Warehouse.id == ForecastRun.warehouse_id)
+            .outerjoin(counts, counts.c.run_id == ForecastRun.id))
+    total = session.scalar(select(func.count()).select_from(ForecastRun)) or 0
+    page = max(1, page)
+    rows = session.execute(stmt.order_by(ForecastRun.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(rows=[RunRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SeriesDetail:
+    product: Product
+    warehouse: Warehouse
+    run: ForecastRun | None
+    series: ForecastSeries | None
+    history: list[tuple[dt.date, float]]
+    points: list[ForecastPoint]
+    suggestion: ReplenishmentSuggestion | None
+
+
+def series_detail(session: Session, *, product_id: int, warehouse_id: int) -> SeriesDetail | None:
+    """The latest succeeded forecast of one product × warehouse, its recent history and suggestion."""
+    product, warehouse = session.get(Product, product_id), session.get(Warehouse, warehouse_id)
+    if product is None or warehouse is None:
+        return None
+    found = session.execute(
+        select(ForecastSeries, ForecastRun).join(ForecastRun, ForecastRun.id == ForecastSeries.run_id)
+        .where(ForecastSeries.product_id == product_id, ForecastSeries.warehouse_id == warehouse_id,
+               ForecastRun.status == RunStatus.SUCCEEDED.value)
+        .order_by(ForecastRun.id.desc()).limit(1)
+    ).first()
+    series, run = (found[0], found[1]) if found else (None, None)
+    points = list(session.scalars(
+        select(ForecastPoint).where(ForecastPoint.run_id == run.id, ForecastPoint.product_id == product_id,
+                                    ForecastPoint.warehouse_id == warehouse_id).order_by(ForecastPoint.ds)
+    )) if run else []
+    end = points[0].ds - dt.timedelta(days=1) if points else dt.date.today()
+    start = end - dt.timedelta(days=HISTORY_DAYS_SHOWN - 1)
+    daily = dict(session.execute(
+        select(StockMovement.business_date, -func.sum(StockMovement.quantity))
+        .where(StockMovement.product_id == product_id, StockMovement.warehouse_id == warehouse_id,
+               StockMovement.kind.in_([MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value]),
+               StockMovement.business_date.between(start, end))
+        .group_by(StockMovement.business_date)
+    ).all())
+    history = [(day, max(float(daily.get(day, 0)), 0.0))
+               for day in (start + dt.timedelta(days=i) for i in range(HISTORY_DAYS_SHOWN))]
+    suggestion = session.scalar(
+        select(ReplenishmentSuggestion).where(ReplenishmentSuggestion.product_id == product_id,
+                                              ReplenishmentSuggestion.warehouse_id == warehouse_id)
+        .order_by(ReplenishmentSuggestion.id.desc()).limit(1)
+    )
+    return SeriesDetail(product, warehouse, run, series, history, points, suggestion)
+
+
+def supplier_choices(session: Session) -> list[tuple[str, str]]:
+    return [(s.code, f"{s.code} — {s.name}") for s in session.scalars(select(Supplier).order_by(Supplier.code))]

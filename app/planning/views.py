@@ -1,0 +1,160 @@
+"""Planning pages: forecast runs (start, watch, list) and replenishment suggestions (filter,
+edit, approve into draft POs / transfers, reject), and a per-SKU forecast chart."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from app.auth.session import staff_required
+from app.db import session as db_session
+from app.db import transaction, utcnow
+from app.planning import decisions, queries, service
+from app.planning.chart import ForecastDay, forecast_chart_svg
+from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
+from app.planning.schemas import RunStatusOut
+from app.stock import queries as stock_queries
+
+bp = Blueprint("planning", __name__, url_prefix="/planning")
+PLANNERS = ("purchasing",)  # admin always passes
+
+
+@bp.app_template_filter("fromjson")
+def _fromjson(value: str | None) -> Any:
+    return json.loads(value) if value else {}
+
+
+def _filter_form() -> SuggestionFilterForm:
+    s = db_session()
+    form = SuggestionFilterForm(request.args)
+    form.warehouse.choices = [("", _l("All warehouses")), *stock_queries.warehouse_choices(s)]
+    form.supplier.choices = [("", _l("All suppliers")), *queries.supplier_choices(s)]
+    form.category.choices = [("", _l("All categories")), *stock_queries.category_choices(s)]
+    form.status.choices = list(STATUS_LABELS.items())
+    return form
+
+
+def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: int = 200) -> Any:
+    form = _filter_form()
+    if request.args and not form.validate():
+        status = 422
+        page = stock_queries.Page(rows=[], total=0, page=1, per_page=50)
+    else:
+        page = queries.suggestions_page(
+            db_session(), warehouse_code=form.warehouse.data or None, supplier_code=form.supplier.data or None,
+            category_code=form.category.data or None, within_days=form.within.data,
+            status=form.status.data or "open", page=form.page.data or 1)
+    if decision is None:
+        decision = SuggestionDecisionForm(data={"rows": [{"id": r.suggestion.id, "quantity": r.suggestion.quantity}
+                                                         for r in page.rows]})
+    rows = list(zip(page.rows, decision.rows, strict=False))
+    can_decide = current_user.role in (*PLANNERS, "admin") and (form.status.data or "open") == "open"
+    return render_template("planning/suggestions.html", form=form, page=page, decision=decision, rows=rows,
+                           can_decide=can_decide, start_form=_start_form(),
+                           busy=service.runs_blocking(db_session())), status
+
+
+def _start_form() -> StartRunForm:
+    form = StartRunForm()
+    form.warehouse.choices = [("", _l("All warehouses")), *stock_queries.warehouse_choices(db_session())]
+    return form
+
+
+@bp.get("/suggestions")
+@staff_required()
+def suggestions() -> Any:
+    return _render_suggestions()
+
+
+@bp.post("/suggestions")
+@staff_required(*PLANNERS)
+def decide() -> Any:
+    """Approve, reject or save the quantities of the selected rows (one transaction)."""
+    form = SuggestionDecisionForm()
+    if not form.validate():
+        return _render_suggestions(form, 422)
+    actor, user_id, now = current_user.actor, current_user.user_id, utcnow()
+    with transaction() as s:
+        if form.approve.data:
+            result = decisions.approve_suggestions(s, actor, quantities=form.chosen(), user_id=user_id, now=now)
+            message = _("Approved: %(pos)s draft purchase order(s) (%(po_numbers)s) and %(trs)s draft transfer(s) "
+                        "(%(tr_numbers)s).", pos=len(result.purchase_orders), trs=len(result.transfers),
+                        po_numbers=", ".join(po.number for po in result.purchase_orders) or "—",
+                        tr_numbers=", ".join(t.number for t in result.transfers) or "—")
+        elif form.reject.data:
+            count = decisions.reject_suggestions(s, actor, ids=list(form.chosen()), reason=form.reason.data or "",
+                                                 user_id=user_id, now=now)
+            message = _("Rejected %(n)s suggestion(s).", n=count)
+        else:
+            count = decisions.save_quantities(s, actor, quantities=form.all_quantities())
+            message = _("Saved %(n)s changed quantity(ies).", n=count)
+    flash(message, "success")
+    return redirect(url_for("planning.suggestions", **request.args))
+
+
+@bp.get("/runs")
+@staff_required()
+def runs() -> Any:
+    page = queries.runs_page(db_session(), page=request.args.get("page", 1, type=int) or 1)
+    return render_template("planning/runs.html", page=page, start_form=_start_form(),
+                           busy=service.runs_blocking(db_session()),
+                           can_run=current_user.role in (*PLANNERS, "admin"))
+
+
+@bp.post("/runs")
+@staff_required(*PLANNERS)
+def start_run() -> Any:
+    """Queue a run for the worker (never run inside the request)."""
+    form = _start_form()
+    if not form.validate():
+        page = queries.runs_page(db_session())
+        return render_template("planning/runs.html", page=page, start_form=form, can_run=True,
+                               busy=service.runs_blocking(db_session())), 422
+    with transaction() as s:
+        run = service.request_run(s, current_user.actor, horizon_days=form.horizon.data or 28,
+                                  warehouse_code=form.warehouse.data or None, requested_by_id=current_user.user_id,
+                                  now=utcnow())
+        run_id = run.id
+    flash(_("Forecast run #%(id)s queued: a worker will start it shortly.", id=run_id), "success")
+    return redirect(url_for("planning.run", run_id=run_id))
+
+
+@bp.get("/runs/<int:run_id>")
+@staff_required()
+def run(run_id: int) -> Any:
+    found = service.get_run(db_session(), run_id)
+    return render_template("planning/run.html", run=found, status=RunStatusOut.of(found))
+
+
+@bp.get("/runs/<int:run_id>/status")
+@staff_required()
+def run_status(run_id: int) -> Any:
+    body = RunStatusOut.of(service.get_run(db_session(), run_id)).model_dump_json()
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/series/<int:product_id>/<int:warehouse_id>")
+@staff_required()
+def series(product_id: int, warehouse_id: int) -> Any:
+    detail = queries.series_detail(db_session(), product_id=product_id, warehouse_id=warehouse_id)
+    if detail is None:
+        abort(404)
+    suggestion = detail.suggestion
+    note = None
+    if suggestion is not None and suggestion.status in ("open", "approved"):
+        note = _("Suggested %(kind)s: %(qty)s (%(status)s)", kind=_(suggestion.kind), qty=suggestion.quantity,
+                 status=_(suggestion.status))
+    chart = forecast_chart_svg(
+        detail.history,
+        [ForecastDay(p.ds, p.yhat, p.yhat_lo_80 or p.yhat, p.yhat_hi_80 or p.yhat, p.yhat_lo_95 or p.yhat,
+                     p.yhat_hi_95 or p.yhat) for p in detail.points],
+        reorder_point=suggestion.reorder_point if suggestion is not None else None, note=note,
+        labels={"title": _("Demand and forecast"), "reorder_point": _("reorder point"),
+                "today": _("forecast starts")},
+    )
+    return render_template("planning/series.html", detail=detail, chart=Markup(chart))  # the chart escapes its text

@@ -1,0 +1,235 @@
+"""End-to-end forecasting benchmark: ledger in a database → forecast run → suggestions (not a test).
+
+Synthetic but realistic daily demand (``forecasting.synthetic``) for ``--series`` product ×
+warehouse series (5 warehouses: 1 cloud + 4 forward) over ``--days`` days is written as
+shipment rows into a scratch database (SQLite in a temp dir, or ``--database-url``), the last
+28 days held out. Then, side by side in one run:
+
+1. the end-to-end run (``forecasting.jobs.execute_run``: history read from the ledger,
+   model selection, forecasts, network planning, everything written) vs the bare
+   statsforecast calls it makes (the same cross-validation and forecast calls with the same
+   models on the same gap-filled frame) — ratio, aim <= 1.25;
+2. per-series time vs a statsmodels ExponentialSmoothing loop on a 200-series sample
+   (reused from ``bench/forecast_synthetic.py``) — aim >= 20× faster;
+3. holdout accuracy: MASE of the forecasts read back from the database ÷ seasonal naive's
+   — aim <= 0.85;
+4. peak memory (this process + largest child) — aim < 4 GB;
+5. cold start: a fresh process importing ``forecasting.jobs`` and fitting one tiny batch
+   (statsforecast 2.1 / coreforecast here compile nothing at run time: no numba);
+
+and the real-data check (``bench/forecast_models.py``; skipped with a reason when
+``../shared/data/real`` is absent). Uses both cores (n_jobs=-1).
+
+    python bench/forecast.py --series 1000 --days 730
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import insert, select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import forecast_models  # noqa: E402  (bench/forecast_models.py)
+import forecast_synthetic  # noqa: E402  (bench/forecast_synthetic.py)
+
+from app import migrate  # noqa: E402
+from app.audit.service import Actor  # noqa: E402
+from app.catalog.models import Product  # noqa: E402
+from app.db import make_engine, make_sessionmaker  # noqa: E402
+from app.planning import service  # noqa: E402
+from app.planning.models import ForecastPoint, ForecastRun, ForecastSeries, ReplenishmentSuggestion  # noqa: E402
+from app.stock.models import StockBalance, StockMovement, Warehouse  # noqa: E402
+from app.suppliers.models import Supplier, SupplierPrice  # noqa: E402
+from forecasting import jobs  # noqa: E402
+from forecasting.engine import run_statsforecast  # noqa: E402
+from forecasting.evaluate import mase_by_series, seasonal_naive_forecast  # noqa: E402
+from forecasting.history import classify_series, fill_gaps, validate_history  # noqa: E402
+from forecasting.models import (  # noqa: E402
+    INTERMITTENT_MODELS,
+    SMOOTH_MODELS,
+    build_model,
+    candidate_names,
+    fallback_model,
+    max_train_length,
+    min_backtest_length,
+    refits_in_backtest,
+)
+from forecasting.synthetic import make_daily_demand  # noqa: E402
+
+HOLDOUT = 28
+SEASON = 7
+WAREHOUSES = ("CLD", "BJ", "SH", "GZ", "CD")
+CHUNK = 20_000
+
+
+def fill_database(url: str, demand: pd.DataFrame, cut: pd.Timestamp) -> dict[str, tuple[int, int]]:
+    """Reference data + one shipment row per (series, day with demand) up to ``cut``."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    ids = np.sort(demand["unique_id"].unique())
+    with engine.begin() as conn:
+        cloud = conn.execute(insert(Warehouse).returning(Warehouse.id), [
+            {"code": "CLD", "name": "Cloud", "kind": "cloud", "region": "east", "city": "Hangzhou"}]).scalar_one()
+        forwards = [conn.execute(insert(Warehouse).returning(Warehouse.id), [
+            {"code": code, "name": code, "kind": "forward", "region": code, "city": code,
+             "replenished_from_id": cloud}]).scalar_one() for code in WAREHOUSES[1:]]
+        warehouse_ids = [cloud, *forwards]
+        supplier = conn.execute(insert(Supplier).returning(Supplier.id), [
+            {"code": "SUP", "name": "Bench supplier"}]).scalar_one()
+        n_products = -(-len(ids) // len(WAREHOUSES))
+        conn.execute(insert(Product), [{"sku": f"P{i:05d}", "name": f"Product {i}"} for i in range(n_products)])
+        products = list(conn.scalars(select(Product.id).order_by(Product.id)))
+        conn.execute(insert(SupplierPrice), [
+            {"supplier_id": supplier, "product_id": p, "unit_price": 5, "moq": 10, "pack_size": 5,
+             "lead_time_days": 7, "is_preferred": True, "valid_from": dt.date(2020, 1, 1)} for p in products])
+        keys = {uid: (products[i // len(WAREHOUSES)], warehouse_ids[i % len(WAREHOUSES)]) for i, uid in enumerate(ids)}
+        train = demand.loc[(demand["ds"] <= cut) & (demand["y"] > 0)]
+        mean = train.groupby("unique_id")["y"].sum() / train["ds"].nunique()
+        rng = np.random.default_rng(1)
+        conn.execute(insert(StockBalance), [
+            {"product_id": keys[uid][0], "warehouse_id": keys[uid][1],
+             "on_hand": int(mean.get(uid, 0) * rng.uniform(0, 30))} for uid in ids])
+        stamps = {d: dt.datetime(d.year, d.month, d.day, 12, tzinfo=dt.UTC) for d in train["ds"].dt.date.unique()}
+        now = dt.datetime.now(dt.UTC)
+        product_of = train["unique_id"].map(lambda u: keys[u][0]).to_numpy()
+        warehouse_of = train["unique_id"].map(lambda u: keys[u][1]).to_numpy()
+        days = train["ds"].dt.date.to_numpy()
+        quantities = train["y"].astype(int).to_numpy()
+        for start in range(0, len(train), CHUNK):
+            conn.execute(insert(StockMovement), [
+                {"product_id": int(p), "warehouse_id": int(w), "kind": "shipment", "quantity": -int(q),
+                 "occurred_at": stamps[d], "business_date": d, "recorded_at": now, "source": "bench"}
+                for p, w, d, q in zip(product_of[start:start + CHUNK], warehouse_of[start:start + CHUNK],
+                                      days[start:start + CHUNK], quantities[start:start + CHUNK], strict=True)])
+    engine.dispose()
+    return {f"P{(i // len(WAREHOUSES)):05d}@{WAREHOUSES[i % len(WAREHOUSES)]}": keys[uid] for i, uid in enumerate(ids)}
+
+
+def end_to_end(url: str, today: dt.date) -> tuple[float, int]:
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with sessions() as s, s.begin():
+        run_id = service.request_run(s, Actor.system("bench"), horizon_days=HOLDOUT, now=dt.datetime.now(dt.UTC),
+                                     start=True).id
+    started = time.perf_counter()
+    status = jobs.execute_run(sessions, run_id, history_days=None, today=today)
+    elapsed = time.perf_counter() - started
+    with sessions() as s:
+        run = s.get(ForecastRun, run_id)
+        assert run is not None
+        if status != "succeeded":
+            raise SystemExit(f"end-to-end run failed: {run.error}")
+        suggestions = len(s.scalars(select(ReplenishmentSuggestion.id)).all())
+    engine.dispose()
+    return elapsed, suggestions
+
+
+def read_forecasts(url: str, names: dict[tuple[int, int], str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The run's forecast points and each series' chosen model, as written to the database."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(ForecastPoint.product_id, ForecastPoint.warehouse_id, ForecastPoint.ds,
+                                   ForecastPoint.yhat)).all()
+        models = conn.execute(select(ForecastSeries.product_id, ForecastSeries.warehouse_id,
+                                     ForecastSeries.model)).all()
+    engine.dispose()
+    chosen = pd.Series({names[(p, w)]: m for p, w, m in models}, name="model")
+    frame = pd.DataFrame(rows, columns=["product_id", "warehouse_id", "ds", "yhat"])
+    frame["unique_id"] = [names[(p, w)] for p, w in zip(frame["product_id"], frame["warehouse_id"], strict=True)]
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    return frame, chosen
+
+
+def bare_statsforecast(train: pd.DataFrame, chosen: pd.Series) -> float:
+    """The statsforecast calls of our pipeline, on the same frame, without anything of ours."""
+    started = time.perf_counter()
+    classes = classify_series(train).set_index("unique_id")
+    long_enough = classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)
+    group_of = classes.loc[long_enough, "demand_class"].map(candidate_names)
+    for names in (SMOOTH_MODELS, INTERMITTENT_MODELS):
+        part = train.loc[train["unique_id"].isin(group_of.index[group_of == names])]
+        if part.empty:
+            continue
+        run_statsforecast("cross_validation", part, [build_model(n, SEASON) for n in names], freq="D",
+                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
+                          step_size=HOLDOUT, input_size=max_train_length(SEASON), refit=refits_in_backtest(names))
+    recent = train.groupby("unique_id").tail(max_train_length(SEASON))
+    for name, ids in chosen.groupby(chosen).groups.items():
+        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], [build_model(str(name), SEASON)],
+                          freq="D", fallback=None, engine="local", n_jobs=-1, h=HOLDOUT)
+    return time.perf_counter() - started
+
+
+COLD = ("import time; t=time.perf_counter(); from forecasting import jobs; from forecasting.synthetic import "
+        "make_daily_demand; from forecasting import run_forecast; i=time.perf_counter()-t; "
+        "run_forecast(make_daily_demand(4, 120), 7); print(f'{i:.2f} {time.perf_counter()-t-i:.2f}')")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--series", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--database-url", default=None, help="an EMPTY scratch database (default: temp SQLite)")
+    parser.add_argument("--skip-real", action="store_true")
+    args = parser.parse_args()
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="stockwise-bench-") as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        started = time.perf_counter()
+        demand = make_daily_demand(args.series, args.days, seed=args.seed, drop_zeros=True)
+        cut = demand["ds"].max() - pd.Timedelta(days=HOLDOUT)
+        names = fill_database(url, demand, cut)
+        seconds["fill database"] = time.perf_counter() - started
+        e2e, n_suggestions = end_to_end(url, (cut + pd.Timedelta(days=1)).date())
+        by_key = {key: uid for uid, key in names.items()}
+        ours, chosen = read_forecasts(url, by_key)
+    filled = fill_gaps(validate_history(demand.assign(unique_id=demand["unique_id"].map(
+        dict(zip(sorted(demand["unique_id"].unique()), names, strict=True))))))
+    train, test = filled.loc[filled["ds"] <= cut], filled.loc[filled["ds"] > cut]
+    bare = bare_statsforecast(train, chosen)
+    ctx: dict[str, Any] = {"train": train, "series": args.series}
+    started = time.perf_counter()
+    forecast_synthetic.stage_statsmodels_loop(ctx)
+    seconds["statsmodels loop"] = time.perf_counter() - started
+    naive = seasonal_naive_forecast(train.loc[train.groupby("unique_id")["ds"].transform("size") >= SEASON],
+                                    HOLDOUT, SEASON, "D")
+    ours_mase = mase_by_series(train, test, ours, SEASON)
+    base_mase = mase_by_series(train, test, naive, SEASON).reindex(ours_mase.index)
+    scored = ours_mase.notna() & base_mase.notna()
+    cold = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, cwd=ROOT, check=True)
+    import_s, first_fit_s = (float(v) for v in cold.stdout.split())
+
+    n, sm_ms = args.series, seconds["statsmodels loop"] / ctx["statsmodels_series"] * 1000
+    print(f"series={n} days={args.days} holdout={HOLDOUT} database={'given' if args.database_url else 'sqlite'} "
+          f"cores=2; filling the ledger took {seconds['fill database']:.1f} s; {n_suggestions} suggestions written")
+    print(f"(1) end-to-end run {e2e:.1f} s vs bare statsforecast (same CV + forecast calls) {bare:.1f} s: "
+          f"ratio {e2e / bare:.2f} (aim <= 1.25)")
+    print(f"(2) per series: end-to-end {e2e / n * 1000:.1f} ms vs statsmodels ExponentialSmoothing {sm_ms:.1f} ms "
+          f"({ctx['statsmodels_series']} series): {sm_ms / (e2e / n * 1000):.1f}x faster (aim >= 20x)")
+    print(f"(3) holdout MASE ours {ours_mase[scored].mean():.3f} / seasonal naive {base_mase[scored].mean():.3f} = "
+          f"{ours_mase[scored].mean() / base_mase[scored].mean():.3f} over {int(scored.sum())} series (aim <= 0.85)")
+    print(f"(4) peak memory (self + largest child): {forecast_synthetic.peak_memory_mb():.0f} MiB (aim < 4096)")
+    print(f"(5) cold process: import {import_s:.1f} s + first tiny fit {first_fit_s:.1f} s (no JIT: no numba)")
+    if args.skip_real:
+        print("real data: skipped (--skip-real)")
+    else:
+        print("real data (our model choice vs seasonal naive on the holdout):")
+        forecast_models.main()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

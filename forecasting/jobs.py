@@ -1,0 +1,499 @@
+"""The only I/O of forecasting: read the ledger, run the pure pipeline, write a run's results.
+
+:func:`execute_run` takes a run that :mod:`app.planning.service` has already claimed
+(status ``running``) and
+
+1. reads, in one short read transaction, demand history, stock positions, supplier terms,
+   measured lead times and the planning settings (:func:`load_planning_data`);
+2. forecasts in batches of series (no transaction open, so the run page can follow the
+   progress the job writes in separate short transactions);
+3. plans every SKU across the network (cloud purchase from its preferred supplier +
+   forward transfers from the cloud, fair shortage sharing: :mod:`forecasting.network`);
+4. writes every result in ONE transaction at the end: series, points, suggestions, older
+   open suggestions marked ``superseded``, the run's stats and status ``succeeded``.
+
+Any error marks the run ``failed`` with the reason (never left ``running``). Demand =
+shipments net of customer returns per product × warehouse × business day (negative net
+days count as zero demand). No Flask here: the caller passes a session factory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import get_setting
+from app.catalog.models import Product
+from app.planning.models import (
+    ForecastPoint,
+    ForecastRun,
+    ForecastSeries,
+    ReplenishmentSuggestion,
+    RunStatus,
+    SuggestionStatus,
+)
+from app.planning.service import DEFAULT_HISTORY_DAYS
+from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt
+from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse, WarehouseKind
+from app.suppliers.models import Supplier, SupplierPrice
+from app.transfers.models import Transfer
+from forecasting.events import CHINESE_NEW_YEAR, promotion_days
+from forecasting.network import PURCHASE, Suggestion, plan_sku_network
+from forecasting.pipeline import run_forecast
+from forecasting.replenish import (
+    LeadTime,
+    ReplenishmentInput,
+    StockPosition,
+    demand_std_from_interval,
+    lead_time_from_receipts,
+)
+
+LEVELS = (80, 95)
+MIN_BATCH_SIZE = 500  # series per forecast call: progress granularity vs process-pool start-up
+BATCHES = 10  # larger catalogues: about this many progress steps while forecasting
+NO_PRICE_LEAD_TIME_DAYS = 14.0  # a SKU without a valid price: assume a slow supplier
+TRANSFER_LEAD_TIME_DAYS = 2.0  # the 48-hour promise, until transfers have been measured
+PROGRESS_EVERY_SECONDS = 1.0
+ERROR_MAX_CHARS = 2000
+WRITE_CHUNK = 5000
+
+SessionFactory = Callable[[], Session]
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+@dataclass(frozen=True)
+class SupplierTerms:
+    """The preferred valid price-list terms of one product."""
+
+    supplier_id: int
+    moq: int
+    pack_size: int
+    lead_time_days: int
+
+
+@dataclass
+class PlanningData:
+    """Everything a run reads from the database (see :func:`load_planning_data`)."""
+
+    history: pd.DataFrame  # unique_id, ds, y
+    series_keys: dict[str, tuple[int, int]]  # unique_id -> (product_id, warehouse_id)
+    skus: dict[int, str]
+    pack_sizes: dict[int, int]
+    warehouses: dict[int, Warehouse]
+    positions: dict[tuple[int, int], StockPosition]
+    terms: dict[int, SupplierTerms]
+    supplier_lead_times: dict[int, list[float]]
+    route_lead_times: dict[tuple[int, int], list[float]]
+    service_level: float
+    review_period_days: float
+    warehouse_id: int | None = None
+
+
+@dataclass
+class RunResults:
+    """What :func:`execute_run` writes at the end."""
+
+    selection: pd.DataFrame
+    forecasts: pd.DataFrame
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def series_id(sku: str, warehouse_code: str) -> str:
+    return f"{sku}@{warehouse_code}"
+
+
+def load_demand_history(
+    session: Session, *, since: dt.date | None = None, warehouse_id: int | None = None
+) -> pd.DataFrame:
+    """Daily net demand per product × warehouse, summed in SQL by business date.
+
+    Returns ``product_id, warehouse_id, ds, y`` (y >= 0; a day with more returns than
+    shipments is zero demand). Shipments are stored negative in the ledger, returns positive.
+    """
+    demand = -func.sum(StockMovement.quantity)
+    stmt = (
+        select(StockMovement.product_id, StockMovement.warehouse_id, StockMovement.business_date, demand)
+        .where(StockMovement.kind.in_([MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value]))
+        .group_by(StockMovement.product_id, StockMovement.warehouse_id, StockMovement.business_date)
+    )
+    if since is not None:
+        stmt = stmt.where(StockMovement.business_date >= since)
+    if warehouse_id is not None:
+        stmt = stmt.where(StockMovement.warehouse_id == warehouse_id)
+    rows = session.execute(stmt).all()
+    frame = pd.DataFrame(rows, columns=["product_id", "warehouse_id", "ds", "y"])
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    frame["y"] = frame["y"].astype("float64").clip(lower=0.0)
+    return frame
+
+
+def load_positions(session: Session) -> dict[tuple[int, int], StockPosition]:
+    """On hand, reserved, in transit (balances) and on order (open PO lines) per product × warehouse."""
+    positions: dict[tuple[int, int], dict[str, int]] = {}
+    for bal in session.execute(
+        select(StockBalance.product_id, StockBalance.warehouse_id, StockBalance.on_hand,
+               StockBalance.reserved, StockBalance.in_transit)
+    ):
+        positions[(bal[0], bal[1])] = {"on_hand": bal[2], "reserved": bal[3], "in_transit": bal[4]}
+    ordered = func.coalesce(PurchaseOrderLine.confirmed_quantity, PurchaseOrderLine.quantity)
+    open_qty = func.sum(case((ordered > PurchaseOrderLine.received_quantity,
+                              ordered - PurchaseOrderLine.received_quantity), else_=0))
+    open_statuses = [POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value]
+    stmt = (
+        select(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id, open_qty)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+        .where(PurchaseOrder.status.in_(open_statuses),
+               PurchaseOrderLine.status.notin_([POLineStatus.CANCELLED.value, POLineStatus.REJECTED.value]))
+        .group_by(PurchaseOrderLine.product_id, PurchaseOrder.warehouse_id)
+    )
+    for product_id, warehouse_id, quantity in session.execute(stmt):
+        positions.setdefault((product_id, warehouse_id), {"on_hand": 0})["on_order"] = int(quantity or 0)
+    return {key: StockPosition(**values) for key, values in positions.items()}
+
+
+def load_supplier_terms(session: Session, today: dt.date) -> dict[int, SupplierTerms]:
+    """Per product the valid price of an active supplier: preferred first, then the cheapest."""
+    stmt = (
+        select(SupplierPrice)
+        .join(Supplier, Supplier.id == SupplierPrice.supplier_id)
+        .where(Supplier.is_active.is_(True), SupplierPrice.valid_from <= today,
+               or_(SupplierPrice.valid_to.is_(None), SupplierPrice.valid_to >= today))
+        .order_by(SupplierPrice.product_id, SupplierPrice.is_preferred.desc(), SupplierPrice.unit_price,
+                  SupplierPrice.valid_from.desc(), SupplierPrice.id)
+    )
+    terms: dict[int, SupplierTerms] = {}
+    for price in session.scalars(stmt):
+        terms.setdefault(price.product_id, SupplierTerms(price.supplier_id, price.moq, price.pack_size,
+                                                         price.lead_time_days))
+    return terms
+
+
+def measured_lead_times(session: Session) -> tuple[dict[int, list[float]], dict[tuple[int, int], list[float]]]:
+    """Days from a PO being sent to each of its receipts, per supplier; and from a transfer
+    being shipped to its receipt, per (source, destination) route."""
+    by_supplier: dict[int, list[float]] = {}
+    receipts = (
+        select(PurchaseOrder.supplier_id, PurchaseOrder.sent_at, Receipt.received_at)
+        .join(Receipt, Receipt.purchase_order_id == PurchaseOrder.id)
+        .where(PurchaseOrder.sent_at.is_not(None))
+    )
+    for supplier_id, sent_at, received_at in session.execute(receipts):
+        if received_at >= sent_at:
+            by_supplier.setdefault(supplier_id, []).append((received_at - sent_at).total_seconds() / 86400)
+    by_route: dict[tuple[int, int], list[float]] = {}
+    transfers = select(Transfer.source_warehouse_id, Transfer.dest_warehouse_id, Transfer.shipped_at,
+                       Transfer.received_at).where(and_(Transfer.shipped_at.is_not(None),
+                                                        Transfer.received_at.is_not(None)))
+    for source, dest, shipped_at, received_at in session.execute(transfers):
+        if received_at >= shipped_at:
+            by_route.setdefault((source, dest), []).append((received_at - shipped_at).total_seconds() / 86400)
+    return by_supplier, by_route
+
+
+def load_planning_data(
+    session: Session, *, today: dt.date, history_days: int | None = DEFAULT_HISTORY_DAYS,
+    warehouse_id: int | None = None,
+) -> PlanningData:
+    """Read everything a run needs (read-only; the caller ends the transaction)."""
+    since = None if history_days is None else today - dt.timedelta(days=history_days)
+    raw = load_demand_history(session, since=since, warehouse_id=warehouse_id)
+    warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(Warehouse.is_active.is_(True)))}
+    raw = raw.loc[raw["warehouse_id"].isin(list(warehouses))]
+    products = session.execute(
+        select(Product.id, Product.sku, Product.pack_size).where(Product.is_active.is_(True))
+    ).all()
+    skus = {pid: sku for pid, sku, _ in products}
+    raw = raw.loc[raw["product_id"].isin(list(skus))]
+    codes = {wid: w.code for wid, w in warehouses.items()}
+    ids = raw["product_id"].map(skus).astype(str) + "@" + raw["warehouse_id"].map(codes).astype(str)
+    history = pd.DataFrame({"unique_id": ids.to_numpy(), "ds": raw["ds"].to_numpy(), "y": raw["y"].to_numpy()})
+    keys = dict(zip(ids, zip(raw["product_id"].tolist(), raw["warehouse_id"].tolist(), strict=True), strict=True))
+    by_supplier, by_route = measured_lead_times(session)
+    return PlanningData(
+        history=history, series_keys=keys, skus=skus, pack_sizes={pid: pack for pid, _, pack in products},
+        warehouses=warehouses, positions=load_positions(session), terms=load_supplier_terms(session, today),
+        supplier_lead_times=by_supplier, route_lead_times=by_route,
+        service_level=float(get_setting(session, "service_level")),
+        review_period_days=float(get_setting(session, "review_period_days")), warehouse_id=warehouse_id,
+    )
+
+
+def promotion_calendar(first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame | None:
+    """Promotion days over ``first..last``, limited to the years whose calendar we know."""
+    start = max(first, pd.Timestamp(min(CHINESE_NEW_YEAR), 1, 1))
+    end = min(last, pd.Timestamp(max(CHINESE_NEW_YEAR), 12, 31))
+    return promotion_days(start, end) if start <= end else None
+
+
+def forecast_in_batches(
+    history: pd.DataFrame, horizon: int, *, engine: str, batch_size: int, progress: Progress,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``run_forecast`` over batches of series (promotion uplift is pooled within a batch)."""
+    ids = np.sort(history["unique_id"].unique())
+    last = history["ds"].max()
+    events = promotion_calendar(history["ds"].min(), last + pd.Timedelta(days=horizon))
+    forecasts, selections = [], []
+    progress("forecasting", 0, len(ids))
+    for start in range(0, len(ids), batch_size):
+        batch = history.loc[history["unique_id"].isin(ids[start:start + batch_size])]
+        result = run_forecast(batch, horizon, level=LEVELS, events=events, engine=engine)
+        forecasts.append(result.forecasts)
+        selections.append(result.selection)
+        progress("forecasting", min(start + batch_size, len(ids)), len(ids))
+    return pd.concat(forecasts, ignore_index=True), pd.concat(selections, ignore_index=True)
+
+
+def _lead_time(measured: Sequence[float], fallback_days: float) -> LeadTime:
+    return lead_time_from_receipts(list(measured), fallback_days)
+
+
+def plan_network(data: PlanningData, forecasts: pd.DataFrame, progress: Progress) -> list[dict[str, Any]]:
+    """Suggestion rows for every planned SKU (see the module doc and :mod:`forecasting.network`)."""
+    horizon = int(forecasts.groupby("unique_id").size().max()) if not forecasts.empty else 1
+    demand: dict[tuple[int, int], tuple[list[float], float]] = {}
+    for uid, part in forecasts.groupby("unique_id", sort=False):
+        yhat = part["yhat"].tolist()
+        demand[data.series_keys[str(uid)]] = (yhat, demand_std_from_interval(yhat, part["yhat_hi_95"].tolist(), 95))
+    clouds = [w for w in data.warehouses.values() if w.kind == WarehouseKind.CLOUD.value]
+    default_cloud = min(clouds, key=lambda w: w.id) if clouds else None
+    filtered = data.warehouses.get(data.warehouse_id) if data.warehouse_id else None
+    products = sorted({pid for pid, _ in demand})
+    rows: list[dict[str, Any]] = []
+    progress("planning", 0, len(products))
+    for done, product_id in enumerate(products, start=1):
+        rows.extend(_plan_product(data, product_id, demand, horizon, default_cloud, filtered))
+        if done % 50 == 0 or done == len(products):
+            progress("planning", done, len(products))
+    return rows
+
+
+def _plan_product(
+    data: PlanningData, product_id: int, demand: dict[tuple[int, int], tuple[list[float], float]],
+    horizon: int, default_cloud: Warehouse | None, filtered: Warehouse | None,
+) -> Iterable[dict[str, Any]]:
+    terms = data.terms.get(product_id)
+    pack = terms.pack_size if terms else data.pack_sizes.get(product_id, 1)
+    zero = ([0.0] * horizon, 0.0)
+    by_source: dict[int, list[int]] = {}
+    for (pid, wid) in demand:
+        warehouse = data.warehouses[wid]
+        if pid != product_id or warehouse.kind == WarehouseKind.CLOUD.value:
+            continue
+        source = warehouse.replenished_from_id or (default_cloud.id if default_cloud else None)
+        if source is not None and source in data.warehouses:
+            by_source.setdefault(source, []).append(wid)
+    planned_clouds = set(by_source) | {wid for (pid, wid) in demand if pid == product_id
+                                       and data.warehouses[wid].kind == WarehouseKind.CLOUD.value}
+    for cloud_id in sorted(planned_clouds):
+        forwards = sorted(by_source.get(cloud_id, []))
+        own, own_std = demand.get((product_id, cloud_id), zero)
+        network = np.array(own, dtype=float)
+        variance = own_std**2
+        for wid in forwards:
+            yhat, std = demand[(product_id, wid)]
+            network = network + np.array(yhat, dtype=float)
+            variance += std**2
+        cloud_lead = _lead_time(data.supplier_lead_times.get(terms.supplier_id, []) if terms else [],
+                                float(terms.lead_time_days) if terms else NO_PRICE_LEAD_TIME_DAYS)
+        cloud_input = _input(data, product_id, cloud_id, network.tolist(), math.sqrt(variance), cloud_lead,
+                             terms.moq if terms else 1, pack)
+        forward_inputs = [
+            _input(data, product_id, wid, *demand[(product_id, wid)],
+                   _lead_time(data.route_lead_times.get((cloud_id, wid), []), TRANSFER_LEAD_TIME_DAYS), 1, pack)
+            for wid in forwards
+        ]
+        for suggestion in plan_sku_network(cloud_input, forward_inputs):
+            if suggestion.kind == PURCHASE and filtered is not None and filtered.id != cloud_id:
+                continue  # a run for one forward warehouse suggests its transfers only
+            item = cloud_input if suggestion.kind == PURCHASE else forward_inputs[
+                [f.warehouse for f in forward_inputs].index(suggestion.warehouse)]
+            yield _suggestion_row(data, product_id, suggestion, item, terms)
+
+
+def _input(data: PlanningData, product_id: int, warehouse_id: int, daily: list[float], std: float,
+           lead: LeadTime, moq: int, pack: int) -> ReplenishmentInput:
+    return ReplenishmentInput(
+        sku=data.skus[product_id], warehouse=str(warehouse_id), daily_demand=daily, demand_std_per_day=std,
+        lead_time=lead, review_period_days=data.review_period_days, service_level=data.service_level,
+        stock=data.positions.get((product_id, warehouse_id), StockPosition(on_hand=0)), moq=moq, pack_size=pack,
+    )
+
+
+def _suggestion_row(data: PlanningData, product_id: int, suggestion: Suggestion, item: ReplenishmentInput,
+                    terms: SupplierTerms | None) -> dict[str, Any]:
+    plan = suggestion.replenishment
+    reasons = dict(suggestion.reasons)
+    purchase = suggestion.kind == PURCHASE
+    if purchase and terms is None:
+        reasons["supplier"] = (f"no valid supplier price: lead time assumed {NO_PRICE_LEAD_TIME_DAYS:g} days; "
+                               "add a price list before approving")
+    return {
+        "kind": suggestion.kind.lower(), "status": SuggestionStatus.OPEN.value, "product_id": product_id,
+        "warehouse_id": int(suggestion.warehouse),
+        "source_warehouse_id": None if suggestion.source_warehouse is None else int(suggestion.source_warehouse),
+        "supplier_id": terms.supplier_id if purchase and terms else None,
+        "suggested_quantity": suggestion.quantity, "quantity": suggestion.quantity,
+        "reorder_point": plan.reorder_point, "order_up_to": plan.order_up_to, "safety_stock": plan.safety_stock,
+        "lead_time_demand": plan.lead_time_demand, "lead_time_days": item.lead_time.mean_days,
+        "on_hand": item.stock.on_hand, "reserved": item.stock.reserved, "in_transit": item.stock.in_transit,
+        "on_order": item.stock.on_order, "days_until_stockout": plan.days_until_stockout,
+        "reasons": json.dumps(_named_warehouses(data, reasons), ensure_ascii=False),
+    }
+
+
+def _named_warehouses(data: PlanningData, reasons: dict[str, str]) -> dict[str, str]:
+    """The pure planner names warehouses by id (our inputs); show codes to a buyer instead."""
+    transfer = reasons.get("transfer")
+    if transfer is not None:
+        for wid, warehouse in data.warehouses.items():
+            transfer = transfer.replace(f"cloud {wid} ", f"cloud {warehouse.code} ")
+        reasons["transfer"] = transfer
+    return reasons
+
+
+def run_stats(selection: pd.DataFrame) -> tuple[dict[str, int], dict[str, Any]]:
+    """Model mix ``{model: series}`` and accuracy (mean backtest MASE/RMSSE over the series
+    that could be backtested, and our MASE relative to seasonal naive's)."""
+    mix = {str(k): int(v) for k, v in selection["model"].value_counts().sort_index().items()}
+    scored = selection.dropna(subset=["mase", "mase_seasonal_naive"])
+    naive = float(scored["mase_seasonal_naive"].mean()) if not scored.empty else math.nan
+    ours = float(scored["mase"].mean()) if not scored.empty else math.nan
+    accuracy = {
+        "mase": _finite(selection["mase"].mean()),
+        "rmsse": _finite(selection["rmsse"].mean()),
+        "mase_seasonal_naive": _finite(naive),
+        "mase_vs_seasonal_naive": _finite(ours / naive) if naive else None,
+        "backtested_series": len(scored),
+    }
+    return mix, accuracy
+
+
+def _finite(value: Any) -> float | None:
+    return round(float(value), 4) if value is not None and np.isfinite(value) else None
+
+
+class ProgressWriter:
+    """Writes stage/progress/heartbeat of one run in its own short transactions (throttled),
+    then calls ``also`` (e.g. a terminal progress bar)."""
+
+    def __init__(self, sessions: SessionFactory, run_id: int, also: Progress | None = None) -> None:
+        self.sessions, self.run_id, self.also = sessions, run_id, also
+        self.stage: str | None = None
+        self.last_write = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.also is not None:
+            self.also(stage, done, total)
+        now = time.monotonic()
+        if stage == self.stage and done < total and now - self.last_write < PROGRESS_EVERY_SECONDS:
+            return
+        self.stage, self.last_write = stage, now
+        with self.sessions() as s, s.begin():
+            s.execute(update(ForecastRun).where(ForecastRun.id == self.run_id).values(
+                stage=stage, progress_done=done, progress_total=total, heartbeat_at=dt.datetime.now(dt.UTC)))
+
+
+class RunLost(RuntimeError):
+    """The run is no longer ``running`` (marked failed as stale by another process)."""
+
+
+def execute_run(
+    sessions: SessionFactory, run_id: int, *, on_progress: Progress | None = None,
+    history_days: int | None = DEFAULT_HISTORY_DAYS, batch_size: int | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """Run the claimed (``running``) forecast run ``run_id`` to the end; return its final status.
+
+    ``sessions`` makes a new session per transaction. ``batch_size`` (series per forecast
+    call) defaults to ``max(MIN_BATCH_SIZE, series / BATCHES)``. Errors are recorded on the run
+    (status ``failed``, ``error`` = why) and not raised; an interrupt (Ctrl-C, SIGTERM turned
+    into KeyboardInterrupt) is recorded and re-raised.
+    """
+    progress = ProgressWriter(sessions, run_id, on_progress)
+    try:
+        progress("reading history", 0, 1)
+        with sessions() as s, s.begin():
+            run = s.get(ForecastRun, run_id)
+            if run is None or run.status != RunStatus.RUNNING.value:
+                raise RunLost(f"forecast run {run_id} is not running")
+            horizon, engine, warehouse_id = run.horizon_days, run.engine, run.warehouse_id
+            data = load_planning_data(s, today=today or dt.datetime.now(dt.UTC).date(), history_days=history_days,
+                                      warehouse_id=warehouse_id)
+        if data.history.empty:
+            raise ValueError("no demand history (shipments) to forecast from"
+                             + (f" in the last {history_days} days" if history_days else ""))
+        n_series = data.history["unique_id"].nunique()
+        batch = batch_size or max(MIN_BATCH_SIZE, -(-n_series // BATCHES))
+        forecasts, selection = forecast_in_batches(data.history, horizon, engine=engine, batch_size=batch,
+                                                   progress=progress)
+        results = RunResults(selection=selection, forecasts=forecasts,
+                             suggestions=plan_network(data, forecasts, progress))
+        progress("writing results", 0, 1)
+        with sessions() as s, s.begin():
+            write_results(s, run_id, data, results)
+        return RunStatus.SUCCEEDED.value
+    except KeyboardInterrupt:
+        _mark_failed(sessions, run_id, "interrupted (Ctrl-C or the worker was stopped)")
+        raise
+    except Exception as exc:  # any failure is recorded on the run, with why
+        _mark_failed(sessions, run_id, f"{type(exc).__name__}: {exc}")
+        return RunStatus.FAILED.value
+
+
+def write_results(session: Session, run_id: int, data: PlanningData, results: RunResults) -> None:
+    """Series, points and suggestions of a run, older open suggestions superseded, run stats."""
+    now = dt.datetime.now(dt.UTC)
+    mix, accuracy = run_stats(results.selection)
+    finished = session.execute(
+        update(ForecastRun).where(ForecastRun.id == run_id, ForecastRun.status == RunStatus.RUNNING.value)
+        .values(status=RunStatus.SUCCEEDED.value, finished_at=now, heartbeat_at=now, stage="done",
+                progress_done=1, progress_total=1, series_count=len(results.selection),
+                model_mix=json.dumps(mix), accuracy=json.dumps(accuracy))
+    )
+    if finished.rowcount != 1:  # type: ignore[attr-defined]
+        raise RunLost(f"forecast run {run_id} stopped running (taken over as stale); results discarded")
+    keys = data.series_keys
+    sel = results.selection
+    series_rows = [
+        {"run_id": run_id, "product_id": keys[uid][0], "warehouse_id": keys[uid][1], "demand_class": cls,
+         "model": model, "mase": _finite(mase), "rmsse": _finite(rmsse)}
+        for uid, cls, model, mase, rmsse in zip(sel["unique_id"], sel["demand_class"], sel["model"], sel["mase"],
+                                                sel["rmsse"], strict=True)
+    ]
+    fc = results.forecasts
+    key_of = fc["unique_id"].map(keys)
+    point_rows = [
+        {"run_id": run_id, "product_id": key[0], "warehouse_id": key[1], "ds": ds.date(), "yhat": float(yhat),
+         "yhat_lo_80": float(lo80), "yhat_hi_80": float(hi80), "yhat_lo_95": float(lo95), "yhat_hi_95": float(hi95)}
+        for key, ds, yhat, lo80, hi80, lo95, hi95 in zip(
+            key_of, fc["ds"], fc["yhat"], fc["yhat_lo_80"], fc["yhat_hi_80"], fc["yhat_lo_95"], fc["yhat_hi_95"],
+            strict=True)
+    ]
+    superseded = update(ReplenishmentSuggestion).where(
+        ReplenishmentSuggestion.status == SuggestionStatus.OPEN.value)
+    if data.warehouse_id is not None:
+        superseded = superseded.where(ReplenishmentSuggestion.warehouse_id == data.warehouse_id)
+    session.execute(superseded.values(status=SuggestionStatus.SUPERSEDED.value, decided_at=now))
+    for model, rows in ((ForecastSeries, series_rows), (ForecastPoint, point_rows),
+                        (ReplenishmentSuggestion, [{"run_id": run_id, "created_at": now, **r}
+                                                   for r in results.suggestions])):
+        for i in range(0, len(rows), WRITE_CHUNK):
+            session.execute(insert(model), rows[i:i + WRITE_CHUNK])
+
+
+def _mark_failed(sessions: SessionFactory, run_id: int, error: str) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with sessions() as s, s.begin():
+        s.execute(update(ForecastRun).where(ForecastRun.id == run_id, ForecastRun.status == RunStatus.RUNNING.value)
+                  .values(status=RunStatus.FAILED.value, error=error[:ERROR_MAX_CHARS], finished_at=now,
+                          heartbeat_at=now))

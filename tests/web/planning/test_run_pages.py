@@ -1,0 +1,82 @@
+"""Starting a forecast run from the web (queued for the worker), watching it, the runs list, the chart page."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from flask import g
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.planning.models import ForecastRun
+from tests.factories import make_staff_user
+from tests.planning_data import make_network
+from tests.web.test_auth_and_stock_page import _csrf, login
+
+
+def _token(client: Any) -> str:
+    g.pop("csrf_token", None)  # see test_suggestions_page._page
+    return _csrf(client.get("/planning/runs").text)
+
+
+def test_a_buyer_queues_a_run_and_a_second_one_is_refused(client: Any, session: Session) -> None:
+    login(client, make_staff_user(session, "purchasing").email)
+    resp = client.post("/planning/runs", data={"csrf_token": _token(client), "horizon": "14", "warehouse": ""})
+    assert resp.status_code == 302
+    run = session.scalars(select(ForecastRun)).one()
+    assert run.status == "queued" and run.horizon_days == 14 and resp.headers["Location"].endswith(f"/runs/{run.id}")
+    again = client.post("/planning/runs", data={"csrf_token": _token(client), "horizon": "28"})
+    assert again.status_code == 302
+    assert "already queued" in client.get("/planning/runs").text
+    assert len(session.scalars(select(ForecastRun)).all()) == 1
+
+
+def test_a_horizon_out_of_range_names_the_field(client: Any, session: Session) -> None:
+    login(client, make_staff_user(session, "admin").email)
+    resp = client.post("/planning/runs", data={"csrf_token": _token(client), "horizon": "400"})
+    assert resp.status_code == 422 and 'data-field="horizon"' in resp.text
+    assert session.scalars(select(ForecastRun)).first() is None
+
+
+@pytest.mark.parametrize("role", ["viewer", "warehouse"])
+def test_viewers_and_warehouse_staff_cannot_start_runs(client: Any, session: Session, role: str) -> None:
+    login(client, make_staff_user(session, role).email)
+    page = client.get("/planning/runs")
+    assert page.status_code == 200 and "Start forecast run" not in page.text
+    assert client.post("/planning/runs", data={"csrf_token": _token(client), "horizon": "28"}).status_code == 403
+
+
+def test_run_page_shows_progress_without_js_and_status_json_follows_it(client: Any, session: Session) -> None:
+    run = ForecastRun(status="running", stage="forecasting", progress_done=250, progress_total=1000)
+    session.add(run)
+    session.flush()
+    login(client, make_staff_user(session, "viewer").email)
+    page = client.get(f"/planning/runs/{run.id}")
+    assert page.status_code == 200
+    assert 'aria-valuenow="25"' in page.text and "forecasting" in page.text and "250 / 1000" in page.text
+    assert re.search(r'<script src="/static/planning.js"', page.text) and "<script>" not in page.text
+    status = client.get(f"/planning/runs/{run.id}/status")
+    body = json.loads(status.text)
+    assert status.mimetype == "application/json"
+    assert (body["status"], body["percent"], body["finished"]) == ("running", 25, False)
+    run.status, run.error = "failed", "ValueError: no demand history"
+    session.flush()
+    body = json.loads(client.get(f"/planning/runs/{run.id}/status").text)
+    assert body["finished"] is True and body["error"] == "ValueError: no demand history"
+    assert "no demand history" in client.get("/planning/runs").text
+    assert client.get("/planning/runs/999999/status").status_code == 404
+
+
+def test_series_page_draws_history_forecast_bands_and_reorder_point(app: Any, client: Any, session: Session) -> None:
+    net = make_network(session)
+    session.commit()
+    assert app.test_cli_runner().invoke(args=["forecast", "run", "--horizon", "7"]).exit_code == 0
+    login(client, make_staff_user(session, "viewer").email)
+    page = client.get(f"/planning/series/{net.products['STEADY'].id}/{net.north.id}")
+    assert page.status_code == 200
+    svg = page.text[page.text.index("<svg"):page.text.index("</svg>")]
+    assert 'class="history"' in svg and 'class="forecast"' in svg and 'class="band95"' in svg
+    assert 'class="reorder-point"' in svg and "Suggested transfer" in svg
+    assert client.get(f"/planning/series/999999/{net.north.id}").status_code == 404
