@@ -6,11 +6,15 @@ by ``unique_id`` and runs the same models on the workers of the *current* dask c
 dask's default scheduler when no client is active). ``engine="ray"`` does the same with a
 ray Dataset and needs the optional ``ray`` package (not a project dependency).
 Either way the caller gets a pandas frame back, sorted, with float64 forecast columns.
+To use an existing dask cluster, wrap the run in :func:`dask_client` with its scheduler
+address (the app reads it from ``STOCKWISE_DASK_SCHEDULER``, see ``forecasting.jobs``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -36,6 +40,26 @@ def check_engine(engine: str) -> None:
             f"engine={engine!r} needs the {package.split('.')[0]!r} package, which is not "
             "installed; use engine='local' or install it"
         )
+
+
+@contextlib.contextmanager
+def dask_client(address: str | None) -> Iterator[Any]:
+    """Connect to the dask scheduler at ``address`` for the duration of the block.
+
+    Inside, ``engine="dask"`` runs on that cluster's workers (it becomes the current client).
+    ``address`` None: do nothing (yield None); statsforecast then uses the current client
+    or dask's default scheduler. The cluster itself is never started or stopped here.
+
+    Raises:
+        OSError: the scheduler cannot be reached (``distributed`` times out connecting).
+    """
+    if not address:
+        yield None
+        return
+    from distributed import Client
+
+    with Client(address, set_as_default=True) as client:
+        yield client
 
 
 def _distribute(frame: pd.DataFrame, engine: str) -> Any:

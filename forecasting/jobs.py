@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,22 +48,16 @@ from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, Purchas
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse, WarehouseKind
 from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer
+from forecasting.engine import dask_client
 from forecasting.events import CHINESE_NEW_YEAR, promotion_days
-from forecasting.network import PURCHASE, Suggestion, plan_sku_network
 from forecasting.pipeline import run_forecast
-from forecasting.replenish import (
-    LeadTime,
-    ReplenishmentInput,
-    StockPosition,
-    demand_std_from_interval,
-    lead_time_from_receipts,
-)
+from forecasting.plan import NetworkInputs, Site, SupplierTerms, plan_network
+from forecasting.replenish import StockPosition
 
 LEVELS = (80, 95)
-MIN_BATCH_SIZE = 500  # series per forecast call: progress granularity vs process-pool start-up
-BATCHES = 10  # larger catalogues: about this many progress steps while forecasting
-NO_PRICE_LEAD_TIME_DAYS = 14.0  # a SKU without a valid price: assume a slow supplier
-TRANSFER_LEAD_TIME_DAYS = 2.0  # the 48-hour promise, until transfers have been measured
+MIN_BATCH_SIZE = 200  # series per batch: progress granularity vs per-batch overhead
+BATCHES = 20  # larger catalogues: about this many batches (progress steps, load balance)
+SCHEDULER_ENV = "STOCKWISE_DASK_SCHEDULER"  # address of an existing dask cluster (engine "dask")
 PROGRESS_EVERY_SECONDS = 1.0
 ERROR_MAX_CHARS = 2000
 WRITE_CHUNK = 5000
@@ -71,32 +66,13 @@ SessionFactory = Callable[[], Session]
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
-@dataclass(frozen=True)
-class SupplierTerms:
-    """The preferred valid price-list terms of one product."""
-
-    supplier_id: int
-    moq: int
-    pack_size: int
-    lead_time_days: int
-
-
 @dataclass
 class PlanningData:
     """Everything a run reads from the database (see :func:`load_planning_data`)."""
 
     history: pd.DataFrame  # unique_id, ds, y
     series_keys: dict[str, tuple[int, int]]  # unique_id -> (product_id, warehouse_id)
-    skus: dict[int, str]
-    pack_sizes: dict[int, int]
-    warehouses: dict[int, Warehouse]
-    positions: dict[tuple[int, int], StockPosition]
-    terms: dict[int, SupplierTerms]
-    supplier_lead_times: dict[int, list[float]]
-    route_lead_times: dict[tuple[int, int], list[float]]
-    service_level: float
-    review_period_days: float
-    warehouse_id: int | None = None
+    network: NetworkInputs
 
 
 @dataclass
@@ -207,7 +183,8 @@ def load_planning_data(
     """Read everything a run needs (read-only; the caller ends the transaction)."""
     since = None if history_days is None else today - dt.timedelta(days=history_days)
     raw = load_demand_history(session, since=since, warehouse_id=warehouse_id)
-    warehouses = {w.id: w for w in session.scalars(select(Warehouse).where(Warehouse.is_active.is_(True)))}
+    warehouses = {w.id: Site(w.id, w.code, w.kind == WarehouseKind.CLOUD.value, w.replenished_from_id)
+                  for w in session.scalars(select(Warehouse).where(Warehouse.is_active.is_(True)))}
     raw = raw.loc[raw["warehouse_id"].isin(list(warehouses))]
     products = session.execute(
         select(Product.id, Product.sku, Product.pack_size).where(Product.is_active.is_(True))
@@ -219,13 +196,14 @@ def load_planning_data(
     history = pd.DataFrame({"unique_id": ids.to_numpy(), "ds": raw["ds"].to_numpy(), "y": raw["y"].to_numpy()})
     keys = dict(zip(ids, zip(raw["product_id"].tolist(), raw["warehouse_id"].tolist(), strict=True), strict=True))
     by_supplier, by_route = measured_lead_times(session)
-    return PlanningData(
-        history=history, series_keys=keys, skus=skus, pack_sizes={pid: pack for pid, _, pack in products},
-        warehouses=warehouses, positions=load_positions(session), terms=load_supplier_terms(session, today),
+    network = NetworkInputs(
+        skus=skus, pack_sizes={pid: pack for pid, _, pack in products}, warehouses=warehouses,
+        positions=load_positions(session), terms=load_supplier_terms(session, today),
         supplier_lead_times=by_supplier, route_lead_times=by_route,
         service_level=float(get_setting(session, "service_level")),
         review_period_days=float(get_setting(session, "review_period_days")), warehouse_id=warehouse_id,
     )
+    return PlanningData(history=history, series_keys=keys, network=network)
 
 
 def promotion_calendar(first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame | None:
@@ -235,130 +213,21 @@ def promotion_calendar(first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame 
     return promotion_days(start, end) if start <= end else None
 
 
-def forecast_in_batches(
-    history: pd.DataFrame, horizon: int, *, engine: str, batch_size: int, progress: Progress,
+def forecast_all(
+    history: pd.DataFrame, horizon: int, *, start: dt.date, engine: str, batch_size: int, progress: Progress,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``run_forecast`` over batches of series (promotion uplift is pooled within a batch)."""
-    ids = np.sort(history["unique_id"].unique())
-    last = history["ds"].max()
-    events = promotion_calendar(history["ds"].min(), last + pd.Timedelta(days=horizon))
-    forecasts, selections = [], []
-    progress("forecasting", 0, len(ids))
-    for start in range(0, len(ids), batch_size):
-        batch = history.loc[history["unique_id"].isin(ids[start:start + batch_size])]
-        result = run_forecast(batch, horizon, level=LEVELS, events=events, engine=engine)
-        forecasts.append(result.forecasts)
-        selections.append(result.selection)
-        progress("forecasting", min(start + batch_size, len(ids)), len(ids))
-    return pd.concat(forecasts, ignore_index=True), pd.concat(selections, ignore_index=True)
+    """``run_forecast`` from ``start`` (batches on one process pool; uplift pooled over all series)."""
+    first_day = pd.Timestamp(start)
+    events = promotion_calendar(history["ds"].min(), first_day + pd.Timedelta(days=horizon))
+    result = run_forecast(history, horizon, level=LEVELS, events=events, engine=engine, start=first_day,
+                          batch_size=batch_size, progress=lambda done, total, stage: progress(stage, done, total))
+    return result.forecasts, result.selection
 
 
-def _lead_time(measured: Sequence[float], fallback_days: float) -> LeadTime:
-    return lead_time_from_receipts(list(measured), fallback_days)
-
-
-def plan_network(data: PlanningData, forecasts: pd.DataFrame, progress: Progress) -> list[dict[str, Any]]:
-    """Suggestion rows for every planned SKU (see the module doc and :mod:`forecasting.network`)."""
-    horizon = int(forecasts.groupby("unique_id").size().max()) if not forecasts.empty else 1
-    demand: dict[tuple[int, int], tuple[list[float], float]] = {}
-    for uid, part in forecasts.groupby("unique_id", sort=False):
-        yhat = part["yhat"].tolist()
-        demand[data.series_keys[str(uid)]] = (yhat, demand_std_from_interval(yhat, part["yhat_hi_95"].tolist(), 95))
-    clouds = [w for w in data.warehouses.values() if w.kind == WarehouseKind.CLOUD.value]
-    default_cloud = min(clouds, key=lambda w: w.id) if clouds else None
-    filtered = data.warehouses.get(data.warehouse_id) if data.warehouse_id else None
-    products = sorted({pid for pid, _ in demand})
-    rows: list[dict[str, Any]] = []
-    progress("planning", 0, len(products))
-    for done, product_id in enumerate(products, start=1):
-        rows.extend(_plan_product(data, product_id, demand, horizon, default_cloud, filtered))
-        if done % 50 == 0 or done == len(products):
-            progress("planning", done, len(products))
-    return rows
-
-
-def _plan_product(
-    data: PlanningData, product_id: int, demand: dict[tuple[int, int], tuple[list[float], float]],
-    horizon: int, default_cloud: Warehouse | None, filtered: Warehouse | None,
-) -> Iterable[dict[str, Any]]:
-    terms = data.terms.get(product_id)
-    pack = terms.pack_size if terms else data.pack_sizes.get(product_id, 1)
-    zero = ([0.0] * horizon, 0.0)
-    by_source: dict[int, list[int]] = {}
-    for (pid, wid) in demand:
-        warehouse = data.warehouses[wid]
-        if pid != product_id or warehouse.kind == WarehouseKind.CLOUD.value:
-            continue
-        source = warehouse.replenished_from_id or (default_cloud.id if default_cloud else None)
-        if source is not None and source in data.warehouses:
-            by_source.setdefault(source, []).append(wid)
-    planned_clouds = set(by_source) | {wid for (pid, wid) in demand if pid == product_id
-                                       and data.warehouses[wid].kind == WarehouseKind.CLOUD.value}
-    for cloud_id in sorted(planned_clouds):
-        forwards = sorted(by_source.get(cloud_id, []))
-        own, own_std = demand.get((product_id, cloud_id), zero)
-        network = np.array(own, dtype=float)
-        variance = own_std**2
-        for wid in forwards:
-            yhat, std = demand[(product_id, wid)]
-            network = network + np.array(yhat, dtype=float)
-            variance += std**2
-        cloud_lead = _lead_time(data.supplier_lead_times.get(terms.supplier_id, []) if terms else [],
-                                float(terms.lead_time_days) if terms else NO_PRICE_LEAD_TIME_DAYS)
-        cloud_input = _input(data, product_id, cloud_id, network.tolist(), math.sqrt(variance), cloud_lead,
-                             terms.moq if terms else 1, pack)
-        forward_inputs = [
-            _input(data, product_id, wid, *demand[(product_id, wid)],
-                   _lead_time(data.route_lead_times.get((cloud_id, wid), []), TRANSFER_LEAD_TIME_DAYS), 1, pack)
-            for wid in forwards
-        ]
-        for suggestion in plan_sku_network(cloud_input, forward_inputs):
-            if suggestion.kind == PURCHASE and filtered is not None and filtered.id != cloud_id:
-                continue  # a run for one forward warehouse suggests its transfers only
-            item = cloud_input if suggestion.kind == PURCHASE else forward_inputs[
-                [f.warehouse for f in forward_inputs].index(suggestion.warehouse)]
-            yield _suggestion_row(data, product_id, suggestion, item, terms)
-
-
-def _input(data: PlanningData, product_id: int, warehouse_id: int, daily: list[float], std: float,
-           lead: LeadTime, moq: int, pack: int) -> ReplenishmentInput:
-    return ReplenishmentInput(
-        sku=data.skus[product_id], warehouse=str(warehouse_id), daily_demand=daily, demand_std_per_day=std,
-        lead_time=lead, review_period_days=data.review_period_days, service_level=data.service_level,
-        stock=data.positions.get((product_id, warehouse_id), StockPosition(on_hand=0)), moq=moq, pack_size=pack,
-    )
-
-
-def _suggestion_row(data: PlanningData, product_id: int, suggestion: Suggestion, item: ReplenishmentInput,
-                    terms: SupplierTerms | None) -> dict[str, Any]:
-    plan = suggestion.replenishment
-    reasons = dict(suggestion.reasons)
-    purchase = suggestion.kind == PURCHASE
-    if purchase and terms is None:
-        reasons["supplier"] = (f"no valid supplier price: lead time assumed {NO_PRICE_LEAD_TIME_DAYS:g} days; "
-                               "add a price list before approving")
-    return {
-        "kind": suggestion.kind.lower(), "status": SuggestionStatus.OPEN.value, "product_id": product_id,
-        "warehouse_id": int(suggestion.warehouse),
-        "source_warehouse_id": None if suggestion.source_warehouse is None else int(suggestion.source_warehouse),
-        "supplier_id": terms.supplier_id if purchase and terms else None,
-        "suggested_quantity": suggestion.quantity, "quantity": suggestion.quantity,
-        "reorder_point": plan.reorder_point, "order_up_to": plan.order_up_to, "safety_stock": plan.safety_stock,
-        "lead_time_demand": plan.lead_time_demand, "lead_time_days": item.lead_time.mean_days,
-        "on_hand": item.stock.on_hand, "reserved": item.stock.reserved, "in_transit": item.stock.in_transit,
-        "on_order": item.stock.on_order, "days_until_stockout": plan.days_until_stockout,
-        "reasons": json.dumps(_named_warehouses(data, reasons), ensure_ascii=False),
-    }
-
-
-def _named_warehouses(data: PlanningData, reasons: dict[str, str]) -> dict[str, str]:
-    """The pure planner names warehouses by id (our inputs); show codes to a buyer instead."""
-    transfer = reasons.get("transfer")
-    if transfer is not None:
-        for wid, warehouse in data.warehouses.items():
-            transfer = transfer.replace(f"cloud {wid} ", f"cloud {warehouse.code} ")
-        reasons["transfer"] = transfer
-    return reasons
+def scheduler_address(engine: str) -> str | None:
+    """The dask scheduler to connect to for ``engine="dask"``: ``$STOCKWISE_DASK_SCHEDULER``
+    (e.g. ``tcp://10.0.0.5:8786``); None = an in-process local cluster (dask's default)."""
+    return (os.environ.get(SCHEDULER_ENV) or None) if engine == "dask" else None
 
 
 def run_stats(selection: pd.DataFrame) -> tuple[dict[str, int], dict[str, Any]]:
@@ -427,17 +296,19 @@ def execute_run(
             if run is None or run.status != RunStatus.RUNNING.value:
                 raise RunLost(f"forecast run {run_id} is not running")
             horizon, engine, warehouse_id = run.horizon_days, run.engine, run.warehouse_id
-            data = load_planning_data(s, today=today or dt.datetime.now(dt.UTC).date(), history_days=history_days,
-                                      warehouse_id=warehouse_id)
+            run_day = today or dt.datetime.now(dt.UTC).date()
+            data = load_planning_data(s, today=run_day, history_days=history_days, warehouse_id=warehouse_id)
         if data.history.empty:
             raise ValueError("no demand history (shipments) to forecast from"
                              + (f" in the last {history_days} days" if history_days else ""))
         n_series = data.history["unique_id"].nunique()
         batch = batch_size or max(MIN_BATCH_SIZE, -(-n_series // BATCHES))
-        forecasts, selection = forecast_in_batches(data.history, horizon, engine=engine, batch_size=batch,
-                                                   progress=progress)
-        results = RunResults(selection=selection, forecasts=forecasts,
-                             suggestions=plan_network(data, forecasts, progress))
+        with dask_client(scheduler_address(engine)):
+            forecasts, selection = forecast_all(data.history, horizon, start=run_day, engine=engine, batch_size=batch,
+                                                progress=progress)
+        suggestions = plan_network(data.network, forecasts, data.series_keys,
+                                   lambda done, total, stage: progress(stage, done, total))
+        results = RunResults(selection=selection, forecasts=forecasts, suggestions=suggestions)
         progress("writing results", 0, 1)
         with sessions() as s, s.begin():
             write_results(s, run_id, data, results)
@@ -481,11 +352,12 @@ def write_results(session: Session, run_id: int, data: PlanningData, results: Ru
     ]
     superseded = update(ReplenishmentSuggestion).where(
         ReplenishmentSuggestion.status == SuggestionStatus.OPEN.value)
-    if data.warehouse_id is not None:
-        superseded = superseded.where(ReplenishmentSuggestion.warehouse_id == data.warehouse_id)
+    if data.network.warehouse_id is not None:
+        superseded = superseded.where(ReplenishmentSuggestion.warehouse_id == data.network.warehouse_id)
     session.execute(superseded.values(status=SuggestionStatus.SUPERSEDED.value, decided_at=now))
     for model, rows in ((ForecastSeries, series_rows), (ForecastPoint, point_rows),
-                        (ReplenishmentSuggestion, [{"run_id": run_id, "created_at": now, **r}
+                        (ReplenishmentSuggestion, [{"run_id": run_id, "created_at": now,
+                                                    "status": SuggestionStatus.OPEN.value, **r}
                                                    for r in results.suggestions])):
         for i in range(0, len(rows), WRITE_CHUNK):
             session.execute(insert(model), rows[i:i + WRITE_CHUNK])

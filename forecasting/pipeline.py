@@ -7,11 +7,21 @@ width is constant over the horizon). One rule for every model, including the Cro
 family that has no intervals of its own; a higher level can only take a larger order
 statistic, so intervals nest. Series too short to backtest use HistoricAverage's own normal
 intervals. All values are clipped at zero (demand cannot be negative).
+
+Batches: with ``batch_size`` the series are split into batches of that many; every batch is
+backtested *and* forecast by one task, and the tasks run on ONE process pool of ``n_jobs``
+workers for the whole run (statsforecast itself would start a pool per call: two backtest
+calls and one forecast call per chosen model). Results do not depend on the batching:
+every series is fitted on its own, and promotion uplift is estimated on all series first.
+``progress(done, total, "forecasting")`` is called with the number of series done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +42,8 @@ from forecasting.models import (
     max_train_length,
 )
 from forecasting.select import Backtest, backtest_series, check_horizon
+
+Progress = Callable[[int, int, str], None]  # done, total, stage
 
 
 @dataclass(frozen=True)
@@ -124,38 +136,128 @@ def run_forecast(
     n_jobs: int = -1,
     season_length: int = 7,
     n_windows: int = 3,
+    start: object | None = None,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
 ) -> ForecastResult:
-    """Like :func:`forecast` but also returns the per-series selection and uplifts."""
+    """Like :func:`forecast` but also returns the per-series selection and uplifts.
+
+    ``start`` (date-like, optional): the first forecast period. History from ``start`` on
+    is ignored and every series is zero-filled up to the period before it, so a ledger that
+    stopped a week ago still forecasts from ``start`` (the idle week counts as no demand)
+    instead of from its last sale. Default: the period after the latest date in ``history``.
+    ``batch_size`` and ``progress``: see the module doc (default: one batch, no callback).
+
+    Raises:
+        ValueError: as :func:`forecast`; also ``batch_size`` < 1, or no history before ``start``.
+    """
     check_horizon(horizon)
     levels = check_level(level)
     check_engine(engine)
     if season_length < 1:
         raise ValueError(f"season_length must be >= 1, got {season_length}")
-    filled = fill_gaps(validate_history(history), freq)
+    if batch_size is not None and batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    end = None if start is None else pd.Timestamp(start) - pd.tseries.frequencies.to_offset(freq)
+    filled = fill_gaps(validate_history(history), freq, end=end)
+    if filled.empty:
+        raise ValueError(f"history has no rows before the forecast start {start}")
     uplift = pd.DataFrame({"unique_id": [], "event": [], "uplift": []})
     calendar = None
     if events is not None:
         calendar = validate_events(events)
         uplift = estimate_uplift(filled, calendar, season_length)
         filled = remove_uplift(filled, calendar, uplift)
-    backtest = backtest_series(
-        filled,
-        horizon,
-        freq=freq,
-        season_length=season_length,
-        n_windows=n_windows,
-        engine=engine,
-        n_jobs=n_jobs,
-    )
-    forecasts = _forecast_chosen(
-        filled, backtest, horizon, freq, levels, season_length, engine, n_jobs
-    )
+    task = _Task(horizon, freq, levels, season_length, n_windows, engine, n_jobs)
+    forecasts, selection = _run_batches(filled, task, batch_size, progress)
     value_columns = ["yhat", *interval_columns(levels)]
     if calendar is not None:
         forecasts = apply_uplift(forecasts, calendar, uplift, value_columns)
     forecasts[value_columns] = forecasts[value_columns].clip(lower=0.0)
-    return ForecastResult(
-        forecasts=forecasts, selection=backtest.selection, uplift=uplift
+    return ForecastResult(forecasts=forecasts, selection=selection, uplift=uplift)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """The settings every batch is run with (picklable: sent to the pool's workers)."""
+
+    horizon: int
+    freq: str
+    levels: tuple[int, ...]
+    season_length: int
+    n_windows: int
+    engine: str
+    n_jobs: int
+
+    def __call__(self, filled: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Backtest, choose and forecast one batch: ``(forecasts, selection)``."""
+        backtest = backtest_series(
+            filled,
+            self.horizon,
+            freq=self.freq,
+            season_length=self.season_length,
+            n_windows=self.n_windows,
+            engine=self.engine,
+            n_jobs=self.n_jobs,
+        )
+        forecasts = _forecast_chosen(
+            filled,
+            backtest,
+            self.horizon,
+            self.freq,
+            self.levels,
+            self.season_length,
+            self.engine,
+            self.n_jobs,
+        )
+        return forecasts, backtest.selection
+
+
+def _workers(n_jobs: int) -> int:
+    return max(1, os.cpu_count() or 1) if n_jobs < 1 else n_jobs
+
+
+def _run_batches(
+    filled: pd.DataFrame,
+    task: _Task,
+    batch_size: int | None,
+    progress: Progress | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run ``task`` over batches of series; one process pool for all batches (module doc)."""
+    ids = filled["unique_id"].unique()  # sorted: fill_gaps sorts by series
+    size = len(ids) if batch_size is None else batch_size
+    bounds = list(range(0, len(ids), size))
+    batches = [
+        filled.loc[filled["unique_id"].isin(ids[i : i + size])] for i in bounds
+    ]
+    if progress is not None:
+        progress(0, len(ids), "forecasting")
+    results: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    done = 0
+    workers = min(_workers(task.n_jobs), len(batches))
+    if task.engine != "local" or workers < 2:
+        for batch in batches:
+            results.append(task(batch))
+            done += batch["unique_id"].nunique()
+            if progress is not None:
+                progress(done, len(ids), "forecasting")
+    else:
+        # Each worker fits its batches on one core; nested statsforecast pools would
+        # only oversubscribe the same cores.
+        single = dataclasses.replace(task, n_jobs=1)
+        with ProcessPoolExecutor(workers) as pool:
+            futures = {pool.submit(single, batch): len(batch["unique_id"].unique())
+                       for batch in batches}
+            for future in as_completed(futures):
+                results.append(future.result())
+                done += futures[future]
+                if progress is not None:
+                    progress(done, len(ids), "forecasting")
+    forecasts = pd.concat([r[0] for r in results], ignore_index=True)
+    selection = pd.concat([r[1] for r in results], ignore_index=True)
+    return (
+        forecasts.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True),
+        selection.sort_values("unique_id", kind="stable").reset_index(drop=True),
     )
 
 
