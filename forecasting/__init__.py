@@ -2,7 +2,8 @@
 
 Pipeline: history (validate, fill gaps, classify) → model choice (backtest) → forecast
 (with conformal intervals and promotion uplift) → replenishment arithmetic. No Flask, no
-SQLAlchemy; the only I/O lives in ``forecasting.jobs`` (owned by the app).
+SQLAlchemy; the only I/O lives in ``forecasting.jobs`` (owned by the app). Network planning
+over a catalogue (forecasts + stock + terms → suggestions) is :mod:`forecasting.plan`.
 """
 
 from forecasting.events import promotion_days
@@ -15,6 +16,7 @@ from forecasting.history import (
 )
 from forecasting.network import Suggestion, plan_sku_network, share_shortage
 from forecasting.pipeline import ForecastResult, forecast, run_forecast
+from forecasting.plan import NetworkInputs, Site, SupplierTerms, plan_network
 from forecasting.replenish import (
     LeadTime,
     Replenishment,
@@ -29,15 +31,19 @@ __all__ = [
     "DemandClass",
     "ForecastResult",
     "LeadTime",
+    "NetworkInputs",
     "Replenishment",
     "ReplenishmentInput",
+    "Site",
     "StockPosition",
     "Suggestion",
+    "SupplierTerms",
     "classify_demand",
     "classify_series",
     "fill_gaps",
     "forecast",
     "lead_time_from_receipts",
+    "plan_network",
     "plan_sku_network",
     "promotion_days",
     "replenish",

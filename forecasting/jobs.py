@@ -5,10 +5,11 @@
 
 1. reads, in one short read transaction, demand history, stock positions, supplier terms,
    measured lead times and the planning settings (:func:`load_planning_data`);
-2. forecasts in batches of series (no transaction open, so the run page can follow the
-   progress the job writes in separate short transactions);
-3. plans every SKU across the network (cloud purchase from its preferred supplier +
-   forward transfers from the cloud, fair shortage sharing: :mod:`forecasting.network`);
+2. forecasts from the run's start date (today) in batches of series on one process pool
+   (no transaction open; the pure pipeline's progress hook feeds :class:`ProgressWriter`,
+   which writes it in separate short transactions for the run page to follow);
+3. plans every SKU across the network with the pure :func:`forecasting.plan.plan_network`
+   (cloud purchase from its preferred supplier + forward transfers, fair shortage sharing);
 4. writes every result in ONE transaction at the end: series, points, suggestions, older
    open suggestions marked ``superseded``, the run's stats and status ``succeeded``.
 

@@ -246,13 +246,21 @@ def _run_batches(
         # only oversubscribe the same cores.
         single = dataclasses.replace(task, n_jobs=1)
         with ProcessPoolExecutor(workers) as pool:
-            futures = {pool.submit(single, batch): len(batch["unique_id"].unique())
-                       for batch in batches}
-            for future in as_completed(futures):
-                results.append(future.result())
-                done += futures[future]
-                if progress is not None:
-                    progress(done, len(ids), "forecasting")
+            futures = {
+                pool.submit(single, batch): batch["unique_id"].nunique()
+                for batch in batches
+            }
+            try:
+                for future in as_completed(futures):
+                    results.append(future.result())
+                    done += futures[future]
+                    if progress is not None:
+                        progress(done, len(ids), "forecasting")
+            except BaseException:
+                # An error or an interrupt (Ctrl-C, worker stop): drop the queued batches
+                # instead of finishing them all before the exception gets out.
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     forecasts = pd.concat([r[0] for r in results], ignore_index=True)
     selection = pd.concat([r[1] for r in results], ignore_index=True)
     return (

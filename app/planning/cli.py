@@ -67,7 +67,8 @@ def _execute(run_id: int, history_days: int | None, progress: Any = None) -> str
 @forecast_cli.command("run")
 @click.option("--horizon", type=int, default=28, show_default=True, help="Days to forecast (1–365).")
 @click.option("--warehouse", "warehouse_code", default=None, help="Only this warehouse (code).")
-@click.option("--engine", default="local", show_default=True, help="local, dask or ray.")
+@click.option("--engine", default="local", show_default=True,
+              help="local, dask or ray (dask: the cluster at $STOCKWISE_DASK_SCHEDULER, else a local one).")
 @click.option("--history-days", type=int, default=service.DEFAULT_HISTORY_DAYS, show_default=True,
               help="Days of demand history to read (0 = all).")
 def forecast_run(horizon: int, warehouse_code: str | None, engine: str, history_days: int) -> None:

@@ -1,10 +1,12 @@
-"""The dask engine goes through statsforecast's fugue backend and must match local results."""
+"""The dask engine goes through statsforecast's fugue backend and must match local results,
+on an existing cluster given by address (``STOCKWISE_DASK_SCHEDULER``)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from forecasting import run_forecast
+from forecasting.engine import dask_client
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
@@ -33,7 +35,9 @@ def small_history():
     return pd.concat(frames, ignore_index=True)
 
 
-def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster():
+def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster(monkeypatch):
+    from forecasting.jobs import SCHEDULER_ENV, scheduler_address
+
     history = small_history()
     local = run_forecast(history, 14, n_jobs=1)
     # Loopback only, and generous start-up timeouts: CI machines are small and busy.
@@ -43,9 +47,12 @@ def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster():
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
             host="127.0.0.1", scheduler_port=0, timeout="60s",
         ) as cluster,
-        distributed.Client(cluster, timeout="60s"),
     ):
-        remote = run_forecast(history, 14, engine="dask")
+        monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
+        assert scheduler_address("local") is None  # only the dask engine connects
+        with dask_client(scheduler_address("dask")) as client:
+            assert client.scheduler.address == cluster.scheduler_address
+            remote = run_forecast(history, 14, engine="dask")
     pd.testing.assert_frame_equal(
         remote.selection.drop(columns=["mase", "rmsse", "mase_seasonal_naive"]),
         local.selection.drop(columns=["mase", "rmsse", "mase_seasonal_naive"]),
