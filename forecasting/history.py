@@ -104,6 +104,8 @@ def fill_gaps(
     frame = history.loc[:, list(REQUIRED_COLUMNS)].copy()
     if end is not None:
         frame = frame.loc[frame["ds"] <= pd.Timestamp(end)]
+        if frame.empty:
+            return frame.reset_index(drop=True)
     offset = pd.tseries.frequencies.to_offset(freq)
     first = offset.rollback(frame["ds"].min().normalize())
     last = frame["ds"].max() if end is None else pd.Timestamp(end)
