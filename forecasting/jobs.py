@@ -165,15 +165,15 @@ def measured_lead_times(session: Session) -> tuple[dict[int, list[float]], dict[
         .where(PurchaseOrder.sent_at.is_not(None))
     )
     for supplier_id, sent_at, received_at in session.execute(receipts):
-        if received_at >= sent_at:
+        if sent_at is not None and received_at is not None and received_at >= sent_at:
             by_supplier.setdefault(supplier_id, []).append((received_at - sent_at).total_seconds() / 86400)
     by_route: dict[tuple[int, int], list[float]] = {}
     transfers = select(Transfer.source_warehouse_id, Transfer.dest_warehouse_id, Transfer.shipped_at,
                        Transfer.received_at).where(and_(Transfer.shipped_at.is_not(None),
                                                         Transfer.received_at.is_not(None)))
-    for source, dest, shipped_at, received_at in session.execute(transfers):
-        if received_at >= shipped_at:
-            by_route.setdefault((source, dest), []).append((received_at - shipped_at).total_seconds() / 86400)
+    for source, dest, shipped_at, arrived_at in session.execute(transfers):
+        if shipped_at is not None and arrived_at is not None and arrived_at >= shipped_at:
+            by_route.setdefault((source, dest), []).append((arrived_at - shipped_at).total_seconds() / 86400)
     return by_supplier, by_route
 
 
