@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import Actor
 from app.db import utcnow
 from app.planning import service
-from app.planning.models import ForecastRun, ReplenishmentSuggestion
+from app.planning.models import ForecastPoint, ForecastRun, ReplenishmentSuggestion
 from tests.factories import make_warehouse
 from tests.planning_data import make_network
 
@@ -100,3 +100,16 @@ def test_progress_is_reported_per_batch_and_recorded_on_the_run(app: Any, sessio
     assert [s[0] for s in seen][-1] == "writing results"
     session.refresh(run)
     assert (run.stage, run.series_count, run.heartbeat_at is not None) == ("done", 4, True)
+
+
+def test_a_stale_ledger_is_forecast_from_the_run_day_not_from_its_last_sale(app: Any, session: Session) -> None:
+    from forecasting import jobs
+
+    make_network(session)  # history ends yesterday
+    run = service.request_run(session, ACTOR, horizon_days=7, now=utcnow(), start=True)
+    session.commit()
+    run_day = utcnow().date() + dt.timedelta(days=10)
+    status = jobs.execute_run(app.extensions["stockwise_db"].sessionmaker, run.id, today=run_day)
+    assert status == "succeeded"
+    days = sorted({p.ds for p in session.scalars(select(ForecastPoint).where(ForecastPoint.run_id == run.id))})
+    assert days == [run_day + dt.timedelta(days=d) for d in range(7)]
