@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.audit.service import Actor, record_audit
 from app.auth.models import ApiClient, LoginAttempt, Role, Scope, StaffUser, SupplierUser
 from app.db import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.stock.models import FeedCounter
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -35,15 +35,16 @@ MAX_FAILURES_PER_ADDRESS = 20
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
-        raise ValidationFailed(f"{email!r} is not an e-mail address", [{"field": "email", "message": "not an e-mail address"}])
+        raise ValidationFailed(N_("%(email)s is not an e-mail address", email=repr(email)),
+                               [{"field": "email", "message": N_("not an e-mail address")}])
     return email
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
-            [{"field": "password", "message": f"at least {MIN_PASSWORD_LENGTH} characters"}],
+            N_("password must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH),
+            [{"field": "password", "message": N_("at least %(n)s characters", n=MIN_PASSWORD_LENGTH)}],
         )
 
 
@@ -62,7 +63,7 @@ def create_staff_user(
         )
     check_password_strength(password)
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
-        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+        raise Conflict(N_("a user with e-mail %(email)s already exists", email=email), field="email")
     user = StaffUser(email=email, role=role, name=name or email.split("@")[0], password_hash=hash_password(password))
     session.add(user)
     session.flush()
@@ -75,7 +76,7 @@ def create_supplier_user(
 ) -> SupplierUser:
     email = normalise_email(email)
     if session.scalar(select(SupplierUser.id).where(SupplierUser.email == email)) is not None:
-        raise Conflict(f"a supplier user with e-mail {email} already exists", field="email")
+        raise Conflict(N_("a supplier user with e-mail %(email)s already exists", email=email), field="email")
     if password is not None:
         check_password_strength(password)
     user = SupplierUser(
@@ -116,7 +117,7 @@ def authenticate(
     now = now or utcnow()
     email = email.strip().lower()
     if _too_many_failures(session, realm, email, ip, now):
-        raise LoginThrottled("too many failed logins; try again in 15 minutes")
+        raise LoginThrottled(N_("too many failed logins; try again in 15 minutes"))
     user: StaffUser | SupplierUser | None
     if realm == "staff":
         user = session.scalar(select(StaffUser).where(StaffUser.email == email))

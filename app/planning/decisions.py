@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
-from app.errors import InvalidState, NotFound, ValidationFailed
+from app.errors import N_, InvalidState, NotFound, ValidationFailed, word
 from app.planning.models import ReplenishmentSuggestion, SuggestionKind, SuggestionStatus
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from app.suppliers.models import SupplierPrice
@@ -42,17 +42,19 @@ def _lock_open(session: Session, ids: Iterable[int]) -> list[ReplenishmentSugges
     """Lock the suggestions (id order) and check that all exist and are still open."""
     wanted = sorted(set(ids))
     if not wanted:
-        raise ValidationFailed("select at least one suggestion", errors=[{"field": "rows", "message": "none selected"}])
+        raise ValidationFailed(N_("select at least one suggestion"),
+                               errors=[{"field": "rows", "message": N_("none selected")}])
     found = list(session.scalars(
         select(ReplenishmentSuggestion).where(ReplenishmentSuggestion.id.in_(wanted))
         .order_by(ReplenishmentSuggestion.id).with_for_update()
     ))
     missing = sorted(set(wanted) - {s.id for s in found})
     if missing:
-        raise NotFound(f"suggestion #{missing[0]} does not exist", suggestion_ids=missing)
+        raise NotFound(N_("suggestion #%(id)s does not exist", id=missing[0]), suggestion_ids=missing)
     closed = [s for s in found if s.status != SuggestionStatus.OPEN.value]
     if closed:
-        raise InvalidState(f"suggestion #{closed[0].id} is already {closed[0].status} (reload the page)",
+        raise InvalidState(N_("suggestion #%(id)s is already %(status)s (reload the page)", id=closed[0].id,
+                              status=word(closed[0].status)),
                            suggestion_id=closed[0].id, status=closed[0].status)
     return found
 
@@ -60,8 +62,9 @@ def _lock_open(session: Session, ids: Iterable[int]) -> list[ReplenishmentSugges
 def _check_quantity(suggestion_id: int, quantity: int, *, allow_zero: bool) -> None:
     if quantity < (0 if allow_zero else 1) or quantity > MAX_QUANTITY:
         raise ValidationFailed(
-            f"quantity of suggestion #{suggestion_id} must be between {0 if allow_zero else 1} and {MAX_QUANTITY}",
-            errors=[{"field": "quantity", "message": "out of range", "suggestion_id": suggestion_id}])
+            N_("quantity of suggestion #%(id)s must be between %(low)s and %(high)s", id=suggestion_id,
+               low=0 if allow_zero else 1, high=MAX_QUANTITY),
+            errors=[{"field": "quantity", "message": N_("out of range"), "suggestion_id": suggestion_id}])
 
 
 def save_quantities(session: Session, actor: Actor, *, quantities: Mapping[int, int]) -> int:
@@ -83,7 +86,8 @@ def reject_suggestions(session: Session, actor: Actor, *, ids: Iterable[int], re
     """Reject open suggestions with a reason (required); return how many."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("a reason is required to reject", errors=[{"field": "reason", "message": "required"}])
+        raise ValidationFailed(N_("a reason is required to reject"),
+                               errors=[{"field": "reason", "message": N_("required")}])
     rows = _lock_open(session, ids)
     for suggestion in rows:
         suggestion.status = SuggestionStatus.REJECTED.value
@@ -111,8 +115,9 @@ def approve_suggestions(session: Session, actor: Actor, *, quantities: Mapping[i
         suggestion.quantity = quantities[suggestion.id]
         if suggestion.kind == SuggestionKind.PURCHASE.value:
             if suggestion.supplier_id is None:
-                raise ValidationFailed(f"suggestion #{suggestion.id} has no supplier: add a price list first",
-                                       errors=[{"field": "rows", "message": "no supplier",
+                raise ValidationFailed(N_("suggestion #%(id)s has no supplier: add a price list first",
+                                          id=suggestion.id),
+                                       errors=[{"field": "rows", "message": N_("no supplier"),
                                                 "suggestion_id": suggestion.id}])
             purchases.setdefault((suggestion.supplier_id, suggestion.warehouse_id), []).append(suggestion)
         else:

@@ -74,10 +74,10 @@ def update_settings() -> Any:
 
 def trend_charts(monthly: list[Any]) -> tuple[str, str]:
     labels = [c.period.label for c in monthly]
-    pct = [("On time %", [None if c.on_time_rate is None else round(100 * c.on_time_rate, 1) for c in monthly]),
-           ("Quality %", [None if c.quality_rate is None else round(100 * c.quality_rate, 1) for c in monthly]),
-           ("Overall", [c.overall for c in monthly])]
-    price = [("Price index", [c.price_index for c in monthly])]
+    pct = [(_("On time %"), [None if c.on_time_rate is None else round(100 * c.on_time_rate, 1) for c in monthly]),
+           (_("Quality %"), [None if c.quality_rate is None else round(100 * c.quality_rate, 1) for c in monthly]),
+           (_("Overall"), [c.overall for c in monthly])]
+    price = [(_("Price index"), [c.price_index for c in monthly])]
     return (line_chart_svg(labels, pct, title=_("On time, quality and overall score by month")),
             line_chart_svg(labels, price, y_max=200, title=_("Price index by month (100 = median)")))
 
