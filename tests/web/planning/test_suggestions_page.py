@@ -121,7 +121,11 @@ def test_approving_creates_draft_pos_per_supplier_and_transfers_per_route_with_e
         assert sugg.quantity == chosen[sugg.id]
     assert s["steady_north"].transfer_id == transfers[(net.cloud.id, net.north.id)].id
     actions = [a.action for a in session.scalars(select(AuditEntry).where(AuditEntry.actor_label == buyer.email))]
-    assert actions.count("suggestion.approve") == 6 and actions.count("purchase_order.create_draft") == 2
+    # the drafts come from the purchasing and transfer services (their audit actions), marked as from planning
+    assert actions.count("suggestion.approve") == 6 and actions.count("purchase_order.create") == 2
+    assert actions.count("transfer.create") == 2
+    assert all(doc.notes == "from replenishment suggestions" for doc in [*pos.values(), *transfers.values()])
+    assert all(re.fullmatch(rf"PO-\d{{4}}-{po.id:06d}", po.number) for po in pos.values())
     assert "Approved: 2 draft purchase order(s)" in client.get("/planning/suggestions").text
 
 
@@ -135,6 +139,24 @@ def test_an_approved_suggestion_cannot_be_approved_again(client: Any, session: S
     assert again.status_code == 302
     assert "already approved" in client.get("/planning/suggestions").text
     assert len(session.scalars(select(PurchaseOrder)).all()) == 1
+
+
+def test_approval_refused_by_the_purchasing_rules_names_the_sku_and_writes_nothing(
+        client: Any, session: Session, net: Network, suggestions: dict[str, Any]) -> None:
+    login_staff(client, make_staff_user(session, "purchasing").email)
+    s = suggestions
+    # CLOUDY's supplier wants at least 10 in packs of 5: 7 is refused by create_purchase_order
+    chosen = {s["steady_north"].id: 120, s["cloudy_cloud"].id: 7, s["southy_cloud"].id: 60}
+    resp = _decide(client, _page(client).text, chosen, "approve")
+    assert resp.status_code == 302
+    page = client.get("/planning/suggestions").text
+    assert "CLOUDY (suggestion #" in page and "minimum order quantity 10" in page
+    assert session.scalars(select(PurchaseOrder)).first() is None
+    assert session.scalars(select(Transfer)).first() is None
+    for sugg in s.values():
+        session.refresh(sugg)
+        assert sugg.status == "open"
+    assert s["cloudy_cloud"].quantity == 90
 
 
 def test_reject_needs_a_reason(client: Any, session: Session, suggestions: dict[str, Any]) -> None:
