@@ -4,6 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -44,13 +45,17 @@ lint: venv
 
 demo: venv translations
 	@mkdir -p "$(STOCKWISE_INSTANCE)"
-	$(VENV)/bin/flask --app wsgi db upgrade
-	@$(VENV)/bin/flask --app wsgi seed-demo --if-empty
+	$(FLASK) db upgrade
+	@$(FLASK) seed-demo --if-empty
+	@$(FLASK) forecast run --if-none
 	@echo
-	@echo "Stockwise demo: http://$(HOST):$(PORT)/"
+	@echo "Stockwise demo: http://$(HOST):$(PORT)/   (supplier portal: http://$(HOST):$(PORT)/portal/)"
 	@cat "$(STOCKWISE_INSTANCE)/demo-logins.txt"
+	@echo "(forecast runs started from the UI are executed by a worker; its log: $(STOCKWISE_INSTANCE)/forecast-worker.log)"
 	@echo
-	$(VENV)/bin/flask --app wsgi run --host $(HOST) --port $(PORT)
+	@$(FLASK) forecast worker > "$(STOCKWISE_INSTANCE)/forecast-worker.log" 2>&1 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 bench-api: venv
 	$(PY) bench/stock_api.py

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from app.audit.service import Actor
 from app.cli import fail
 from app.db import current_db, transaction, utcnow
+from app.db import session as db_session
 from app.errors import DomainError
 from app.planning import service
 from app.planning.models import RunStatus
@@ -70,10 +71,14 @@ def _execute(run_id: int, history_days: int | None, progress: Any = None) -> str
 @click.option("--engine", default="local", show_default=True, help="local, dask or ray.")
 @click.option("--history-days", type=int, default=service.DEFAULT_HISTORY_DAYS, show_default=True,
               help="Days of demand history to read (0 = all).")
-def forecast_run(horizon: int, warehouse_code: str | None, engine: str, history_days: int) -> None:
+@click.option("--if-none", is_flag=True, help="Do nothing (exit 0) if a run has already succeeded (for `make demo`).")
+def forecast_run(horizon: int, warehouse_code: str | None, engine: str, history_days: int, if_none: bool) -> None:
     """Forecast demand and write replenishment suggestions now (progress bar on stderr)."""
     if history_days < 0:
         fail(f"--history-days must be >= 0, got {history_days}")
+    if if_none and service.has_succeeded_run(db_session()):
+        click.echo("forecast run: a run has already succeeded; nothing done")
+        return
     try:
         with transaction() as s:
             run = service.request_run(s, CLI_ACTOR, horizon_days=horizon, warehouse_code=warehouse_code,

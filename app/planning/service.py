@@ -141,6 +141,13 @@ def claim_next_run(session: Session, actor: Actor, *, now: dt.datetime) -> Forec
     return run
 
 
+def has_succeeded_run(session: Session) -> bool:
+    """Whether any forecast run has finished successfully."""
+    return session.scalar(
+        select(ForecastRun.id).where(ForecastRun.status == RunStatus.SUCCEEDED.value).limit(1)
+    ) is not None
+
+
 def get_run(session: Session, run_id: int) -> ForecastRun:
     run = session.get(ForecastRun, run_id)
     if run is None:
