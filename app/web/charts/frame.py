@@ -119,8 +119,9 @@ def y_grid(frame: Frame, values: Iterable[float], y: Callable[[float], float], *
         parts.append(f'<text x="{frame.left - 6}" y="{at + 4:.1f}" text-anchor="end" font-size="11" '
                      f'fill="{AXIS_COLOUR}" class="axis">{fmt_axis(v)}</text>')
         if right is not None:
-            parts.append(f'<text x="{frame.plot_right + 6}" y="{at + 4:.1f}" font-size="11" fill="{right_colour}" '
-                         f'class="axis">{escape(right(v))}</text>')
+            # no "axis" class: the stylesheet's grey would override the line's colour that ties it to this axis
+            parts.append(f'<text x="{frame.plot_right + 6}" y="{at + 4:.1f}" font-size="11" '
+                         f'fill="{right_colour}">{escape(right(v))}</text>')
     return parts
 
 
