@@ -23,6 +23,11 @@ class Actor:
     def system(cls, label: str = "system") -> Actor:
         return cls("system", None, label)
 
+    @property
+    def staff_id(self) -> int | None:
+        """The staff user's id for `created_by_id`-style columns; None for suppliers, API clients, the system."""
+        return self.id if self.kind == "staff" else None
+
 
 def record_audit(
     session: Session, actor: Actor, action: str, entity_type: str, entity_id: Any = None, **details: Any

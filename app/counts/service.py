@@ -18,12 +18,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
 from app.counts.variance import line_variance
 from app.errors import N_, Conflict, InvalidState, NotFound, ValidationFailed, word
-from app.numbering import next_document_number
 from app.paging import Page, clamp_page
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
@@ -79,13 +79,11 @@ def open_count(
         raise ValidationFailed(N_("nothing to count: no product has a balance there"),
                                [{"field": "warehouse", "message": N_("no stock to count")}])
     count = CycleCount(
-        number=next_document_number(session, CycleCount.number, "CC", today or dt.datetime.now(dt.UTC).date()),
         warehouse_id=warehouse_id, category_id=category_id, kind=kind, status=CountStatus.OPEN.value,
-        created_by_id=actor.id if actor.kind == "staff" else None,
+        created_by_id=actor.staff_id,
         lines=[CycleCountLine(product_id=pid, system_quantity=on_hand) for pid, on_hand in rows],
     )
-    session.add(count)
-    session.flush()
+    numbering.assign_number(session, count, numbering.CYCLE_COUNT, today or dt.datetime.now(dt.UTC).date())
     record_audit(session, actor, "count.open", "cycle_count", count.id, number=count.number, kind=kind,
                  warehouse_id=warehouse_id, category_id=category_id, lines=len(rows))
     return count
@@ -146,10 +144,10 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
                 note=f"counted {line.counted_quantity}, system {line.system_quantity}", may_undercut_reserved=True,
             ))
     if effects:
-        post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.id if actor.kind == "staff" else None)
+        post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id)
     count.status = CountStatus.APPROVED.value
     count.approved_at = now
-    count.approved_by_id = actor.id if actor.kind == "staff" else None
+    count.approved_by_id = actor.staff_id
     summary = review_summary(count)
     record_audit(session, actor, "count.approve", "cycle_count", count.id, number=count.number,
                  corrections=len(effects), variance_units=summary.variance_units,

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
-from app.purchasing import numbers
 from app.purchasing.models import ASNStatus, POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, ShipmentNotice
 from app.stock.models import Warehouse, WarehouseKind
 from app.suppliers.models import Supplier
@@ -137,12 +137,10 @@ def create_purchase_order(session: Session, actor: Actor, *, supplier_id: int, l
                                [{"field": "supplier", "message": N_("choose an active supplier")}])
     warehouse = _resolve_warehouse(session, warehouse_id)
     built = _build_lines(session, supplier, lines, today)
-    po = PurchaseOrder(number=numbers.placeholder(), supplier_id=supplier.id, warehouse_id=warehouse.id,
+    po = PurchaseOrder(supplier_id=supplier.id, warehouse_id=warehouse.id,
                        status=POStatus.DRAFT.value, currency=supplier.currency, notes=notes or None,
-                       created_by_id=actor.id if actor.kind == "staff" else None)
-    session.add(po)
-    session.flush()
-    po.number = numbers.document_number("PO", today.year, po.id)
+                       created_by_id=actor.staff_id)
+    numbering.assign_number(session, po, numbering.PURCHASE_ORDER, today)
     _replace_lines(session, po, built)
     record_audit(session, actor, "purchase_order.create", "purchase_order", po.number, supplier=supplier.code,
                  warehouse=warehouse.code, lines=len(built))

@@ -21,9 +21,9 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import numbering
 from app.audit.service import Actor, get_setting, record_audit
 from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
-from app.purchasing import numbers
 from app.purchasing.models import (
     ASNStatus,
     POLineStatus,
@@ -142,13 +142,11 @@ def receive_purchase_order(session: Session, actor: Actor, *, number: str, lines
     notice = receivable_notice(session, po, notice_id)
     todo = _check(po, lines, list(get_setting(session, "inspection_reasons")),
                   get_setting(session, "over_receipt_tolerance_pct"))
-    staff_id = actor.id if actor.kind == "staff" else None
-    receipt = Receipt(number=numbers.placeholder(), purchase_order_id=po.id, warehouse_id=po.warehouse_id,
+    staff_id = actor.staff_id
+    receipt = Receipt(purchase_order_id=po.id, warehouse_id=po.warehouse_id,
                       shipment_notice_id=notice.id if notice else None, received_at=now, received_by_id=staff_id,
                       notes=notes or None)
-    session.add(receipt)
-    session.flush()
-    receipt.number = numbers.document_number("GR", now.year, receipt.id)
+    numbering.assign_number(session, receipt, numbering.RECEIPT, now.date())
     effects: list[StockEffect] = []
     rejected_lines: list[SupplierReturnLine] = []
     for inp, pol in todo:
@@ -170,12 +168,10 @@ def receive_purchase_order(session: Session, actor: Actor, *, number: str, lines
     post_stock_effects(session, effects, source="receipt", now=now, user_id=staff_id)
     supplier_return = None
     if rejected_lines:
-        supplier_return = SupplierReturn(number=numbers.placeholder(), supplier_id=po.supplier_id,
-                                         warehouse_id=po.warehouse_id, receipt_id=receipt.id,
-                                         status=ReturnStatus.OPEN.value, created_at=now, lines=rejected_lines)
-        session.add(supplier_return)
-        session.flush()
-        supplier_return.number = numbers.document_number("RS", now.year, supplier_return.id)
+        supplier_return = SupplierReturn(supplier_id=po.supplier_id, warehouse_id=po.warehouse_id,
+                                         receipt_id=receipt.id, status=ReturnStatus.OPEN.value, created_at=now,
+                                         lines=rejected_lines)
+        numbering.assign_number(session, supplier_return, numbering.SUPPLIER_RETURN, now.date())
     live = [ln for ln in po.lines if ln.status not in DEAD_LINE_STATUSES]
     if all(ln.accepted_quantity >= ln.quantity for ln in live):
         po.status, po.received_at = POStatus.RECEIVED.value, now

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import numbering
 from app.audit.models import Alert
 from app.audit.service import Actor, record_audit
 from app.errors import N_, InvalidState, NotFound, ValidationFailed, joined, word
@@ -188,10 +188,6 @@ def open_to_ship(line: PurchaseOrderLine, in_flight: Mapping[int, int]) -> int:
     return max(0, (line.confirmed_quantity or 0) - in_flight.get(line.id, 0) - line.received_quantity)
 
 
-def _new_number(prefix: str, now: dt.datetime) -> str:
-    return f"{prefix}-tmp-{uuid.uuid4().hex[:20]}"
-
-
 def create_shipment_notice(
     session: Session, actor: Actor, *, supplier_id: int, po_id: int, quantities: Mapping[int, int],
     ship_date: dt.date, expected_date: dt.date, carrier: str | None = None, tracking_number: str | None = None,
@@ -234,14 +230,12 @@ def create_shipment_notice(
         raise ValidationFailed(N_("announce at least one unit on one line"),
                                [{"field": "quantities", "message": N_("nothing announced")}])
     notice = ShipmentNotice(
-        number=_new_number("ASN", now), purchase_order_id=po.id, supplier_id=supplier_id, ship_date=ship_date,
+        purchase_order_id=po.id, supplier_id=supplier_id, ship_date=ship_date,
         expected_date=expected_date, carrier=(carrier or "").strip() or None,
         tracking_number=(tracking_number or "").strip() or None, created_by_id=created_by_id, created_at=now,
         lines=[ShipmentNoticeLine(purchase_order_line_id=ln.id, quantity=q) for ln, q in lines],
     )
-    session.add(notice)
-    session.flush()
-    notice.number = f"ASN-{now.year}-{notice.id:06d}"
+    numbering.assign_number(session, notice, numbering.SHIPMENT_NOTICE, now.date())
     announced = [{"line_no": ln.line_no, "sku": ln.product.sku, "quantity": q} for ln, q in lines]
     record_audit(session, actor, "asn.create", "shipment_notice", notice.id, number=notice.number,
                  po_number=po.number, lines=announced, ship_date=ship_date, expected_date=expected_date,

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import N_, InsufficientStockError, InvalidState, NotFound, ValidationFailed, joined, word
-from app.numbering import next_document_number
 from app.paging import Page, clamp_page
 from app.stock import repository as stock_repo
 from app.stock.models import MovementKind, Warehouse
@@ -41,10 +41,6 @@ class LineReceipt:
 
     received_quantity: int
     note: str | None = None
-
-
-def _user_id(actor: Actor) -> int | None:
-    return actor.id if actor.kind == "staff" else None
 
 
 def get_transfer(session: Session, transfer_id: int, *, for_update: bool = False) -> Transfer:
@@ -99,13 +95,11 @@ def create_transfer(
         merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
     today = today or dt.datetime.now(dt.UTC).date()
     transfer = Transfer(
-        number=next_document_number(session, Transfer.number, "TR", today),
         source_warehouse_id=source_warehouse_id, dest_warehouse_id=dest_warehouse_id,
-        status=TransferStatus.DRAFT.value, notes=notes or None, created_by_id=_user_id(actor),
+        status=TransferStatus.DRAFT.value, notes=notes or None, created_by_id=actor.staff_id,
         lines=[TransferLine(product_id=p, quantity=q) for p, q in merged.items()],
     )
-    session.add(transfer)
-    session.flush()
+    numbering.assign_number(session, transfer, numbering.TRANSFER, today)
     record_audit(session, actor, "transfer.create", "transfer", transfer.id, number=transfer.number,
                  source=source_warehouse_id, dest=dest_warehouse_id, lines=merged)
     return transfer
@@ -145,7 +139,7 @@ def ship_transfer(session: Session, actor: Actor, *, transfer_id: int, now: dt.d
         ))
         effects.append(StockEffect(ln.product_id, transfer.dest_warehouse_id, in_transit_delta=ln.quantity))
         ln.shipped_quantity = ln.quantity
-    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=_user_id(actor), locked=locked)
+    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id, locked=locked)
     transfer.status = TransferStatus.SHIPPED.value
     transfer.shipped_at = now
     record_audit(session, actor, "transfer.ship", "transfer", transfer.id, number=transfer.number)
@@ -191,7 +185,7 @@ def receive_transfer(
             in_transit_delta=-ln.shipped_quantity, occurred_at=now, event_id=f"{transfer.number}:in:{ln.id}",
             reference_type="transfer", reference_id=transfer.number, note=ln.discrepancy_note,
         ))
-    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=_user_id(actor))
+    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id)
     transfer.status = TransferStatus.RECEIVED.value
     transfer.received_at = now
     record_audit(session, actor, "transfer.receive", "transfer", transfer.id, number=transfer.number,
