@@ -22,7 +22,8 @@ from tests.factories import (
     make_warehouse,
     receive_stock,
 )
-from tests.webclient import csrf, forget_request_state, login_as
+from tests.web.clients import csrf_token as csrf
+from tests.web.clients import login_as
 
 # Words that are the same in both languages: codes, units, acronyms and the product name.
 ALLOWED_LATIN = {"SKU", "MOQ", "CSV", "MASE", "DPMO", "API", "ASN", "Stockwise", "UTC", "UTF", "Webhook"}
@@ -87,7 +88,6 @@ def zh_admin(client: Any, session: Session) -> Any:
     user = login_as(client, session, "admin")
     user.locale = "zh"
     session.flush()
-    forget_request_state()
     return {"cloud": cloud, "supplier": supplier, "towel": towel}
 
 
@@ -172,10 +172,8 @@ def test_zh_supplier_sees_the_portal_in_chinese(client: Any, session: Session) -
     user = make_supplier_user(session, supplier)
     session.get(SupplierUser, user.id).locale = "zh"
     session.flush()
-    forget_request_state()
     login_page = client.get("/portal/login")
     client.post("/portal/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf(login_page.text)})
-    forget_request_state()
     for url, heading in [("/portal/", "欢迎"), ("/portal/orders", "采购订单"), ("/portal/shipments", "发货通知"),
                          ("/portal/stock", "您所供应商品在我方的库存"), (f"/portal/orders/{po.id}", "采购订单"),
                          ("/portal/scorecard", "您的评分卡")]:
@@ -191,7 +189,6 @@ def test_zh_supplier_sees_the_portal_in_chinese(client: Any, session: Session) -
 def test_staff_login_error_is_chinese_for_a_chinese_browser(client: Any, session: Session) -> None:
     page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert "登录" in page.text
-    forget_request_state()
     again = client.post("/login", data={"email": "nobody@stockwise.test", "password": "wrong password",
                                         "csrf_token": csrf(page.text)}, headers={"Accept-Language": "zh-CN"})
     assert "邮箱或密码错误。" in again.text and "Wrong e-mail" not in again.text
