@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry, Setting
@@ -32,7 +32,7 @@ def record_audit(
     an ORM flush on the hot API paths, and written before the change log that ends a
     stock transaction)."""
     # The Table, not the mapped class: a Core insert does not autoflush the caller's pending objects.
-    session.execute(insert(AuditEntry.__table__).values(
+    session.execute(insert(cast(Table, AuditEntry.__table__)).values(
         at=utcnow(),
         actor_type=actor.kind,
         actor_id=actor.id,

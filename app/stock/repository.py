@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, event, insert, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, event, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
@@ -134,7 +134,7 @@ def lock_product_stock(
     return out, list(warehouses.values())
 
 
-def position_of(balance: BalanceRow) -> Position:
+def position_of(balance: BalanceRow | StockBalance) -> Position:
     return Position(on_hand=balance.on_hand, reserved=balance.reserved, in_transit=balance.in_transit)
 
 
@@ -199,7 +199,7 @@ def write_balances(
     if not changed:
         return changed
     now = utcnow()
-    table = StockBalance.__table__
+    table = cast(Table, StockBalance.__table__)
     if session.get_bind().dialect.name == "postgresql":
         # One UPDATE … FROM unnest(arrays): a constant statement text (prepared once per
         # connection) whatever the number of rows.
