@@ -98,7 +98,7 @@ def authenticate(scope: str | None) -> ApiPrincipal:
     client = client_for_token(db_session(), token)
     if client is None:
         raise Unauthorized("the bearer token is unknown or revoked")
-    principal = ApiPrincipal(client.id, client.name, client.scope_set)
+    principal = ApiPrincipal(client.id, client.name, client.scopes)
     if scope is not None and scope not in principal.scopes and "admin" not in principal.scopes:
         raise Forbidden(f"this token lacks the {scope} scope", required_scope=scope)
     return principal

@@ -10,7 +10,10 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -172,16 +175,55 @@ def create_api_client(
 
 
 def revoke_api_client(session: Session, actor: Actor, client_id: int) -> None:
+    """Deactivate a client. Its token stops working at the latest `TOKEN_CACHE_SECONDS`
+    after this commits, in every process (see `client_for_token`)."""
     client = session.get(ApiClient, client_id)
     if client is None:
         raise NotFound(f"API client {client_id} not found")
     client.is_active = False
     client.revoked_at = utcnow()
     record_audit(session, actor, "api_client.revoke", "api_client", client.id, name=client.name)
+    forget_cached_tokens()
 
 
-def client_for_token(session: Session, token: str) -> ApiClient | None:
-    client = session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token)))
-    if client is None or not client.is_active:
+@dataclass(frozen=True)
+class TokenClient:
+    """What a request needs to know about the client behind a token (plain data)."""
+
+    id: int
+    name: str
+    scopes: frozenset[str]
+
+
+# token hash → (monotonic expiry, client). Only active clients are cached, so unknown
+# tokens cannot fill it; a revocation reaches other worker processes within this time.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[str, tuple[float, TokenClient]] = {}
+_token_cache_lock = threading.Lock()
+
+
+def forget_cached_tokens() -> None:
+    with _token_cache_lock:
+        _token_cache.clear()
+
+
+def client_for_token(session: Session, token: str) -> TokenClient | None:
+    """The active client holding `token`, or None. Answers from a per-process cache for up to
+    `TOKEN_CACHE_SECONDS` (saves a query on every API request), so a revoked token may work
+    that long after the revocation commits; `revoke_api_client` also clears this process's
+    cache."""
+    digest = hash_token(token)
+    now = time.monotonic()
+    hit = _token_cache.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = session.execute(select(ApiClient.id, ApiClient.name, ApiClient.scopes, ApiClient.is_active)
+                          .where(ApiClient.token_hash == digest)).first()
+    if row is None or not row.is_active:
+        with _token_cache_lock:
+            _token_cache.pop(digest, None)
         return None
+    client = TokenClient(row.id, row.name, frozenset(row.scopes.split()))
+    with _token_cache_lock:
+        _token_cache[digest] = (now + TOKEN_CACHE_SECONDS, client)
     return client
