@@ -71,7 +71,7 @@ class DomainError(Exception):
     """A business rule said no. `code` is stable; `status` is the HTTP status it maps to."""
 
     code = "domain-error"
-    title = N_("Request not possible")
+    title: str = N_("Request not possible")
     status = 409
 
     def __init__(self, detail: str, **data: Any) -> None:

@@ -121,6 +121,14 @@ def _is_list(annotation: Any) -> bool:
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
+    """Validate the query string against `model`; an unknown parameter is a 422 naming it
+    (a misspelt filter such as `?warehose=` must not silently widen the answer)."""
+    unknown = sorted(set(request.args) - set(model.model_fields))
+    if unknown:
+        raise ValidationFailed(
+            f"unknown query parameter(s): {', '.join(unknown)}",
+            [{"field": name, "message": "unknown query parameter"} for name in unknown],
+        )
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         values = request.args.getlist(name)

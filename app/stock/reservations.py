@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.db import UTCDateTime
-from app.errors import DomainError, InsufficientStockError, InvalidState, NotFound, ValidationFailed
+from app.errors import N_, DomainError, InsufficientStockError, InvalidState, NotFound, ValidationFailed
 from app.stock import repository as repo
 from app.stock.ledger import (
     BalanceChange,
@@ -56,7 +56,7 @@ class ReservationNotActive(InvalidState):
     """Commit or release of a reservation that is no longer active (nothing changed)."""
 
     code = "reservation-not-active"
-    title = "Reservation is not active"
+    title = N_("Reservation is not active")
 
 
 @dataclass(frozen=True)

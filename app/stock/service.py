@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.audit.models import Alert
-from app.errors import Conflict, ValidationFailed
+from app.errors import N_, Conflict, ValidationFailed
 from app.stock import repository as repo
 from app.stock.ledger import BalanceChange, Key, NegativeStock, apply_changes, count_correction
 from app.stock.models import MovementKind
@@ -29,7 +29,7 @@ class StockRuleBroken(Conflict):
     """A change would break a stock invariant (e.g. on hand below reserved)."""
 
     code = "stock-rule"
-    title = "Stock rule broken"
+    title = N_("Stock rule broken")
 
 
 @dataclass(frozen=True)
