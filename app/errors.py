@@ -2,10 +2,16 @@
 
 Services raise `DomainError` subclasses carrying data and a stable `code`; they never
 raise HTTP errors. Handlers here map them to a status and a body.
+
+Messages users read are written with `N_("... %(name)s ...", name=value)`: a `Msg` is the
+English text (logs, the CLI and problem+json bodies stay English) that also remembers its
+catalog id and parameters, so `translated()` — called only by the renderers — shows it in the
+reader's language. Services never call gettext themselves (they run outside requests too).
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, Response, flash, json, redirect, render_template, request
@@ -16,11 +22,56 @@ log = logging.getLogger(__name__)
 PROBLEM_BASE = "https://stockwise.dev/problems/"
 
 
+class Msg(str):
+    """English text that remembers its catalog id and parameters (build it with `N_`)."""
+
+    msgid: str
+    params: dict[str, Any]
+    parts: list[Any] | None = None  # set by `joined`
+    sep: str = ""
+
+    def __new__(cls, msgid: str, params: dict[str, Any] | None = None) -> Msg:
+        params = dict(params or {})
+        obj = super().__new__(cls, msgid % params if params else msgid)
+        obj.msgid, obj.params = msgid, params
+        return obj
+
+
+def N_(msgid: str, **params: Any) -> Msg:
+    """Mark a user-facing message for translation; `msgid` uses %(name)s placeholders."""
+    return Msg(msgid, params)
+
+
+def word(value: str) -> Msg:
+    """A status/kind word (e.g. "draft") as a message parameter: translated like the status badges."""
+    return Msg(value.replace("_", " "))
+
+
+def joined(messages: Sequence[Any], sep: str = " · ") -> Msg:
+    """Several messages as one (e.g. every bad line of a form), each translated on its own."""
+    out = Msg(sep.join(str(m) for m in messages))
+    out.parts, out.sep = list(messages), sep
+    return out
+
+
+def translated(message: Any) -> str:
+    """`message` in the current request's language: a `Msg` (and any `Msg` parameter) goes
+    through gettext; anything else is shown as it is. Call it only while rendering."""
+    if not isinstance(message, Msg):
+        return "" if message is None else str(message)
+    if message.parts:
+        return message.sep.join(translated(m) for m in message.parts)
+    from flask_babel import gettext
+
+    params = {k: translated(v) if isinstance(v, Msg) else v for k, v in message.params.items()}
+    return str(gettext(message.msgid, **params) if params else gettext(message.msgid))
+
+
 class DomainError(Exception):
     """A business rule said no. `code` is stable; `status` is the HTTP status it maps to."""
 
     code = "domain-error"
-    title = "Request not possible"
+    title: str = N_("Request not possible")
     status = 409
 
     def __init__(self, detail: str, **data: Any) -> None:
@@ -41,7 +92,7 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     code = "not-found"
-    title = "Not found"
+    title = N_("Not found")
     status = 404
 
 
@@ -49,7 +100,7 @@ class ValidationFailed(DomainError):
     """Input broke a rule; `errors` is a list of {"field", "message"}."""
 
     code = "validation-error"
-    title = "Invalid request"
+    title = N_("Invalid request")
     status = 422
 
     def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, **data: Any) -> None:
@@ -58,29 +109,29 @@ class ValidationFailed(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
-    title = "Conflict"
+    title = N_("Conflict")
     status = 409
 
 
 class InvalidState(Conflict):
     code = "invalid-state"
-    title = "Not allowed in the current state"
+    title = N_("Not allowed in the current state")
 
 
 class InsufficientStockError(Conflict):
     code = "insufficient-stock"
-    title = "Insufficient stock"
+    title = N_("Insufficient stock")
 
 
 class Unauthorized(DomainError):
     code = "unauthorized"
-    title = "Unauthorized"
+    title = N_("Unauthorized")
     status = 401
 
 
 class Forbidden(DomainError):
     code = "forbidden"
-    title = "Forbidden"
+    title = N_("Forbidden")
     status = 403
 
 
@@ -95,6 +146,17 @@ def _wants_problem() -> bool:
     return request.path.startswith("/api/")
 
 
+# The HTTP errors a user can meet on a page, in words the catalog translates (werkzeug's are English).
+_HTTP_TEXTS: dict[int, tuple[Msg, Msg]] = {
+    400: (N_("Bad request"), N_("The request could not be understood; reload the page and try again.")),
+    403: (N_("Forbidden"), N_("Your role does not allow this page or action.")),
+    404: (N_("Not found"), N_("There is nothing at this address.")),
+    405: (N_("Method not allowed"), N_("This address does not accept that kind of request.")),
+    413: (N_("File too large"), N_("The upload is larger than the server accepts.")),
+    429: (N_("Too many requests"), N_("Too many attempts; wait a moment and try again.")),
+}
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Any:
@@ -102,9 +164,10 @@ def register_error_handlers(app: Flask) -> None:
             headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
             return problem_response(exc.problem(), exc.status, headers)
         if request.method == "POST" and exc.status in (409, 422):
-            flash(exc.detail, "error")
+            flash(translated(exc.detail), "error")
             return redirect(request.referrer or request.path)
-        return render_template("error.html", status=exc.status, title=exc.title, detail=exc.detail), exc.status
+        return render_template("error.html", status=exc.status, title=translated(exc.title),
+                               detail=translated(exc.detail)), exc.status
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
@@ -118,7 +181,9 @@ def register_error_handlers(app: Flask) -> None:
             return problem_response(body, exc.code or 500)
         if exc.code and exc.code < 500 and exc.code not in (400, 403, 404, 405, 413, 429):
             return exc
-        return render_template("error.html", status=exc.code, title=exc.name, detail=exc.description), exc.code
+        title, detail = _HTTP_TEXTS.get(exc.code or 0, (exc.name, exc.description))
+        return render_template("error.html", status=exc.code, title=translated(title),
+                               detail=translated(detail)), exc.code
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
@@ -127,5 +192,5 @@ def register_error_handlers(app: Flask) -> None:
             body = {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500,
                     "detail": "The server failed to handle this request; it has been logged."}
             return problem_response(body, 500)
-        return render_template("error.html", status=500, title="Internal error",
-                               detail="Something went wrong; it has been logged."), 500
+        return render_template("error.html", status=500, title=translated(N_("Internal error")),
+                               detail=translated(N_("Something went wrong; it has been logged."))), 500

@@ -115,6 +115,34 @@ def start_gunicorn(url: str, workers: int, threads: int) -> tuple[subprocess.Pop
     raise SystemExit("gunicorn did not start")
 
 
+def statements_per_reservation(url: str, token: str) -> dict[str, int]:
+    """SQL statements (not counting BEGIN/COMMIT) one reserve, commit and release send, counted
+    in-process through the Flask test client on the seeded database (after a warm-up pair)."""
+    from sqlalchemy import event
+
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+    engine = app.extensions["stockwise_db"].engine
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    counts: dict[str, int] = {}
+    for i, step in enumerate(("warm-up", "warm-up", "commit", "release")):
+        seen.clear()
+        resp = client.post("/api/v1/reservations", headers=headers, json={
+            "order_ref": f"count-{i}", "region": "north", "lines": [{"sku": "BENCH-00000", "quantity": 1}]})
+        counts["reserve"] = len(seen)
+        seen.clear()
+        close = "release" if step == "release" else "commit"
+        client.post(f"/api/v1/reservations/{resp.get_json()['id']}/{close}", headers=headers)
+        if step != "warm-up":
+            counts[step] = len(seen)
+    engine.dispose()
+    return counts
+
+
 # --- load generation (runs in child processes) -------------------------------------------
 def _http_client(port: int, token: str, mode: str, skus: int, stop_at: float, out: list[Any]) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -186,6 +214,43 @@ def _process(kind: str, args: tuple[Any, ...], threads: int, queue: Any) -> None
     queue.put(out)
 
 
+class LockWaitSampler:
+    """Samples pg_stat_activity of the bench database every 20 ms during a phase: which
+    statements backends are waiting on a lock in (feed counter, balance rows, other)."""
+
+    def __init__(self, dsn: str, database: str) -> None:
+        self.dsn, self.database = dsn, database
+        self.samples = 0
+        self.waits: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LockWaitSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            while not self._stop.wait(0.02):
+                self.samples += 1
+                for (query,) in conn.execute(
+                        "SELECT query FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                        (self.database,)):
+                    q = " ".join(query.split()).lower()
+                    what = ("feed counter" if "feed_counter" in q else
+                            "balance rows" if "stock_balance" in q else "other")
+                    self.waits[what] = self.waits.get(what, 0) + 1
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "no samples"
+        return ", ".join(f"{k} {v / self.samples:.1f}" for k, v in sorted(self.waits.items())) or "none"
+
+
 def run_phase(kind: str, args: tuple[Any, ...], clients: int, processes: int, duration: float) -> dict[str, float]:
     """Spread `clients` threads over `processes` load processes; returns ops/s and latency percentiles."""
     stop_at = time.monotonic() + duration
@@ -220,6 +285,7 @@ def main() -> None:
     try:
         print(f"seeding {opts.skus} SKUs into scratch database {name} …", flush=True)
         token = seed(url, opts.skus)
+        statements = statements_per_reservation(url, token)
         proc, port = start_gunicorn(url, opts.workers, opts.threads)
         dsn = _libpq(url)
         with psycopg.connect(dsn) as conn:
@@ -227,12 +293,17 @@ def main() -> None:
             ids = [r[0] for r in conn.execute("SELECT id FROM product WHERE sku <> %s", (HOT_SKU,))]
             wid = conn.execute("SELECT id FROM warehouse WHERE code = 'CLOUD'").fetchone()[0]  # type: ignore[index]
         d, c, pr = opts.duration, opts.clients, opts.processes
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         print(f"gunicorn: {opts.workers} workers × {opts.threads} threads (gthread); load: {c} clients in {pr} "
               f"processes; {d:.0f} s per phase; {os.cpu_count()} CPU(s) shared by server, database and load",
               flush=True)
-        results = {
-            "api hot": run_phase("http", (port, token, "hot", opts.skus), c, pr, d),
-            "api spread": run_phase("http", (port, token, "spread", opts.skus), c, pr, d),
+        waits: dict[str, str] = {}
+        results = {}
+        for mode in ("hot", "spread"):
+            with LockWaitSampler(dsn, name) as sampler:
+                results[f"api {mode}"] = run_phase("http", (port, token, mode, opts.skus), c, pr, d)
+            waits[mode] = sampler.summary()
+        results |= {
             "api availability": run_phase("http", (port, token, "read", opts.skus), c, pr, d),
             "ceiling hot": run_phase("sql", (dsn, "hot", ids, hot_id, wid), c, pr, d),
             "ceiling spread": run_phase("sql", (dsn, "spread", ids, hot_id, wid), c, pr, d),
@@ -250,6 +321,11 @@ def main() -> None:
         print(f"{label:<18}{r['ops']:>10.1f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['p99'] / r['p50']:>9.1f}"
               f"{int(r['errors']):>8}   {unit}/s")
     print()
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for mode in ("hot", "spread"):
+        print(f"backends waiting on a lock, mean per sample (api {mode}): {waits[mode]}")
+    print(f"statements per reservation: reserve {statements['reserve']} + commit {statements['commit']} "
+          f"(or release {statements['release']}), plus BEGIN/COMMIT per request")
     for mode, aim in (("hot", 0.5), ("spread", 0.3)):
         ratio = results[f"api {mode}"]["ops"] / results[f"ceiling {mode}"]["ops"]
         verdict = "meets" if ratio >= aim else "misses"

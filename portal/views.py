@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
-from app.auth import service as auth_service
-from app.auth.forms import LoginForm
-from app.auth.models import SupplierUser
-from app.auth.session import SupplierPrincipal
+from app.auth.login import PORTAL, login_view, logout_view, start_session
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.purchasing import supplier_actions as actions
@@ -24,44 +20,14 @@ from portal.access import current_supplier_id, supplier_required
 from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/portal") and urlsplit(target).netloc == "" and not target.startswith("//"):
-        return target
-    return url_for("portal.home")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if getattr(current_user, "kind", None) == "supplier":
-        return redirect(url_for("portal.home"))
-    form = LoginForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with transaction() as s:
-                user = auth_service.authenticate(
-                    s, realm="portal", email=form.email.data or "", password=form.password.data or "",
-                    ip=request.remote_addr or "unknown",
-                )
-        except auth_service.LoginThrottled:
-            flash(_("Too many failed logins. Try again in 15 minutes."), "error")
-            return render_template("portal/login.html", form=form), 429
-        if isinstance(user, SupplierUser):
-            session.clear()  # a staff session in the same browser ends here: one principal per session
-            login_user(SupplierPrincipal(user))
-            return redirect(_safe_next(request.args.get("next")))
-        flash(_("Wrong e-mail or password."), "error")
-        status = 401
-    elif request.method == "POST":
-        status = 422
-    return render_template("portal/login.html", form=form), status
+    return login_view(PORTAL)
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    logout_user()
-    session.clear()
-    return redirect(url_for("portal.login"))
+    return logout_view(PORTAL)
 
 
 @bp.get("/")
@@ -235,8 +201,7 @@ def accept_invite(token: str) -> Any:
     if form.validate_on_submit():
         with transaction() as s:
             user = invites.accept_invite(s, token=token, password=form.password.data or "", now=utcnow())
-        session.clear()
-        login_user(SupplierPrincipal(user))
+        start_session(PORTAL, user)
         flash(_("Welcome. Your password is set."), "success")
         return redirect(url_for("portal.home"))
     status = 422 if request.method == "POST" else 200

@@ -8,12 +8,16 @@ connection-level transaction with savepoints, rolled back afterwards.
 
 Fixtures:
 - `app`, `client`, `session`: isolated per test (rolled back). Use for almost everything.
+  The test keeps an app context pushed (for arranging data, `transaction()`, services);
+  every test-client request runs in its own contexts, as in production, so what Flask-WTF,
+  Flask-Login and Flask-Babel cache in `g` for a request never outlives it.
 - `committed_app`: the app on the real engine — commits are real (needed for live
   servers, browsers and concurrency); every table is emptied after the test.
 - `fresh_database_url`: an empty, un-migrated extra database (migration tests).
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 import uuid
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
@@ -102,6 +107,21 @@ def fresh_database_url(databases: _Databases) -> str:
     return databases.new_url()
 
 
+class RequestIsolatingClient(FlaskClient):
+    """A test client whose every request starts from an empty `contextvars` context.
+
+    The `app` fixture keeps the test's app context pushed; Flask would reuse it (and its
+    `g`) for each request made inside it, so per-request caches (CSRF token, logged-in
+    user, locale) would leak from one request into the next. Running the request in a
+    fresh context makes it push its own app context, exactly as under a real server.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        # buffered: a streamed body (CSV export) is read, and its context popped, in that context too
+        kwargs.setdefault("buffered", True)
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def _config(database_url: str, instance_dir: Path, **extra: Any) -> dict[str, Any]:
     return {
         "DATABASE_URL": database_url,
@@ -118,6 +138,7 @@ def app(engine: Engine, database_url: str, instance_dir: Path) -> Iterator[Any]:
     connection = engine.connect()
     outer = connection.begin()
     application = create_app(_config(database_url, instance_dir, ENGINE=engine))
+    application.test_client_class = RequestIsolatingClient
     application.extensions["stockwise_db"].sessionmaker = make_sessionmaker(
         connection, join_transaction_mode="create_savepoint"
     )
@@ -156,6 +177,7 @@ def committed_app(engine: Engine, database_url: str, instance_dir: Path) -> Iter
     """The app on the real engine: commits are real; all tables are emptied afterwards."""
     _truncate_all(engine)
     application = create_app(_config(database_url, instance_dir, ENGINE=engine))
+    application.test_client_class = RequestIsolatingClient
     with application.app_context():
         yield application
     _truncate_all(engine)

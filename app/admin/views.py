@@ -18,7 +18,7 @@ from app.auth.models import ApiClient
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, translated
 from app.web.export import csv_response
 from app.web.formerrors import apply_errors
 
@@ -60,7 +60,7 @@ def users() -> Any:
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except DomainError as exc:
-            form.email.errors = [exc.detail]
+            form.email.errors = [translated(exc.detail)]
         status = 422
     elif request.method == "POST":
         status = 422
@@ -113,7 +113,7 @@ def api_clients() -> Any:
             apply_errors(form, exc, {"scope": "scopes"})
             status = 422
         except DomainError as exc:
-            form.name.errors = [exc.detail]
+            form.name.errors = [translated(exc.detail)]
             status = 422
     elif request.method == "POST":
         status = 422
@@ -152,7 +152,7 @@ def settings() -> Any:
             flash(_("Setting saved."), "success")
             return redirect(url_for("admin.settings") + f"#{key}")
         except ValidationFailed as exc:
-            errors = {e["field"]: e["message"] for e in exc.data["errors"]}
+            errors = {e["field"]: translated(e["message"]) for e in exc.data["errors"]}
             status = 422
     return render_template("admin/settings.html", values=service.all_settings(db_session()), labels=SETTING_LABELS,
                            errors=errors, raw=raw, action_form=ActionForm()), status

@@ -98,7 +98,7 @@ def authenticate(scope: str | None) -> ApiPrincipal:
     client = client_for_token(db_session(), token)
     if client is None:
         raise Unauthorized("the bearer token is unknown or revoked")
-    principal = ApiPrincipal(client.id, client.name, client.scope_set)
+    principal = ApiPrincipal(client.id, client.name, client.scopes)
     if scope is not None and scope not in principal.scopes and "admin" not in principal.scopes:
         raise Forbidden(f"this token lacks the {scope} scope", required_scope=scope)
     return principal
@@ -121,6 +121,14 @@ def _is_list(annotation: Any) -> bool:
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
+    """Validate the query string against `model`; an unknown parameter is a 422 naming it
+    (a misspelt filter such as `?warehose=` must not silently widen the answer)."""
+    unknown = sorted(set(request.args) - set(model.model_fields))
+    if unknown:
+        raise ValidationFailed(
+            f"unknown query parameter(s): {', '.join(unknown)}",
+            [{"field": name, "message": "unknown query parameter"} for name in unknown],
+        )
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         values = request.args.getlist(name)

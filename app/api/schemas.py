@@ -34,7 +34,7 @@ class RequestModel(BaseModel):
 
 
 class QueryModel(BaseModel):
-    """Query strings arrive as text: lax parsing ("5" → 5), unknown parameters ignored."""
+    """Query strings arrive as text: lax parsing ("5" → 5); unknown parameters are refused by the router."""
 
     model_config = ConfigDict(extra="ignore")
 

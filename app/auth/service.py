@@ -10,7 +10,10 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.audit.service import Actor, record_audit
 from app.auth.models import ApiClient, LoginAttempt, Role, Scope, StaffUser, SupplierUser
 from app.db import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.stock.models import FeedCounter
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -35,15 +38,16 @@ MAX_FAILURES_PER_ADDRESS = 20
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
-        raise ValidationFailed(f"{email!r} is not an e-mail address", [{"field": "email", "message": "not an e-mail address"}])
+        raise ValidationFailed(N_("%(email)s is not an e-mail address", email=repr(email)),
+                               [{"field": "email", "message": N_("not an e-mail address")}])
     return email
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
-            [{"field": "password", "message": f"at least {MIN_PASSWORD_LENGTH} characters"}],
+            N_("password must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH),
+            [{"field": "password", "message": N_("at least %(n)s characters", n=MIN_PASSWORD_LENGTH)}],
         )
 
 
@@ -62,7 +66,7 @@ def create_staff_user(
         )
     check_password_strength(password)
     if session.scalar(select(StaffUser.id).where(StaffUser.email == email)) is not None:
-        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+        raise Conflict(N_("a user with e-mail %(email)s already exists", email=email), field="email")
     user = StaffUser(email=email, role=role, name=name or email.split("@")[0], password_hash=hash_password(password))
     session.add(user)
     session.flush()
@@ -75,7 +79,7 @@ def create_supplier_user(
 ) -> SupplierUser:
     email = normalise_email(email)
     if session.scalar(select(SupplierUser.id).where(SupplierUser.email == email)) is not None:
-        raise Conflict(f"a supplier user with e-mail {email} already exists", field="email")
+        raise Conflict(N_("a supplier user with e-mail %(email)s already exists", email=email), field="email")
     if password is not None:
         check_password_strength(password)
     user = SupplierUser(
@@ -116,7 +120,7 @@ def authenticate(
     now = now or utcnow()
     email = email.strip().lower()
     if _too_many_failures(session, realm, email, ip, now):
-        raise LoginThrottled("too many failed logins; try again in 15 minutes")
+        raise LoginThrottled(N_("too many failed logins; try again in 15 minutes"))
     user: StaffUser | SupplierUser | None
     if realm == "staff":
         user = session.scalar(select(StaffUser).where(StaffUser.email == email))
@@ -171,16 +175,55 @@ def create_api_client(
 
 
 def revoke_api_client(session: Session, actor: Actor, client_id: int) -> None:
+    """Deactivate a client. Its token stops working at the latest `TOKEN_CACHE_SECONDS`
+    after this commits, in every process (see `client_for_token`)."""
     client = session.get(ApiClient, client_id)
     if client is None:
         raise NotFound(f"API client {client_id} not found")
     client.is_active = False
     client.revoked_at = utcnow()
     record_audit(session, actor, "api_client.revoke", "api_client", client.id, name=client.name)
+    forget_cached_tokens()
 
 
-def client_for_token(session: Session, token: str) -> ApiClient | None:
-    client = session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token)))
-    if client is None or not client.is_active:
+@dataclass(frozen=True)
+class TokenClient:
+    """What a request needs to know about the client behind a token (plain data)."""
+
+    id: int
+    name: str
+    scopes: frozenset[str]
+
+
+# token hash → (monotonic expiry, client). Only active clients are cached, so unknown
+# tokens cannot fill it; a revocation reaches other worker processes within this time.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[str, tuple[float, TokenClient]] = {}
+_token_cache_lock = threading.Lock()
+
+
+def forget_cached_tokens() -> None:
+    with _token_cache_lock:
+        _token_cache.clear()
+
+
+def client_for_token(session: Session, token: str) -> TokenClient | None:
+    """The active client holding `token`, or None. Answers from a per-process cache for up to
+    `TOKEN_CACHE_SECONDS` (saves a query on every API request), so a revoked token may work
+    that long after the revocation commits; `revoke_api_client` also clears this process's
+    cache."""
+    digest = hash_token(token)
+    now = time.monotonic()
+    hit = _token_cache.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = session.execute(select(ApiClient.id, ApiClient.name, ApiClient.scopes, ApiClient.is_active)
+                          .where(ApiClient.token_hash == digest)).first()
+    if row is None or not row.is_active:
+        with _token_cache_lock:
+            _token_cache.pop(digest, None)
         return None
+    client = TokenClient(row.id, row.name, frozenset(row.scopes.split()))
+    with _token_cache_lock:
+        _token_cache[digest] = (now + TOKEN_CACHE_SECONDS, client)
     return client

@@ -18,12 +18,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
 from app.counts.variance import line_variance
-from app.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from app.numbering import next_document_number
+from app.errors import N_, Conflict, InvalidState, NotFound, ValidationFailed, word
 from app.paging import Page, clamp_page
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
@@ -39,7 +39,7 @@ def get_count(session: Session, count_id: int, *, for_update: bool = False) -> C
         stmt = stmt.with_for_update(of=CycleCount)
     count = session.scalar(stmt)
     if count is None:
-        raise NotFound(f"count {count_id} not found", count_id=count_id)
+        raise NotFound(N_("count %(id)s not found", id=count_id), count_id=count_id)
     return count
 
 
@@ -53,18 +53,19 @@ def open_count(
     covers the same stock, `ValidationFailed` when there is nothing to count.
     """
     if kind not in {k.value for k in CountKind}:
-        raise ValidationFailed(f"unknown count kind {kind!r}", [{"field": "kind", "message": "unknown kind"}])
+        raise ValidationFailed(f"unknown count kind {kind!r}", [{"field": "kind", "message": N_("unknown kind")}])
     if kind == CountKind.FULL:
         category_id = None
     if session.get(Warehouse, warehouse_id) is None:
-        raise ValidationFailed("unknown warehouse", [{"field": "warehouse", "message": "unknown warehouse"}])
+        raise ValidationFailed(N_("unknown warehouse"), [{"field": "warehouse", "message": N_("unknown warehouse")}])
     overlapping = select(CycleCount.number).where(CycleCount.warehouse_id == warehouse_id,
                                                   CycleCount.status.in_(ACTIVE))
     if category_id is not None:
         overlapping = overlapping.where((CycleCount.category_id.is_(None)) | (CycleCount.category_id == category_id))
     clash = session.scalar(overlapping.limit(1))
     if clash:
-        raise Conflict(f"count {clash} already covers this stock; finish or cancel it first", count=clash)
+        raise Conflict(N_("count %(number)s already covers this stock; finish or cancel it first", number=clash),
+                       count=clash)
     snapshot = (
         select(StockBalance.product_id, StockBalance.on_hand)
         .join(Product, Product.id == StockBalance.product_id)
@@ -75,16 +76,14 @@ def open_count(
         snapshot = snapshot.where(Product.category_id == category_id)
     rows = session.execute(snapshot).all()
     if not rows:
-        raise ValidationFailed("nothing to count: no product has a balance there",
-                               [{"field": "warehouse", "message": "no stock to count"}])
+        raise ValidationFailed(N_("nothing to count: no product has a balance there"),
+                               [{"field": "warehouse", "message": N_("no stock to count")}])
     count = CycleCount(
-        number=next_document_number(session, CycleCount.number, "CC", today or dt.datetime.now(dt.UTC).date()),
         warehouse_id=warehouse_id, category_id=category_id, kind=kind, status=CountStatus.OPEN.value,
-        created_by_id=actor.id if actor.kind == "staff" else None,
+        created_by_id=actor.staff_id,
         lines=[CycleCountLine(product_id=pid, system_quantity=on_hand) for pid, on_hand in rows],
     )
-    session.add(count)
-    session.flush()
+    numbering.assign_number(session, count, numbering.CYCLE_COUNT, today or dt.datetime.now(dt.UTC).date())
     record_audit(session, actor, "count.open", "cycle_count", count.id, number=count.number, kind=kind,
                  warehouse_id=warehouse_id, category_id=category_id, lines=len(rows))
     return count
@@ -100,16 +99,17 @@ def record_counts(
     """
     count = get_count(session, count_id, for_update=True)
     if count.status != CountStatus.OPEN:
-        raise InvalidState(f"count {count.number} is {count.status}; counting is closed", status_now=count.status)
+        raise InvalidState(N_("count %(number)s is %(status)s; counting is closed", number=count.number,
+                              status=word(str(count.status))), status_now=count.status)
     errors = []
     for i, line in enumerate(count.lines):
         qty = counted.get(line.id, line.counted_quantity)
         if qty is not None and qty < 0:
-            errors.append({"field": f"lines-{i}-counted", "message": "cannot be negative"})
+            errors.append({"field": f"lines-{i}-counted", "message": N_("cannot be negative")})
         elif qty is None and submit:
-            errors.append({"field": f"lines-{i}-counted", "message": "not counted yet"})
+            errors.append({"field": f"lines-{i}-counted", "message": N_("not counted yet")})
     if errors:
-        raise ValidationFailed(f"{len(errors)} line(s) need attention", errors)
+        raise ValidationFailed(N_("%(n)s line(s) need attention", n=len(errors)), errors)
     for line in count.lines:
         if line.id in counted:
             line.counted_quantity = counted[line.id]
@@ -130,7 +130,8 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
     """
     count = get_count(session, count_id, for_update=True)
     if count.status != CountStatus.SUBMITTED:
-        raise InvalidState(f"count {count.number} is {count.status}; only a submitted count can be approved",
+        raise InvalidState(N_("count %(number)s is %(status)s; only a submitted count can be approved",
+                              number=count.number, status=word(str(count.status))),
                            status_now=count.status)
     effects = []
     for line in count.lines:
@@ -143,10 +144,10 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
                 note=f"counted {line.counted_quantity}, system {line.system_quantity}", may_undercut_reserved=True,
             ))
     if effects:
-        post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.id if actor.kind == "staff" else None)
+        post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id)
     count.status = CountStatus.APPROVED.value
     count.approved_at = now
-    count.approved_by_id = actor.id if actor.kind == "staff" else None
+    count.approved_by_id = actor.staff_id
     summary = review_summary(count)
     record_audit(session, actor, "count.approve", "cycle_count", count.id, number=count.number,
                  corrections=len(effects), variance_units=summary.variance_units,
@@ -157,7 +158,8 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
 def cancel_count(session: Session, actor: Actor, *, count_id: int) -> CycleCount:
     count = get_count(session, count_id, for_update=True)
     if count.status not in ACTIVE:
-        raise InvalidState(f"count {count.number} is {count.status}; it cannot be cancelled", status_now=count.status)
+        raise InvalidState(N_("count %(number)s is %(status)s; it cannot be cancelled", number=count.number,
+                              status=word(str(count.status))), status_now=count.status)
     count.status = CountStatus.CANCELLED.value
     record_audit(session, actor, "count.cancel", "cycle_count", count.id, number=count.number)
     return count

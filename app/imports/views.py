@@ -13,7 +13,7 @@ from flask_login import current_user
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
-from app.errors import ValidationFailed
+from app.errors import ValidationFailed, translated
 from app.imports import service
 from app.imports.forms import ConfirmForm, UploadForm
 from app.imports.parse import MAX_BYTES
@@ -85,7 +85,7 @@ def confirm() -> Any:
         with transaction() as s:
             result = service.run_import(s, current_user.actor, kind=kind, data=path.read_bytes(), now=utcnow())
     except ValidationFailed as exc:
-        flash(exc.detail, "error")
+        flash(translated(exc.detail), "error")
         return redirect(url_for("imports.index"))
     finally:
         path.unlink(missing_ok=True)

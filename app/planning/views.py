@@ -9,16 +9,15 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.planning import decisions, queries, service
-from app.planning.chart import ForecastDay, forecast_chart_svg
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.schemas import RunStatusOut
 from app.stock import queries as stock_queries
+from app.web.charts import ForecastDay, forecast_chart
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 PLANNERS = ("purchasing",)  # admin always passes
@@ -149,7 +148,7 @@ def series(product_id: int, warehouse_id: int) -> Any:
     if suggestion is not None and suggestion.status in ("open", "approved"):
         note = _("Suggested %(kind)s: %(qty)s (%(status)s)", kind=_(suggestion.kind), qty=suggestion.quantity,
                  status=_(suggestion.status))
-    chart = forecast_chart_svg(
+    chart = forecast_chart(
         detail.history,
         [ForecastDay(p.ds, p.yhat, p.yhat_lo_80 or p.yhat, p.yhat_hi_80 or p.yhat, p.yhat_lo_95 or p.yhat,
                      p.yhat_hi_95 or p.yhat) for p in detail.points],
@@ -157,4 +156,4 @@ def series(product_id: int, warehouse_id: int) -> Any:
         labels={"title": _("Demand and forecast"), "reorder_point": _("reorder point"),
                 "today": _("forecast starts")},
     )
-    return render_template("planning/series.html", detail=detail, chart=Markup(chart))  # the chart escapes its text
+    return render_template("planning/series.html", detail=detail, chart=chart)  # Markup: the chart escapes its text

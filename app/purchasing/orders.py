@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
-from app.errors import InvalidState, NotFound, ValidationFailed
-from app.purchasing import numbers
+from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
 from app.purchasing.models import ASNStatus, POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, ShipmentNotice
 from app.stock.models import Warehouse, WarehouseKind
 from app.suppliers.models import Supplier
@@ -51,21 +51,22 @@ def get_order(session: Session, number: str, *, lock: bool = False) -> PurchaseO
     stmt = select(PurchaseOrder).where(PurchaseOrder.number == number)
     po = session.scalar(stmt.with_for_update() if lock else stmt)
     if po is None:
-        raise NotFound(f"purchase order {number} not found", number=number)
+        raise NotFound(N_("purchase order %(number)s not found", number=number), number=number)
     return po
 
 
-def _err(errors: list[dict[str, str]], line: POLineInput, field: str, message: str) -> None:
-    label = f"Line {line.index + 1}" + (f" ({line.sku})" if line.sku else "")
-    errors.append({"field": f"lines-{line.index}-{field}", "message": f"{label}: {message}"})
+def _err(errors: list[dict[str, str]], line: POLineInput, field: str, message: Msg) -> None:
+    text = (N_("Line %(n)s (%(sku)s): %(message)s", n=line.index + 1, sku=line.sku, message=message) if line.sku
+            else N_("Line %(n)s: %(message)s", n=line.index + 1, message=message))
+    errors.append({"field": f"lines-{line.index}-{field}", "message": text})
 
 
 def _build_lines(session: Session, supplier: Supplier, lines: Sequence[POLineInput], today: dt.date) -> list[dict[str, Any]]:
     """Validate the lines and fill in defaults; raises ValidationFailed listing every problem."""
     errors: list[dict[str, str]] = []
     if not lines:
-        raise ValidationFailed("A purchase order needs at least one line.",
-                               [{"field": "lines-0-sku", "message": "Line 1: enter a SKU and a quantity"}])
+        raise ValidationFailed(N_("A purchase order needs at least one line."),
+                               [{"field": "lines-0-sku", "message": N_("Line 1: enter a SKU and a quantity")}])
     skus = {ln.sku.strip() for ln in lines}
     products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
     prices = find_valid_prices(session, supplier_id=supplier.id, product_ids=[p.id for p in products.values()], on=today)
@@ -75,37 +76,39 @@ def _build_lines(session: Session, supplier: Supplier, lines: Sequence[POLineInp
         sku = line.sku.strip()
         product = products.get(sku)
         if product is None:
-            _err(errors, line, "sku", f"no product with SKU {sku!r}")
+            _err(errors, line, "sku", N_("no product with SKU %(sku)s", sku=repr(sku)))
             continue
         if not product.is_active:
-            _err(errors, line, "sku", "this product is inactive")
+            _err(errors, line, "sku", N_("this product is inactive"))
         if sku in seen:
-            _err(errors, line, "sku", f"already ordered on line {seen[sku] + 1}; change that line's quantity instead")
+            _err(errors, line, "sku", N_("already ordered on line %(n)s; change that line's quantity instead", n=seen[sku] + 1))
         seen.setdefault(sku, line.index)
         price = prices.get(product.id)
         qty = line.quantity
         if qty is None or qty <= 0:
-            _err(errors, line, "quantity", "quantity must be at least 1")
+            _err(errors, line, "quantity", N_("quantity must be at least 1"))
         else:
             if price is not None and qty < price.moq:
-                _err(errors, line, "quantity", f"quantity {qty} is below the supplier's minimum order quantity {price.moq}")
+                _err(errors, line, "quantity", N_("quantity %(qty)s is below the supplier's minimum order quantity %(moq)s",
+                                                   qty=qty, moq=price.moq))
             pack = price.pack_size if price is not None else product.pack_size
             if pack > 1 and qty % pack:
                 lower = qty - qty % pack
-                nearest = f"{lower} or {lower + pack}" if lower else f"{pack}"
-                _err(errors, line, "quantity", f"quantity {qty} is not a multiple of the pack size {pack} (try {nearest})")
+                nearest = N_("%(a)s or %(b)s", a=lower, b=lower + pack) if lower else Msg(str(pack))
+                _err(errors, line, "quantity", N_("quantity %(qty)s is not a multiple of the pack size %(pack)s "
+                                                  "(try %(nearest)s)", qty=qty, pack=pack, nearest=nearest))
         unit_price = line.unit_price if line.unit_price is not None else (price.unit_price if price else None)
         if unit_price is None:
-            _err(errors, line, "unit_price", "this supplier has no valid price for it today; enter a unit price")
+            _err(errors, line, "unit_price", N_("this supplier has no valid price for it today; enter a unit price"))
         elif unit_price < 0:
-            _err(errors, line, "unit_price", "unit price must be 0 or more")
+            _err(errors, line, "unit_price", N_("unit price must be 0 or more"))
         lead = price.lead_time_days if price is not None else DEFAULT_LEAD_TIME_DAYS
         promised = line.promised_date or today + dt.timedelta(days=lead)
         if promised < today:
-            _err(errors, line, "promised_date", "promised date is in the past")
+            _err(errors, line, "promised_date", N_("promised date is in the past"))
         out.append({"product_id": product.id, "quantity": qty, "unit_price": unit_price, "promised_date": promised})
     if errors:
-        raise ValidationFailed(" · ".join(e["message"] for e in errors), errors)
+        raise ValidationFailed(joined([e["message"] for e in errors]), errors)
     return out
 
 
@@ -120,8 +123,8 @@ def _replace_lines(session: Session, po: PurchaseOrder, built: list[dict[str, An
 def _resolve_warehouse(session: Session, warehouse_id: int | None) -> Warehouse:
     wh = session.get(Warehouse, warehouse_id) if warehouse_id else default_warehouse(session)
     if wh is None or not wh.is_active:
-        raise ValidationFailed("Choose an active delivery warehouse.",
-                               [{"field": "warehouse", "message": "choose an active warehouse"}])
+        raise ValidationFailed(N_("Choose an active delivery warehouse."),
+                               [{"field": "warehouse", "message": N_("choose an active warehouse")}])
     return wh
 
 
@@ -130,15 +133,14 @@ def create_purchase_order(session: Session, actor: Actor, *, supplier_id: int, l
     """A draft PO to the supplier, delivered to `warehouse_id` (default: the cloud warehouse)."""
     supplier = session.get(Supplier, supplier_id)
     if supplier is None or not supplier.is_active:
-        raise ValidationFailed("Choose an active supplier.", [{"field": "supplier", "message": "choose an active supplier"}])
+        raise ValidationFailed(N_("Choose an active supplier."),
+                               [{"field": "supplier", "message": N_("choose an active supplier")}])
     warehouse = _resolve_warehouse(session, warehouse_id)
     built = _build_lines(session, supplier, lines, today)
-    po = PurchaseOrder(number=numbers.placeholder(), supplier_id=supplier.id, warehouse_id=warehouse.id,
+    po = PurchaseOrder(supplier_id=supplier.id, warehouse_id=warehouse.id,
                        status=POStatus.DRAFT.value, currency=supplier.currency, notes=notes or None,
-                       created_by_id=actor.id if actor.kind == "staff" else None)
-    session.add(po)
-    session.flush()
-    po.number = numbers.document_number("PO", today.year, po.id)
+                       created_by_id=actor.staff_id)
+    numbering.assign_number(session, po, numbering.PURCHASE_ORDER, today)
     _replace_lines(session, po, built)
     record_audit(session, actor, "purchase_order.create", "purchase_order", po.number, supplier=supplier.code,
                  warehouse=warehouse.code, lines=len(built))
@@ -150,7 +152,8 @@ def update_draft(session: Session, actor: Actor, *, number: str, lines: Sequence
     """Replace a draft's lines (and delivery warehouse, notes). Raises InvalidState unless draft."""
     po = get_order(session, number, lock=True)
     if po.status != POStatus.DRAFT.value:
-        raise InvalidState(f"{po.number} is {po.status}; only a draft can be edited", number=po.number, status=po.status)
+        raise InvalidState(N_("%(number)s is %(status)s; only a draft can be edited", number=po.number,
+                              status=word(po.status)), number=po.number, status=po.status)
     warehouse = _resolve_warehouse(session, warehouse_id or po.warehouse_id)
     built = _build_lines(session, po.supplier, lines, today)
     po.warehouse_id, po.notes = warehouse.id, notes or None
@@ -164,9 +167,11 @@ def send_purchase_order(session: Session, actor: Actor, *, number: str, now: dt.
     """draft → sent: the lines are locked from now on and the supplier sees the order."""
     po = get_order(session, number, lock=True)
     if po.status != POStatus.DRAFT.value:
-        raise InvalidState(f"{po.number} is {po.status}; only a draft can be sent", number=po.number, status=po.status)
+        raise InvalidState(N_("%(number)s is %(status)s; only a draft can be sent", number=po.number,
+                              status=word(po.status)), number=po.number, status=po.status)
     if not po.lines:
-        raise InvalidState(f"{po.number} has no lines; add at least one before sending", number=po.number)
+        raise InvalidState(N_("%(number)s has no lines; add at least one before sending", number=po.number),
+                           number=po.number)
     po.status, po.sent_at = POStatus.SENT.value, now
     record_audit(session, actor, "purchase_order.send", "purchase_order", po.number, supplier_id=po.supplier_id)
     return po
@@ -176,10 +181,12 @@ def cancel_purchase_order(session: Session, actor: Actor, *, number: str, now: d
     """Cancel a draft, sent or confirmed PO of which nothing was received; its open notices are cancelled too."""
     po = get_order(session, number, lock=True)
     if po.status not in CANCELLABLE:
-        raise InvalidState(f"{po.number} is {po.status.replace('_', ' ')}; it can no longer be cancelled",
+        raise InvalidState(N_("%(number)s is %(status)s; it can no longer be cancelled", number=po.number,
+                              status=word(po.status)),
                            number=po.number, status=po.status)
     if any(line.received_quantity for line in po.lines):
-        raise InvalidState(f"{po.number} has received goods; it can no longer be cancelled", number=po.number)
+        raise InvalidState(N_("%(number)s has received goods; it can no longer be cancelled", number=po.number),
+                           number=po.number)
     po.status, po.cancelled_at = POStatus.CANCELLED.value, now
     for line in po.lines:
         line.status = POLineStatus.CANCELLED.value

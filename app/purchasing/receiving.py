@@ -21,9 +21,9 @@ from decimal import ROUND_FLOOR, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import numbering
 from app.audit.service import Actor, get_setting, record_audit
-from app.errors import InvalidState, NotFound, ValidationFailed
-from app.purchasing import numbers
+from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
 from app.purchasing.models import (
     ASNStatus,
     POLineStatus,
@@ -73,9 +73,10 @@ def receivable_notice(session: Session, po: PurchaseOrder, notice_id: int | None
         return None
     notice = session.get(ShipmentNotice, notice_id)
     if notice is None or notice.purchase_order_id != po.id:
-        raise NotFound(f"shipment notice {notice_id} does not belong to {po.number}")
+        raise NotFound(N_("shipment notice %(id)s does not belong to %(number)s", id=notice_id, number=po.number))
     if notice.status != ASNStatus.SENT.value:
-        raise InvalidState(f"shipment notice {notice.number} is {notice.status}; it cannot be received again",
+        raise InvalidState(N_("shipment notice %(notice)s is %(status)s; it cannot be received again",
+                              notice=notice.number, status=word(notice.status)),
                            notice=notice.number)
     return notice
 
@@ -86,42 +87,46 @@ def _check(po: PurchaseOrder, lines: Sequence[ReceiveLineInput], reasons: list[s
     errors: list[dict[str, str]] = []
     todo = []
 
-    def err(inp: ReceiveLineInput, field: str, msg: str) -> None:
+    def err(inp: ReceiveLineInput, field: str, msg: Msg) -> None:
         pol = by_id.get(inp.po_line_id)
-        label = f"Line {pol.line_no} ({pol.product.sku})" if pol else f"Line {inp.index + 1}"
-        errors.append({"field": f"lines-{inp.index}-{field}", "message": f"{label}: {msg}"})
+        text = (N_("Line %(n)s (%(sku)s): %(message)s", n=pol.line_no, sku=pol.product.sku, message=msg) if pol
+                else N_("Line %(n)s: %(message)s", n=inp.index + 1, message=msg))
+        errors.append({"field": f"lines-{inp.index}-{field}", "message": text})
 
     for inp in lines:
         pol = by_id.get(inp.po_line_id)
         if pol is None:
-            err(inp, "received", f"is not a line of {po.number}")
+            err(inp, "received", N_("is not a line of %(number)s", number=po.number))
             continue
         if inp.received < 0:
-            err(inp, "received", "received quantity cannot be negative")
+            err(inp, "received", N_("received quantity cannot be negative"))
             continue
         if inp.rejected < 0:
-            err(inp, "rejected", "rejected quantity cannot be negative")
+            err(inp, "rejected", N_("rejected quantity cannot be negative"))
             continue
         if inp.received == 0 and inp.rejected == 0:
             continue
         if pol.status in DEAD_LINE_STATUSES:
-            err(inp, "received", f"this line is {pol.status}; nothing can be received on it")
+            err(inp, "received", N_("this line is %(status)s; nothing can be received on it", status=word(pol.status)))
             continue
         if inp.rejected > inp.received:
-            err(inp, "rejected", f"rejected {inp.rejected} is more than received {inp.received}")
+            err(inp, "rejected", N_("rejected %(rejected)s is more than received %(received)s", rejected=inp.rejected,
+                                     received=inp.received))
             continue
         if inp.rejected and inp.reason not in reasons:
-            err(inp, "reason", "choose a rejection reason")
+            err(inp, "reason", N_("choose a rejection reason"))
         accepted = inp.received - inp.rejected
         limit = max_acceptable(pol.quantity, tolerance)
         if pol.accepted_quantity + accepted > limit:
-            err(inp, "received", f"accepting {accepted} would make {pol.accepted_quantity + accepted} of {pol.quantity} "
-                                 f"ordered, over the {tolerance}% tolerance (at most {limit - pol.accepted_quantity} more)")
+            err(inp, "received", N_("accepting %(accepted)s would make %(total)s of %(ordered)s ordered, over the "
+                                    "%(tolerance)s%% tolerance (at most %(more)s more)", accepted=accepted,
+                                    total=pol.accepted_quantity + accepted, ordered=pol.quantity, tolerance=tolerance,
+                                    more=limit - pol.accepted_quantity))
         todo.append((inp, pol))
     if not errors and not todo:
-        errors.append({"field": "lines-0-received", "message": "Enter the quantity received on at least one line"})
+        errors.append({"field": "lines-0-received", "message": N_("Enter the quantity received on at least one line")})
     if errors:
-        raise ValidationFailed(" · ".join(e["message"] for e in errors), errors)
+        raise ValidationFailed(joined([e["message"] for e in errors]), errors)
     return todo
 
 
@@ -131,18 +136,17 @@ def receive_purchase_order(session: Session, actor: Actor, *, number: str, lines
     when the PO is not awaiting goods. Stock, PO, notice, return and audit change together."""
     po = get_order(session, number, lock=True)  # serialises receipts of one PO
     if po.status not in RECEIVABLE:
-        raise InvalidState(f"{po.number} is {po.status.replace('_', ' ')}; it is not awaiting goods",
+        raise InvalidState(N_("%(number)s is %(status)s; it is not awaiting goods", number=po.number,
+                              status=word(po.status)),
                            number=po.number, status=po.status)
     notice = receivable_notice(session, po, notice_id)
     todo = _check(po, lines, list(get_setting(session, "inspection_reasons")),
                   get_setting(session, "over_receipt_tolerance_pct"))
-    staff_id = actor.id if actor.kind == "staff" else None
-    receipt = Receipt(number=numbers.placeholder(), purchase_order_id=po.id, warehouse_id=po.warehouse_id,
+    staff_id = actor.staff_id
+    receipt = Receipt(purchase_order_id=po.id, warehouse_id=po.warehouse_id,
                       shipment_notice_id=notice.id if notice else None, received_at=now, received_by_id=staff_id,
                       notes=notes or None)
-    session.add(receipt)
-    session.flush()
-    receipt.number = numbers.document_number("GR", now.year, receipt.id)
+    numbering.assign_number(session, receipt, numbering.RECEIPT, now.date())
     effects: list[StockEffect] = []
     rejected_lines: list[SupplierReturnLine] = []
     for inp, pol in todo:
@@ -164,12 +168,10 @@ def receive_purchase_order(session: Session, actor: Actor, *, number: str, lines
     post_stock_effects(session, effects, source="receipt", now=now, user_id=staff_id)
     supplier_return = None
     if rejected_lines:
-        supplier_return = SupplierReturn(number=numbers.placeholder(), supplier_id=po.supplier_id,
-                                         warehouse_id=po.warehouse_id, receipt_id=receipt.id,
-                                         status=ReturnStatus.OPEN.value, created_at=now, lines=rejected_lines)
-        session.add(supplier_return)
-        session.flush()
-        supplier_return.number = numbers.document_number("RS", now.year, supplier_return.id)
+        supplier_return = SupplierReturn(supplier_id=po.supplier_id, warehouse_id=po.warehouse_id,
+                                         receipt_id=receipt.id, status=ReturnStatus.OPEN.value, created_at=now,
+                                         lines=rejected_lines)
+        numbering.assign_number(session, supplier_return, numbering.SUPPLIER_RETURN, now.date())
     live = [ln for ln in po.lines if ln.status not in DEAD_LINE_STATUSES]
     if all(ln.accepted_quantity >= ln.quantity for ln in live):
         po.status, po.received_at = POStatus.RECEIVED.value, now

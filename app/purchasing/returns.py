@@ -36,7 +36,7 @@ def ship_return(session: Session, actor: Actor, *, number: str, now: dt.datetime
         for ln in ret.lines if ln.from_stock
     ]
     post_stock_effects(session, effects, source="supplier_return", now=now,
-                       user_id=actor.id if actor.kind == "staff" else None)
+                       user_id=actor.staff_id)
     ret.status, ret.shipped_at = ReturnStatus.SHIPPED.value, now
     record_audit(session, actor, "supplier_return.ship", "supplier_return", ret.number,
                  units_from_stock=sum(-e.quantity for e in effects))

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import numbering
 from app.audit.models import Alert
 from app.audit.service import Actor, record_audit
-from app.errors import InvalidState, NotFound, ValidationFailed
+from app.errors import N_, InvalidState, NotFound, ValidationFailed, joined, word
 from app.purchasing.models import (
     ASNStatus,
     POLineStatus,
@@ -59,7 +59,7 @@ def supplier_po(session: Session, *, supplier_id: int, po_id: int) -> PurchaseOr
         .options(selectinload(PurchaseOrder.lines).selectinload(PurchaseOrderLine.product))
     )
     if po is None:
-        raise NotFound(f"purchase order {po_id} not found")
+        raise NotFound(N_("purchase order %(number)s not found", number=po_id))
     return po
 
 
@@ -67,7 +67,7 @@ def _line_of(po: PurchaseOrder, line_id: int) -> PurchaseOrderLine:
     for line in po.lines:
         if line.id == line_id:
             return line
-    raise NotFound(f"line {line_id} not found on {po.number}")
+    raise NotFound(N_("line %(line)s not found on %(number)s", line=line_id, number=po.number))
 
 
 def _notify_purchasing(session: Session, po: PurchaseOrder, event: str, message: str, **details: object) -> None:
@@ -103,22 +103,24 @@ def confirm_po_lines(
     """
     po = supplier_po(session, supplier_id=supplier_id, po_id=po_id)
     if po.status not in ANSWERABLE:
-        raise InvalidState(f"{po.number} is {po.status}; it can no longer be confirmed", po_number=po.number)
+        raise InvalidState(N_("%(number)s is %(status)s; it can no longer be confirmed", number=po.number,
+                              status=word(po.status)), po_number=po.number)
     if confirmations is None:
         confirmations = [LineConfirmation(ln.id, ln.quantity, ln.promised_date)
                          for ln in po.lines if ln.status == POLineStatus.OPEN.value]
     if not confirmations:
-        raise InvalidState(f"{po.number} has no open line to confirm", po_number=po.number)
+        raise InvalidState(N_("%(number)s has no open line to confirm", number=po.number), po_number=po.number)
     answered = []
     for c in confirmations:
         line = _line_of(po, c.line_id)
         if line.status != POLineStatus.OPEN.value:
-            raise InvalidState(f"line {line.line_no} ({line.product.sku}) is already {line.status}",
-                               line_no=line.line_no)
+            raise InvalidState(N_("line %(n)s (%(sku)s) is already %(status)s", n=line.line_no, sku=line.product.sku,
+                                  status=word(line.status)), line_no=line.line_no)
         if c.quantity < 1:
             raise ValidationFailed(
-                f"line {line.line_no} ({line.product.sku}): confirmed quantity must be at least 1 (reject the line instead)",
-                [{"field": f"lines-{line.line_no}-quantity", "message": "must be at least 1"}],
+                N_("line %(n)s (%(sku)s): confirmed quantity must be at least 1 (reject the line instead)",
+                   n=line.line_no, sku=line.product.sku),
+                [{"field": f"lines-{line.line_no}-quantity", "message": N_("must be at least 1")}],
             )
         changed = c.quantity != line.quantity or c.ship_date != line.promised_date
         line.status = (POLineStatus.CHANGED if changed else POLineStatus.CONFIRMED).value
@@ -143,14 +145,16 @@ def reject_po_line(
     """Reject one open line with a reason (required, ≤ 255 characters)."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 255:
-        raise ValidationFailed("a reason (1–255 characters) is required to reject a line",
-                               [{"field": "reason", "message": "1–255 characters"}])
+        raise ValidationFailed(N_("a reason (1–255 characters) is required to reject a line"),
+                               [{"field": "reason", "message": N_("1–255 characters")}])
     po = supplier_po(session, supplier_id=supplier_id, po_id=po_id)
     if po.status not in ANSWERABLE:
-        raise InvalidState(f"{po.number} is {po.status}; its lines can no longer be rejected", po_number=po.number)
+        raise InvalidState(N_("%(number)s is %(status)s; its lines can no longer be rejected", number=po.number,
+                              status=word(po.status)), po_number=po.number)
     line = _line_of(po, line_id)
     if line.status != POLineStatus.OPEN.value:
-        raise InvalidState(f"line {line.line_no} ({line.product.sku}) is already {line.status}", line_no=line.line_no)
+        raise InvalidState(N_("line %(n)s (%(sku)s) is already %(status)s", n=line.line_no, sku=line.product.sku,
+                              status=word(line.status)), line_no=line.line_no)
     line.status = POLineStatus.REJECTED.value
     line.reject_reason = reason
     _settle_po_status(po, now)
@@ -184,10 +188,6 @@ def open_to_ship(line: PurchaseOrderLine, in_flight: Mapping[int, int]) -> int:
     return max(0, (line.confirmed_quantity or 0) - in_flight.get(line.id, 0) - line.received_quantity)
 
 
-def _new_number(prefix: str, now: dt.datetime) -> str:
-    return f"{prefix}-tmp-{uuid.uuid4().hex[:20]}"
-
-
 def create_shipment_notice(
     session: Session, actor: Actor, *, supplier_id: int, po_id: int, quantities: Mapping[int, int],
     ship_date: dt.date, expected_date: dt.date, carrier: str | None = None, tracking_number: str | None = None,
@@ -201,42 +201,41 @@ def create_shipment_notice(
     """
     po = supplier_po(session, supplier_id=supplier_id, po_id=po_id)
     if po.status not in SHIPPABLE:
-        raise InvalidState(f"{po.number} is {po.status}; shipments can be announced once it is confirmed",
+        raise InvalidState(N_("%(number)s is %(status)s; shipments can be announced once it is confirmed",
+                              number=po.number, status=word(po.status)),
                            po_number=po.number)
     if expected_date < ship_date:
-        raise ValidationFailed("the expected arrival cannot be before the ship date",
-                               [{"field": "expected_date", "message": "before the ship date"}])
+        raise ValidationFailed(N_("the expected arrival cannot be before the ship date"),
+                               [{"field": "expected_date", "message": N_("before the ship date")}])
     in_flight = announced_in_flight(session, po.id)
     errors: list[dict[str, object]] = []
     lines: list[tuple[PurchaseOrderLine, int]] = []
     for line_id, qty in quantities.items():
         line = _line_of(po, line_id)
         if qty < 0:
-            errors.append({"field": f"line-{line.line_no}", "message": "must not be negative"})
+            errors.append({"field": f"line-{line.line_no}", "message": N_("must not be negative")})
             continue
         if qty == 0:
             continue
         open_qty = open_to_ship(line, in_flight)
         if qty > open_qty:
             errors.append({"field": f"line-{line.line_no}",
-                           "message": f"line {line.line_no} ({line.product.sku}): {qty} announced but only "
-                                      f"{open_qty} open"})
+                           "message": N_("line %(n)s (%(sku)s): %(qty)s announced but only %(open)s open",
+                                         n=line.line_no, sku=line.product.sku, qty=qty, open=open_qty)})
             continue
         lines.append((line, qty))
     if errors:
-        raise ValidationFailed("; ".join(str(e["message"]) for e in errors), errors)
+        raise ValidationFailed(joined([e["message"] for e in errors], "; "), errors)
     if not lines:
-        raise ValidationFailed("announce at least one unit on one line",
-                               [{"field": "quantities", "message": "nothing announced"}])
+        raise ValidationFailed(N_("announce at least one unit on one line"),
+                               [{"field": "quantities", "message": N_("nothing announced")}])
     notice = ShipmentNotice(
-        number=_new_number("ASN", now), purchase_order_id=po.id, supplier_id=supplier_id, ship_date=ship_date,
+        purchase_order_id=po.id, supplier_id=supplier_id, ship_date=ship_date,
         expected_date=expected_date, carrier=(carrier or "").strip() or None,
         tracking_number=(tracking_number or "").strip() or None, created_by_id=created_by_id, created_at=now,
         lines=[ShipmentNoticeLine(purchase_order_line_id=ln.id, quantity=q) for ln, q in lines],
     )
-    session.add(notice)
-    session.flush()
-    notice.number = f"ASN-{now.year}-{notice.id:06d}"
+    numbering.assign_number(session, notice, numbering.SHIPMENT_NOTICE, now.date())
     announced = [{"line_no": ln.line_no, "sku": ln.product.sku, "quantity": q} for ln, q in lines]
     record_audit(session, actor, "asn.create", "shipment_notice", notice.id, number=notice.number,
                  po_number=po.number, lines=announced, ship_date=ship_date, expected_date=expected_date,

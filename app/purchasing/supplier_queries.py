@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Generic, TypeVar
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.catalog.models import Product
 from app.errors import NotFound
+from app.paging import Page
 from app.purchasing.models import (
     ASNStatus,
     POLineStatus,
@@ -41,21 +41,6 @@ class OrderRow:
     value: Decimal
     next_due: dt.date | None
     currency: str
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    rows: list[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _due():  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from app import numbering
 from app.seed.catalog import CATEGORIES, SUPPLIERS, WAREHOUSES, PriceSpec, make_prices, make_products
 from app.seed.demand import DemandModel, make_demand
 from app.seed.plan import Plan, PurchaseLine, PurchasePlan, ReceiptPlan, TransferPlan
@@ -72,14 +73,18 @@ def _terms(prices: list[PriceSpec], n_products: int) -> tuple[list[_Terms], list
 
 
 class _Numbers:
-    """Document numbers per prefix and year: PO-2026-00001, …"""
+    """Document numbers in the app's one scheme (`app.numbering`): PO-2026-000001, …
+
+    The digits count the documents of a prefix in insert order, so on a fresh database
+    they equal the row ids, as numbers the UI hands out do.
+    """
 
     def __init__(self) -> None:
-        self.counters: dict[tuple[str, int], int] = defaultdict(int)
+        self.counters: dict[str, int] = defaultdict(int)
 
     def next(self, prefix: str, day: dt.date) -> str:
-        self.counters[prefix, day.year] += 1
-        return f"{prefix}-{day.year}-{self.counters[prefix, day.year]:05d}"
+        self.counters[prefix] += 1
+        return numbering.document_number(prefix, day.year, self.counters[prefix])
 
 
 class _Simulation:
@@ -173,7 +178,7 @@ class _Simulation:
         self.in_transit[products, w] += send[products]
         arrival = t + int(self.transit[w]) + int(self.rng.random() < 0.15)
         transfer = TransferPlan(
-            number=self.numbers.next("TR", self.date(t)), dest=w, ship_day=t,
+            number=self.numbers.next(numbering.TRANSFER, self.date(t)), dest=w, ship_day=t,
             arrival_day=arrival if arrival < self.days else None,
             lines=list(zip(products.tolist(), send[products].tolist(), strict=True)),
         )
@@ -209,7 +214,7 @@ class _Simulation:
             arrival = promised - int(self.rng.integers(0, 2))
         else:
             arrival = promised + int(self.rng.integers(1, profile.max_late_days + 1))
-        po = PurchasePlan(self.numbers.next("PO", self.date(t)), supplier, t, promised)
+        po = PurchasePlan(self.numbers.next(numbering.PURCHASE_ORDER, self.date(t)), supplier, t, promised)
         po_index = len(self.purchases)
         self.purchases.append(po)
         for product, quantity, terms in lines:
@@ -245,9 +250,9 @@ class _Simulation:
                     groups[line.arrival_day, po_index].append(line_index)
         receipts = []
         for (day, po_index), lines in sorted(groups.items()):
-            receipt = ReceiptPlan(self.numbers.next("GR", self.date(day)), po_index, day, lines)
+            receipt = ReceiptPlan(self.numbers.next(numbering.RECEIPT, self.date(day)), po_index, day, lines)
             if any(self.purchases[po_index].lines[i].rejected for i in lines):
-                receipt.return_number = self.numbers.next("RTV", self.date(day))
+                receipt.return_number = self.numbers.next(numbering.SUPPLIER_RETURN, self.date(day))
             receipts.append(receipt)
         return receipts
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Category, Product
+from app.paging import Page
 from app.stock.models import StockBalance, Warehouse
 
 
@@ -21,18 +22,6 @@ class StockRow:
     reserved: int
     available: int
     in_transit: int
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[StockRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def stock_overview(

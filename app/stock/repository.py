@@ -3,22 +3,27 @@
 Locking: balance rows are always locked in one global order, (product_id,
 warehouse_id) ascending, with ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite serialises
 whole transactions with BEGIN IMMEDIATE). Reservation rows are touched only after the
-balances they affect are locked. The feed counter is locked last, just before commit.
+balances they affect are locked. The feed counter is locked last, by the statement that
+writes the change log just before COMMIT (`flush_changes`).
+
+The hot paths use Core statements and plain `BalanceRow`s, not ORM objects: no identity
+map, no unit-of-work flush, one statement per step whatever the number of rows.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, event, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.util import identity_key
 
-from app.db import utcnow
-from app.stock.ledger import Key, Position
-from app.stock.models import FeedCounter, StockBalance, StockChange, StockMovement
+from app.db import UTCDateTime, utcnow
+from app.stock.ledger import Key, Position, WarehouseRef
+from app.stock.models import FeedCounter, StockBalance, StockChange, StockMovement, Warehouse
 
 # Keep IN-lists and VALUES lists well under SQLite's and psycopg's parameter limits.
 CHUNK = 500
@@ -40,7 +45,43 @@ def _key_filter(keys: Sequence[Key]) -> Any:
     return tuple_(StockBalance.product_id, StockBalance.warehouse_id).in_(list(keys))
 
 
-def lock_balances(session: Session, keys: Iterable[Key], *, create: bool = True) -> dict[Key, StockBalance]:
+@dataclass(frozen=True)
+class BalanceRow:
+    """A balance row as read (under lock) or written by this module: plain data, no ORM state."""
+
+    id: int
+    product_id: int
+    warehouse_id: int
+    on_hand: int
+    reserved: int
+    in_transit: int
+
+    @property
+    def key(self) -> Key:
+        return (self.product_id, self.warehouse_id)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+_BALANCE_COLUMNS = (StockBalance.id, StockBalance.product_id, StockBalance.warehouse_id, StockBalance.on_hand,
+                    StockBalance.reserved, StockBalance.in_transit)
+
+
+def _locked_rows(session: Session, where: Any, *, join_warehouse: bool = False) -> list[Any]:
+    """One ``SELECT … FOR UPDATE OF stock_balance`` in the global order (Core: no identity map)."""
+    columns: tuple[Any, ...] = _BALANCE_COLUMNS
+    stmt = select(*columns)
+    if join_warehouse:
+        stmt = select(*columns, Warehouse.code, Warehouse.kind, Warehouse.region, Warehouse.is_active).join(
+            Warehouse, Warehouse.id == StockBalance.warehouse_id)
+    stmt = (stmt.where(where).order_by(StockBalance.product_id, StockBalance.warehouse_id)
+            .with_for_update(of=StockBalance.__table__))
+    return list(session.execute(stmt))
+
+
+def lock_balances(session: Session, keys: Iterable[Key], *, create: bool = True) -> dict[Key, BalanceRow]:
     """Lock (creating if needed) the balance rows of `keys`, in the global order."""
     ordered = sorted(set(keys))
     if not ordered:
@@ -61,38 +102,39 @@ def lock_balances(session: Session, keys: Iterable[Key], *, create: bool = True)
                  "version": 0, "updated_at": now}
                 for p, w in missing
             ])
-    out: dict[Key, StockBalance] = {}
+    out: dict[Key, BalanceRow] = {}
     for chunk in _chunks(ordered):
-        stmt = (
-            select(StockBalance)
-            .where(_key_filter(chunk))
-            .order_by(StockBalance.product_id, StockBalance.warehouse_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        for bal in session.scalars(stmt):
-            out[(bal.product_id, bal.warehouse_id)] = bal
+        for row in _locked_rows(session, _key_filter(chunk)):
+            bal = BalanceRow(*row)
+            out[bal.key] = bal
     return out
 
 
-def lock_product_balances(session: Session, product_ids: Iterable[int]) -> dict[Key, StockBalance]:
+def lock_product_balances(session: Session, product_ids: Iterable[int]) -> dict[Key, BalanceRow]:
     """Lock every existing balance row of these products, in the global order."""
+    return lock_product_stock(session, product_ids)[0]
+
+
+def lock_product_stock(
+    session: Session, product_ids: Iterable[int]
+) -> tuple[dict[Key, BalanceRow], list[WarehouseRef]]:
+    """Lock every existing balance row of these products in the global order (one statement
+    per 500 products) and return them with the active warehouses they are in."""
     ids = sorted(set(product_ids))
-    out: dict[Key, StockBalance] = {}
+    out: dict[Key, BalanceRow] = {}
+    warehouses: dict[int, WarehouseRef] = {}
     for chunk in _chunks(ids):
-        stmt = (
-            select(StockBalance)
-            .where(StockBalance.product_id.in_(list(chunk)))
-            .order_by(StockBalance.product_id, StockBalance.warehouse_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        for bal in session.scalars(stmt):
-            out[(bal.product_id, bal.warehouse_id)] = bal
-    return out
+        where = StockBalance.product_id.in_(list(chunk)) if len(chunk) > 1 else StockBalance.product_id == chunk[0]
+        for row in _locked_rows(session, where, join_warehouse=True):
+            bal = BalanceRow(*row[:6])
+            out[bal.key] = bal
+            code, kind, region, is_active = row[6:]
+            if is_active:
+                warehouses[bal.warehouse_id] = WarehouseRef(id=bal.warehouse_id, code=code, kind=kind, region=region)
+    return out, list(warehouses.values())
 
 
-def position_of(balance: StockBalance) -> Position:
+def position_of(balance: BalanceRow | StockBalance) -> Position:
     return Position(on_hand=balance.on_hand, reserved=balance.reserved, in_transit=balance.in_transit)
 
 
@@ -140,46 +182,151 @@ def append_movements(session: Session, rows: Sequence[MovementRow]) -> None:
 
 
 def write_balances(
-    session: Session, balances: Mapping[Key, StockBalance], new_positions: Mapping[Key, Position]
-) -> list[StockBalance]:
-    """Store new positions on the locked rows; returns the rows that really changed."""
-    now = utcnow()
+    session: Session, balances: Mapping[Key, BalanceRow], new_positions: Mapping[Key, Position]
+) -> list[BalanceRow]:
+    """Store new positions on the locked rows (one statement); returns the rows that really changed.
+
+    `version` goes up by one per changed row. ORM copies of these rows already loaded in
+    the session are expired, so a later ORM read sees the new figures.
+    """
     changed = []
     for key, pos in sorted(new_positions.items()):
         bal = balances[key]
         if (bal.on_hand, bal.reserved, bal.in_transit) == (pos.on_hand, pos.reserved, pos.in_transit):
             continue
-        bal.on_hand, bal.reserved, bal.in_transit = pos.on_hand, pos.reserved, pos.in_transit
-        bal.version += 1
-        bal.updated_at = now
-        changed.append(bal)
-    session.flush()
+        changed.append(BalanceRow(bal.id, bal.product_id, bal.warehouse_id, pos.on_hand, pos.reserved,
+                                  pos.in_transit))
+    if not changed:
+        return changed
+    now = utcnow()
+    table = cast(Table, StockBalance.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        # One UPDATE … FROM unnest(arrays): a constant statement text (prepared once per
+        # connection) whatever the number of rows.
+        for chunk in _chunks(changed, 5000):
+            session.execute(_UPDATE_BALANCES_PG, {
+                "ids": [b.id for b in chunk], "on_hand": [b.on_hand for b in chunk],
+                "reserved": [b.reserved for b in chunk], "in_transit": [b.in_transit for b in chunk], "now": now})
+    else:
+        stmt = (update(table).where(table.c.id == bindparam("b_id"))
+                .values(on_hand=bindparam("b_on_hand"), reserved=bindparam("b_reserved"),
+                        in_transit=bindparam("b_in_transit"), version=table.c.version + 1, updated_at=now))
+        session.execute(stmt, [{"b_id": b.id, "b_on_hand": b.on_hand, "b_reserved": b.reserved,
+                                "b_in_transit": b.in_transit} for b in changed])
+    _expire_loaded(session, [b.id for b in changed])
     return changed
 
 
-def publish_changes(session: Session, balances: Sequence[StockBalance]) -> None:
-    """Append change-log rows for `balances`; call as the last write of the transaction.
+_UPDATE_BALANCES_PG = text(
+    "UPDATE stock_balance AS b SET on_hand = v.on_hand, reserved = v.reserved, in_transit = v.in_transit, "
+    "version = b.version + 1, updated_at = :now "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:on_hand AS integer[]), CAST(:reserved AS integer[]), "
+    "CAST(:in_transit AS integer[])) AS v(id, on_hand, reserved, in_transit) WHERE b.id = v.id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
-    The cursor values come from the single feed-counter row; its row lock is held
-    until commit, so cursors are handed out in commit order and a reader following
-    `seq` upward can never skip a change that commits later with a smaller cursor.
-    """
+
+def _expire_loaded(session: Session, balance_ids: Sequence[int]) -> None:
+    for bid in balance_ids:
+        loaded = session.identity_map.get(identity_key(StockBalance, bid))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+# --- the change log -------------------------------------------------------------------------
+# Change rows are queued per session and written by `flush_changes`, which a before_commit
+# listener runs as the very last statement before COMMIT (after the final ORM flush, so
+# after audit and idempotency rows). The feed counter's row lock — the one point every
+# stock transaction serialises on — is then held only for that statement and the commit.
+_PENDING = "stock_changes_pending"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    row: BalanceRow
+    transaction: SessionTransaction  # rolled back with it (savepoints)
+
+
+def publish_changes(session: Session, balances: Sequence[BalanceRow]) -> None:
+    """Queue change-log rows for `balances` (their new figures); they get their cursors and
+    are written when the transaction commits (`flush_changes`), in the order queued."""
     if not balances:
         return
-    n = len(balances)
+    tx = session.get_nested_transaction() or session.get_transaction()
+    assert tx is not None, "publish_changes needs an open transaction"
+    queue: list[_Pending] = session.info.setdefault(_PENDING, [])
+    queue.extend(_Pending(b, tx) for b in sorted(balances, key=lambda b: b.key))
+
+
+def flush_changes(session: Session) -> int:
+    """Write the queued change rows now, returns how many: one statement on PostgreSQL that
+    bumps the feed counter and inserts the rows with consecutive cursors. The counter's row
+    lock is held until commit, so cursors are handed out in commit order and a reader
+    following `seq` upward never skips a change that commits later with a smaller cursor.
+    Runs by itself just before COMMIT; call it directly only to read the log before committing."""
+    queue: list[_Pending] = session.info.pop(_PENDING, [])
+    if not queue:
+        return 0
+    rows = [p.row for p in queue]
+    n = len(rows)
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_PUBLISH_PG, {
+            "n": n, "pids": [r.product_id for r in rows], "wids": [r.warehouse_id for r in rows],
+            "on_hand": [r.on_hand for r in rows], "reserved": [r.reserved for r in rows],
+            "in_transit": [r.in_transit for r in rows], "at": now})
+        return n
     last = session.execute(
         update(FeedCounter).where(FeedCounter.id == 1).values(last_seq=FeedCounter.last_seq + n)
         .returning(FeedCounter.last_seq)
     ).scalar_one()
     first = last - n + 1
-    now = utcnow()
-    rows = [
-        {"seq": first + i, "product_id": b.product_id, "warehouse_id": b.warehouse_id, "on_hand": b.on_hand,
-         "reserved": b.reserved, "in_transit": b.in_transit, "at": now}
-        for i, b in enumerate(sorted(balances, key=lambda b: (b.product_id, b.warehouse_id)))
+    payload = [
+        {"seq": first + i, "product_id": r.product_id, "warehouse_id": r.warehouse_id, "on_hand": r.on_hand,
+         "reserved": r.reserved, "in_transit": r.in_transit, "at": now}
+        for i, r in enumerate(rows)
     ]
-    for chunk in _chunks(rows, 2000):
+    for chunk in _chunks(payload, 2000):
         session.execute(insert(StockChange), list(chunk))
+    return n
+
+
+_PUBLISH_PG = text(
+    "WITH c AS (UPDATE feed_counter SET last_seq = last_seq + :n WHERE id = 1 RETURNING last_seq) "
+    "INSERT INTO stock_change (seq, product_id, warehouse_id, on_hand, reserved, in_transit, at) "
+    "SELECT c.last_seq - :n + v.ord, v.pid, v.wid, v.on_hand, v.reserved, v.in_transit, :at "
+    "FROM c, unnest(CAST(:pids AS integer[]), CAST(:wids AS integer[]), CAST(:on_hand AS integer[]), "
+    "CAST(:reserved AS integer[]), CAST(:in_transit AS integer[])) "
+    "WITH ORDINALITY AS v(pid, wid, on_hand, reserved, in_transit, ord)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
+@event.listens_for(Session, "before_commit")
+def _publish_at_commit(session: Session) -> None:
+    if session.in_nested_transaction() or not session.info.get(_PENDING):
+        return  # a savepoint release: the outer transaction publishes
+    session.flush()  # audit, idempotency and other ORM rows go first
+    flush_changes(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    queue: list[_Pending] | None = session.info.get(_PENDING)
+    if queue:
+        queue[:] = [p for p in queue if not _within(p.transaction, previous)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _within(tx: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while tx is not None:
+        if tx is ancestor:
+            return True
+        tx = tx.parent
+    return False
 
 
 def balances_for(session: Session, product_ids: Sequence[int], warehouse_id: int | None = None) -> list[StockBalance]:

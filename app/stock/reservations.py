@@ -5,7 +5,7 @@ order (product_id, warehouse_id) through the repository, and only then reservati
 which are never locked up front but changed with conditional updates
 (``UPDATE reservation SET status=… WHERE id=… AND status='active'``): the row count
 decides who wins when two requests close the same reservation. The feed counter is
-taken last, inside `post_stock_effects`.
+taken last, by the change-log statement that runs just before COMMIT.
 
 Expiry: an active reservation past `expires_at` holds nothing any more. It is released
 (status ``expired``) by the cron command, and also by any reservation touching the same
@@ -18,20 +18,21 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, bindparam, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
-from app.errors import DomainError, InsufficientStockError, InvalidState, NotFound, ValidationFailed
+from app.db import UTCDateTime
+from app.errors import N_, DomainError, InsufficientStockError, InvalidState, NotFound, ValidationFailed
 from app.stock import repository as repo
 from app.stock.ledger import (
     BalanceChange,
     InsufficientStock,
     Key,
     LineRequest,
-    WarehouseRef,
     allocation_order,
     apply_changes,
     plan_allocation,
@@ -42,9 +43,9 @@ from app.stock.models import (
     ReservationAllocation,
     ReservationLine,
     ReservationStatus,
-    StockBalance,
     Warehouse,
 )
+from app.stock.repository import BalanceRow
 from app.stock.service import StockEffect, post_stock_effects
 
 ACTIVE = ReservationStatus.ACTIVE.value
@@ -55,7 +56,7 @@ class ReservationNotActive(InvalidState):
     """Commit or release of a reservation that is no longer active (nothing changed)."""
 
     code = "reservation-not-active"
-    title = "Reservation is not active"
+    title = N_("Reservation is not active")
 
 
 @dataclass(frozen=True)
@@ -100,31 +101,37 @@ class ReservationOutcome:
     expired: list[str] = field(default_factory=list)
 
 
-def _active_warehouses(session: Session) -> list[WarehouseRef]:
-    rows = session.execute(
-        select(Warehouse.id, Warehouse.code, Warehouse.kind, Warehouse.region).where(Warehouse.is_active.is_(True))
-    ).all()
-    return [WarehouseRef(id=r.id, code=r.code, kind=r.kind, region=r.region) for r in rows]
-
-
-def _overdue_holding(session: Session, product_ids: Iterable[int], now: dt.datetime) -> dict[str, set[int]]:
-    """Active-but-overdue reservations holding any of `product_ids`, with all their products."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
+def _products_and_overdue_statement() -> Select[Any]:
+    held, other = aliased(ReservationLine), aliased(ReservationLine)
     overdue = (
-        select(ReservationLine.reservation_id)
-        .join(Reservation, Reservation.id == ReservationLine.reservation_id)
-        .where(Reservation.status == ACTIVE, Reservation.expires_at <= now, ReservationLine.product_id.in_(ids))
+        select(held.product_id.label("held"), other.reservation_id, other.product_id)
+        .join(Reservation, Reservation.id == held.reservation_id)
+        .join(other, other.reservation_id == Reservation.id)
+        .where(Reservation.status == ACTIVE, Reservation.expires_at <= bindparam("now", type_=UTCDateTime()))
+        .subquery()
     )
-    out: dict[str, set[int]] = defaultdict(set)
-    for rid, pid in session.execute(
-        select(ReservationLine.reservation_id, ReservationLine.product_id).where(
-            ReservationLine.reservation_id.in_(overdue)
-        )
-    ):
-        out[rid].add(pid)
-    return dict(out)
+    return (select(Product.sku, Product.id, overdue.c.reservation_id, overdue.c.product_id)
+            .outerjoin(overdue, overdue.c.held == Product.id)
+            .where(Product.sku.in_(bindparam("skus", expanding=True))))
+
+
+# Built once: constructing aliases per request costs more than running the query.
+_PRODUCTS_AND_OVERDUE = _products_and_overdue_statement()
+
+
+def _products_and_overdue(
+    session: Session, skus: Sequence[str], now: dt.datetime
+) -> tuple[dict[str, int], dict[str, set[int]]]:
+    """(SKU → product id for the known SKUs, overdue reservations holding any of them → all
+    their products), in one statement. Overdue = still active but past `expires_at`; found
+    through the (status, expires_at) index, so this is cheap while the cron keeps up."""
+    products: dict[str, int] = {}
+    holding: dict[str, set[int]] = defaultdict(set)
+    for sku, pid, rid, other_pid in session.execute(_PRODUCTS_AND_OVERDUE, {"skus": list(skus), "now": now}):
+        products[sku] = pid
+        if rid is not None:
+            holding[rid].add(other_pid)
+    return products, dict(holding)
 
 
 def _allocations_of(session: Session, reservation_ids: Sequence[str]) -> list[tuple[str, int, int, int]]:
@@ -188,11 +195,15 @@ def reserve_stock(
     Raises `ValidationFailed` (unknown SKU, naming ``lines[i].sku``) or
     `InsufficientStockError` with ``shortages`` [{sku, requested, available}]; nothing is
     reserved then. Overdue reservations on the same products are expired first.
+
+    Statements: products + overdue holds (1), the reservation and its lines (2, before
+    any lock), the ordered balance lock (1), [expiry (2) only when something is overdue],
+    allocations (1), balances (1); the audit row and the change log follow at commit.
     """
     if not lines:
         raise ValidationFailed("a reservation needs at least one line", [{"field": "lines", "message": "empty"}])
     skus = sorted({line.sku for line in lines})
-    products = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
+    products, overdue = _products_and_overdue(session, skus, now)
     unknown = [
         {"field": f"lines[{i}].sku", "message": f"unknown SKU {line.sku!r}"}
         for i, line in enumerate(lines) if line.sku not in products
@@ -200,20 +211,29 @@ def reserve_stock(
     if unknown:
         raise ValidationFailed("unknown SKU in reservation lines", unknown)
     product_ids = {products[line.sku] for line in lines}
-    warehouses = _active_warehouses(session)
-    codes = {w.id: w.code for w in warehouses}
+    requests = [LineRequest(products[line.sku], line.quantity) for line in lines]
+    for req in requests:
+        if req.quantity <= 0:
+            raise ValueError("a reservation line needs quantity > 0")
+    # The new rows lock nothing another transaction waits for, so they are written before
+    # the balance lock: the hot rows are then held for fewer statements.
+    reservation_id = str(uuid.uuid4())
+    expires_at = now + dt.timedelta(seconds=ttl_seconds)
+    session.execute(insert(Reservation).values(
+        id=reservation_id, order_ref=order_ref, region=region, status=ACTIVE, expires_at=expires_at,
+        created_at=now, api_client_id=api_client_id))
+    line_ids = _insert_lines(session, reservation_id, requests)
 
-    overdue = _overdue_holding(session, product_ids, now)
     involved = set(product_ids).union(*overdue.values()) if overdue else set(product_ids)
-    balances = repo.lock_product_balances(session, involved)  # one ordered lock call
+    balances, warehouses = repo.lock_product_stock(session, involved)  # one ordered lock call
     expired, effects = _expire_locked(session, sorted(overdue), now)
 
     positions = {k: repo.position_of(b) for k, b in balances.items()}
     positions.update(apply_changes(positions, [
         BalanceChange(e.product_id, e.warehouse_id, e.quantity, e.reserved_delta) for e in effects
     ]))
+    codes = {w.id: w.code for w in warehouses}
     available = {k: p.available for k, p in positions.items() if k[0] in product_ids and k[1] in codes}
-    requests = [LineRequest(products[line.sku], line.quantity) for line in lines]
     try:
         plan = plan_allocation(requests, available, allocation_order(warehouses, region))
     except InsufficientStock as exc:
@@ -225,28 +245,19 @@ def reserve_stock(
             shortages=shortages,
         ) from exc
 
-    reservation = Reservation(
-        id=str(uuid.uuid4()), order_ref=order_ref, region=region, status=ACTIVE,
-        expires_at=now + dt.timedelta(seconds=ttl_seconds), created_at=now, api_client_id=api_client_id,
-        lines=[
-            ReservationLine(product_id=req.product_id, quantity=req.quantity, allocations=[
-                ReservationAllocation(warehouse_id=a.warehouse_id, quantity=a.quantity) for a in allocs
-            ])
-            for req, allocs in zip(requests, plan, strict=True)
-        ],
-    )
-    session.add(reservation)
-    session.flush()
+    session.execute(insert(ReservationAllocation), [
+        {"line_id": line_id, "warehouse_id": a.warehouse_id, "quantity": a.quantity}
+        for line_id, allocs in zip(line_ids, plan, strict=True) for a in allocs
+    ])
     for req, allocs in zip(requests, plan, strict=True):
         for a in allocs:
             effects.append(StockEffect(req.product_id, a.warehouse_id, reserved_delta=a.quantity,
-                                       reference_type="reservation", reference_id=reservation.id))
-    # Audit before the stock write: the feed counter (taken last) is then held only until commit.
-    record_audit(session, actor, "reservation.create", "reservation", reservation.id, order_ref=order_ref,
+                                       reference_type="reservation", reference_id=reservation_id))
+    record_audit(session, actor, "reservation.create", "reservation", reservation_id, order_ref=order_ref,
                  lines=[(line.sku, line.quantity) for line in lines], expired=expired or None)
     post_stock_effects(session, effects, source=SOURCE, now=now, locked=balances)
     return ReservationView(
-        id=reservation.id, order_ref=order_ref, region=region, status=ACTIVE, expires_at=reservation.expires_at,
+        id=reservation_id, order_ref=order_ref, region=region, status=ACTIVE, expires_at=expires_at,
         created_at=now,
         lines=[
             LineView(line.sku, line.quantity, [AllocationView(codes[a.warehouse_id], a.quantity) for a in allocs])
@@ -255,26 +266,58 @@ def reserve_stock(
     )
 
 
-def get_reservation(session: Session, reservation_id: str) -> ReservationView:
-    """The reservation with its lines and allocations (2 queries); `NotFound` if unknown."""
-    res = session.get(Reservation, reservation_id) if _looks_like_id(reservation_id) else None
-    if res is None:
+def _insert_lines(session: Session, reservation_id: str, requests: Sequence[LineRequest]) -> list[int]:
+    """Insert the lines in order; returns their ids in the same order (one statement each
+    on SQLite, one in all on PostgreSQL)."""
+    rows = [{"reservation_id": reservation_id, "product_id": r.product_id, "quantity": r.quantity} for r in requests]
+    if len(rows) == 1:
+        return [session.execute(insert(ReservationLine).values(rows[0]).returning(ReservationLine.id)).scalar_one()]
+    result = session.execute(insert(ReservationLine).returning(ReservationLine.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    view: ReservationView
+    allocations: list[tuple[str, int, int, int]]  # (reservation id, product id, warehouse id, quantity)
+
+
+def _load(session: Session, reservation_id: str) -> _Loaded:
+    """The reservation, its lines and allocations in one statement; `NotFound` if unknown."""
+    if not _looks_like_id(reservation_id):
         raise NotFound(f"reservation {reservation_id} not found", field="id")
     rows = session.execute(
-        select(ReservationLine.id, Product.sku, ReservationLine.quantity, Warehouse.code, ReservationAllocation.quantity)
-        .join(Product, Product.id == ReservationLine.product_id)
+        select(Reservation.order_ref, Reservation.region, Reservation.status, Reservation.expires_at,
+               Reservation.created_at, ReservationLine.id, Product.sku, ReservationLine.quantity,
+               ReservationLine.product_id, ReservationAllocation.warehouse_id, Warehouse.code,
+               ReservationAllocation.quantity)
+        .outerjoin(ReservationLine, ReservationLine.reservation_id == Reservation.id)
+        .outerjoin(Product, Product.id == ReservationLine.product_id)
         .outerjoin(ReservationAllocation, ReservationAllocation.line_id == ReservationLine.id)
         .outerjoin(Warehouse, Warehouse.id == ReservationAllocation.warehouse_id)
-        .where(ReservationLine.reservation_id == reservation_id)
+        .where(Reservation.id == reservation_id)
         .order_by(ReservationLine.id, ReservationAllocation.id)
     ).all()
+    if not rows:
+        raise NotFound(f"reservation {reservation_id} not found", field="id")
     lines: dict[int, LineView] = {}
-    for line_id, sku, qty, code, alloc_qty in rows:
+    allocations = []
+    for *_head, line_id, sku, qty, pid, wid, code, alloc_qty in rows:
+        if line_id is None:
+            continue
         view = lines.setdefault(line_id, LineView(sku, qty, []))
         if code is not None:
             view.allocations.append(AllocationView(code, alloc_qty))
-    return ReservationView(id=res.id, order_ref=res.order_ref, region=res.region, status=res.status,
-                           expires_at=res.expires_at, created_at=res.created_at, lines=list(lines.values()))
+            allocations.append((reservation_id, pid, wid, alloc_qty))
+    order_ref, region, status, expires_at, created_at = rows[0][:5]
+    return _Loaded(ReservationView(id=reservation_id, order_ref=order_ref, region=region, status=status,
+                                   expires_at=expires_at, created_at=created_at, lines=list(lines.values())),
+                   allocations)
+
+
+def get_reservation(session: Session, reservation_id: str) -> ReservationView:
+    """The reservation with its lines and allocations (1 query); `NotFound` if unknown."""
+    return _load(session, reservation_id).view
 
 
 def _looks_like_id(value: str) -> bool:
@@ -286,10 +329,10 @@ def _looks_like_id(value: str) -> bool:
 
 
 def _close_one(session: Session, actor: Actor, reservation_id: str, *, commit: bool, now: dt.datetime) -> ReservationOutcome:
-    view = get_reservation(session, reservation_id)
+    loaded = _load(session, reservation_id)
+    view, allocations = loaded.view, loaded.allocations
     if view.status != ACTIVE:
         raise ReservationNotActive(f"reservation {reservation_id} is {view.status}", status_now=view.status)
-    allocations = _allocations_of(session, [reservation_id])
     balances = repo.lock_balances(session, [(p, w) for _r, p, w, _q in allocations], create=False)
     if view.expires_at <= now:
         won, effects = _expire_locked(session, [reservation_id], now)
@@ -346,7 +389,7 @@ def expire_reservations(session: Session, actor: Actor, *, now: dt.datetime, lim
     product_ids = set(session.scalars(
         select(ReservationLine.product_id).where(ReservationLine.reservation_id.in_(ids)).distinct()
     ))
-    balances: dict[Key, StockBalance] = repo.lock_product_balances(session, product_ids)
+    balances: dict[Key, BalanceRow] = repo.lock_product_balances(session, product_ids)
     won, effects = _expire_locked(session, ids, now)
     if won:
         record_audit(session, actor, "reservation.expire", "reservation", None, count=len(won))

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from app.audit.models import Alert
-from app.errors import Conflict, ValidationFailed
+from app.errors import N_, Conflict, ValidationFailed
 from app.stock import repository as repo
 from app.stock.ledger import BalanceChange, Key, NegativeStock, apply_changes, count_correction
-from app.stock.models import MovementKind, StockBalance
+from app.stock.models import MovementKind
+from app.stock.repository import BalanceRow
 
 # Kinds that take stock out of on hand: their quantity is stored negative in the ledger.
 OUTBOUND_KINDS = frozenset({MovementKind.SHIPMENT, MovementKind.TRANSFER_OUT, MovementKind.SUPPLIER_RETURN,
@@ -28,7 +29,7 @@ class StockRuleBroken(Conflict):
     """A change would break a stock invariant (e.g. on hand below reserved)."""
 
     code = "stock-rule"
-    title = "Stock rule broken"
+    title = N_("Stock rule broken")
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,14 @@ def post_stock_effects(
     source: str,
     now: dt.datetime,
     user_id: int | None = None,
-    locked: dict[Key, StockBalance] | None = None,
-) -> list[StockBalance]:
-    """Apply `effects` in order as one unit; returns the balances that changed.
+    locked: Mapping[Key, BalanceRow] | None = None,
+) -> list[BalanceRow]:
+    """Apply `effects` in order as one unit; returns the balances that changed (new figures).
 
     Raises `StockRuleBroken` (nothing written) when an invariant would break.
     `locked` may pass balances the caller already locked (in the global order).
+    The change-log rows are queued and written last, just before COMMIT
+    (`repository.flush_changes`).
     """
     balances = dict(locked or {})
     needed = [e.key for e in effects if e.key not in balances]
@@ -134,7 +137,7 @@ class MovementInput:
 class SyncResult:
     applied: int = 0
     duplicates: int = 0
-    changed: list[StockBalance] = field(default_factory=list)
+    changed: list[BalanceRow] = field(default_factory=list)
 
 
 def _ledger_quantity(kind: str, quantity: int) -> int:

@@ -17,7 +17,7 @@ from app.purchasing.supplier_queries import Page
 from app.suppliers import scorecard_service as service
 from app.suppliers.scorecard import Period
 from app.suppliers.scorecard_forms import InviteForm, ScorecardFilterForm, ScorecardSettingsForm
-from app.suppliers.trend_chart import line_chart_svg
+from app.web.charts import trend_chart
 
 bp = Blueprint("scorecards", __name__, url_prefix="/suppliers/scorecards", template_folder="templates")
 PER_PAGE = 50
@@ -74,12 +74,12 @@ def update_settings() -> Any:
 
 def trend_charts(monthly: list[Any]) -> tuple[str, str]:
     labels = [c.period.label for c in monthly]
-    pct = [("On time %", [None if c.on_time_rate is None else round(100 * c.on_time_rate, 1) for c in monthly]),
-           ("Quality %", [None if c.quality_rate is None else round(100 * c.quality_rate, 1) for c in monthly]),
-           ("Overall", [c.overall for c in monthly])]
-    price = [("Price index", [c.price_index for c in monthly])]
-    return (line_chart_svg(labels, pct, title=_("On time, quality and overall score by month")),
-            line_chart_svg(labels, price, y_max=200, title=_("Price index by month (100 = median)")))
+    pct = [(_("On time %"), [None if c.on_time_rate is None else round(100 * c.on_time_rate, 1) for c in monthly]),
+           (_("Quality %"), [None if c.quality_rate is None else round(100 * c.quality_rate, 1) for c in monthly]),
+           (_("Overall"), [c.overall for c in monthly])]
+    price = [(_("Price index"), [c.price_index for c in monthly])]
+    return (trend_chart(labels, pct, title=_("On time, quality and overall score by month")),
+            trend_chart(labels, price, y_max=200, title=_("Price index by month (100 = median)")))
 
 
 @bp.get("/<int:supplier_id>")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
-from app.errors import InsufficientStockError, InvalidState, NotFound, ValidationFailed
-from app.numbering import next_document_number
+from app.errors import N_, InsufficientStockError, InvalidState, NotFound, ValidationFailed, joined, word
 from app.paging import Page, clamp_page
 from app.stock import repository as stock_repo
 from app.stock.models import MovementKind, Warehouse
@@ -43,10 +43,6 @@ class LineReceipt:
     note: str | None = None
 
 
-def _user_id(actor: Actor) -> int | None:
-    return actor.id if actor.kind == "staff" else None
-
-
 def get_transfer(session: Session, transfer_id: int, *, for_update: bool = False) -> Transfer:
     stmt = select(Transfer).where(Transfer.id == transfer_id).options(
         selectinload(Transfer.lines).selectinload(TransferLine.product))
@@ -54,7 +50,7 @@ def get_transfer(session: Session, transfer_id: int, *, for_update: bool = False
         stmt = stmt.with_for_update(of=Transfer)
     transfer = session.scalar(stmt)
     if transfer is None:
-        raise NotFound(f"transfer {transfer_id} not found", transfer_id=transfer_id)
+        raise NotFound(N_("transfer %(id)s not found", id=transfer_id), transfer_id=transfer_id)
     return transfer
 
 
@@ -76,36 +72,34 @@ def create_transfer(
     """
     errors = []
     if source_warehouse_id == dest_warehouse_id:
-        errors.append({"field": "dest", "message": "must differ from the source warehouse"})
+        errors.append({"field": "dest", "message": N_("must differ from the source warehouse")})
     found = set(session.scalars(select(Warehouse.id).where(Warehouse.id.in_([source_warehouse_id, dest_warehouse_id]))))
     if source_warehouse_id not in found:
-        errors.append({"field": "source", "message": "unknown warehouse"})
+        errors.append({"field": "source", "message": N_("unknown warehouse")})
     if dest_warehouse_id not in found:
-        errors.append({"field": "dest", "message": "unknown warehouse"})
+        errors.append({"field": "dest", "message": N_("unknown warehouse")})
     if not lines:
-        errors.append({"field": "lines", "message": "add at least one line"})
+        errors.append({"field": "lines", "message": N_("add at least one line")})
     for i, line in enumerate(lines):
         if line.quantity <= 0:
-            errors.append({"field": f"lines-{i}-quantity", "message": "must be greater than 0"})
+            errors.append({"field": f"lines-{i}-quantity", "message": N_("must be greater than 0")})
     ids = {line.product_id for line in lines}
     known = set(session.scalars(select(Product.id).where(Product.id.in_(ids)))) if ids else set()
     for i, line in enumerate(lines):
         if line.product_id not in known:
-            errors.append({"field": f"lines-{i}-sku", "message": "unknown product"})
+            errors.append({"field": f"lines-{i}-sku", "message": N_("unknown product")})
     if errors:
-        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+        raise ValidationFailed(joined([e["message"] for e in errors], "; "), errors)
     merged: dict[int, int] = {}
     for line in lines:
         merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
     today = today or dt.datetime.now(dt.UTC).date()
     transfer = Transfer(
-        number=next_document_number(session, Transfer.number, "TR", today),
         source_warehouse_id=source_warehouse_id, dest_warehouse_id=dest_warehouse_id,
-        status=TransferStatus.DRAFT.value, notes=notes or None, created_by_id=_user_id(actor),
+        status=TransferStatus.DRAFT.value, notes=notes or None, created_by_id=actor.staff_id,
         lines=[TransferLine(product_id=p, quantity=q) for p, q in merged.items()],
     )
-    session.add(transfer)
-    session.flush()
+    numbering.assign_number(session, transfer, numbering.TRANSFER, today)
     record_audit(session, actor, "transfer.create", "transfer", transfer.id, number=transfer.number,
                  source=source_warehouse_id, dest=dest_warehouse_id, lines=merged)
     return transfer
@@ -119,7 +113,8 @@ def ship_transfer(session: Session, actor: Actor, *, transfer_id: int, now: dt.d
     """
     transfer = get_transfer(session, transfer_id, for_update=True)
     if transfer.status != TransferStatus.DRAFT:
-        raise InvalidState(f"transfer {transfer.number} is {transfer.status}; only a draft can be shipped",
+        raise InvalidState(N_("transfer %(number)s is %(status)s; only a draft can be shipped",
+                              number=transfer.number, status=word(str(transfer.status))),
                            status_now=transfer.status)
     keys = [(ln.product_id, w) for ln in transfer.lines
             for w in (transfer.source_warehouse_id, transfer.dest_warehouse_id)]
@@ -131,8 +126,10 @@ def ship_transfer(session: Session, actor: Actor, *, transfer_id: int, now: dt.d
         if available < ln.quantity:
             shortages.append({"sku": ln.product.sku, "requested": ln.quantity, "available": available})
     if shortages:
-        detail = ", ".join(f"{s['sku']}: {s['requested']} requested, {s['available']} available" for s in shortages)
-        raise InsufficientStockError(f"not enough available at the source ({detail})", shortages=shortages)
+        detail = joined([N_("%(sku)s: %(requested)s requested, %(available)s available", sku=s["sku"],
+                            requested=s["requested"], available=s["available"]) for s in shortages], ", ")
+        raise InsufficientStockError(N_("not enough available at the source (%(detail)s)", detail=detail),
+                                     shortages=shortages)
     effects: list[StockEffect] = []
     for ln in transfer.lines:
         effects.append(StockEffect(
@@ -142,7 +139,7 @@ def ship_transfer(session: Session, actor: Actor, *, transfer_id: int, now: dt.d
         ))
         effects.append(StockEffect(ln.product_id, transfer.dest_warehouse_id, in_transit_delta=ln.quantity))
         ln.shipped_quantity = ln.quantity
-    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=_user_id(actor), locked=locked)
+    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id, locked=locked)
     transfer.status = TransferStatus.SHIPPED.value
     transfer.shipped_at = now
     record_audit(session, actor, "transfer.ship", "transfer", transfer.id, number=transfer.number)
@@ -159,19 +156,21 @@ def receive_transfer(
     """
     transfer = get_transfer(session, transfer_id, for_update=True)
     if transfer.status != TransferStatus.SHIPPED:
-        raise InvalidState(f"transfer {transfer.number} is {transfer.status}; only a shipped transfer can be received",
+        raise InvalidState(N_("transfer %(number)s is %(status)s; only a shipped transfer can be received",
+                              number=transfer.number, status=word(str(transfer.status))),
                            status_now=transfer.status)
     errors = []
     for i, ln in enumerate(transfer.lines):
         got = receipts.get(ln.id)
         if got is None:
-            errors.append({"field": f"lines-{i}-received", "message": "required"})
+            errors.append({"field": f"lines-{i}-received", "message": N_("required")})
         elif not 0 <= got.received_quantity <= ln.shipped_quantity:
-            errors.append({"field": f"lines-{i}-received", "message": f"must be between 0 and {ln.shipped_quantity}"})
+            errors.append({"field": f"lines-{i}-received",
+                           "message": N_("must be between 0 and %(max)s", max=ln.shipped_quantity)})
         elif got.received_quantity != ln.shipped_quantity and not (got.note or "").strip():
-            errors.append({"field": f"lines-{i}-note", "message": "explain the difference from the shipped quantity"})
+            errors.append({"field": f"lines-{i}-note", "message": N_("explain the difference from the shipped quantity")})
     if errors:
-        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+        raise ValidationFailed(joined([e["message"] for e in errors], "; "), errors)
     effects = []
     discrepancies = {}
     for ln in transfer.lines:
@@ -186,7 +185,7 @@ def receive_transfer(
             in_transit_delta=-ln.shipped_quantity, occurred_at=now, event_id=f"{transfer.number}:in:{ln.id}",
             reference_type="transfer", reference_id=transfer.number, note=ln.discrepancy_note,
         ))
-    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=_user_id(actor))
+    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id)
     transfer.status = TransferStatus.RECEIVED.value
     transfer.received_at = now
     record_audit(session, actor, "transfer.receive", "transfer", transfer.id, number=transfer.number,
@@ -198,7 +197,8 @@ def cancel_transfer(session: Session, actor: Actor, *, transfer_id: int) -> Tran
     """Cancel a draft (nothing has moved yet). Raises `InvalidState` otherwise."""
     transfer = get_transfer(session, transfer_id, for_update=True)
     if transfer.status != TransferStatus.DRAFT:
-        raise InvalidState(f"transfer {transfer.number} is {transfer.status}; only a draft can be cancelled",
+        raise InvalidState(N_("transfer %(number)s is %(status)s; only a draft can be cancelled",
+                              number=transfer.number, status=word(str(transfer.status))),
                            status_now=transfer.status)
     transfer.status = TransferStatus.CANCELLED.value
     record_audit(session, actor, "transfer.cancel", "transfer", transfer.id, number=transfer.number)

@@ -18,15 +18,34 @@ LABELS: dict[str, Any] = {
     "overstock": _l("Overstock"), "late_po": _l("Late purchase order"),
     "count_below_reserved": _l("Count below reserved"), "admin": _l("admin"), "purchasing": _l("purchasing"),
     "warehouse": _l("warehouse"), "viewer": _l("viewer"), "sent": _l("sent"), "confirmed": _l("confirmed"),
-    "partially_received": _l("partially received"),
+    "partially_received": _l("partially received"), "changed": _l("changed"), "rejected": _l("rejected"),
+    "closed": _l("closed"), "expired": _l("expired"), "released": _l("released"), "committed": _l("committed"),
+    "active": _l("active"), "superseded": _l("superseded"),
+    # forecast runs: status and the stage the worker reports
+    "queued": _l("queued"), "running": _l("running"), "succeeded": _l("succeeded"), "failed": _l("failed"),
+    "starting": _l("starting"), "reading history": _l("reading history"), "forecasting": _l("forecasting"),
+    "planning": _l("planning"), "writing results": _l("writing results"), "done": _l("done"),
+    # suggestion kinds and demand classes
+    "purchase": _l("purchase"), "transfer": _l("transfer"), "smooth": _l("smooth"), "erratic": _l("erratic"),
+    "intermittent": _l("intermittent"), "lumpy": _l("lumpy"),
+    # scorecard delivery outcomes
+    "on_time": _l("on time"), "late": _l("late"), "overdue": _l("overdue"), "pending": _l("pending"),
+    # stock movement kinds
+    "receipt": _l("receipt"), "shipment": _l("shipment"), "transfer_out": _l("transfer out"),
+    "transfer_in": _l("transfer in"), "adjustment": _l("adjustment"), "count_correction": _l("count correction"),
+    "customer_return": _l("customer return"), "supplier_return": _l("supplier return"), "damage": _l("damage"),
+    # the default inspection rejection reasons (admins may add their own: those show as typed)
+    "damaged": _l("damaged"), "wrong item": _l("wrong item"), "wrong specification": _l("wrong specification"),
+    "wrong style number": _l("wrong style number"), "quality defect": _l("quality defect"),
+    "short shipped": _l("short shipped"), "staff": _l("staff"), "supplier": _l("supplier"), "api": _l("API client"),
 }
 
-# Status words other modules' templates translate with `_(status)`: listed so they are extracted.
-EXTRA_STATUS_WORDS = (_l("rejected"), _l("changed"), _l("closed"), _l("shipped"), _l("partially_received"),
-                      _l("expired"), _l("released"), _l("committed"), _l("active"))
+# Status words that domain messages carry as parameters (app.errors.word): listed so they are extracted.
+EXTRA_STATUS_WORDS = (_l("shipped"), _l("in transit"))
 
 
 def label(value: Any) -> str:
+    """The translated word for a status/kind code; unknown codes are shown as they are."""
     return str(LABELS.get(str(value), value)) if value is not None else "—"
 
 

@@ -7,7 +7,7 @@ from flask import flash
 from wtforms import Form
 from wtforms.fields import Field, FieldList, FormField
 
-from app.errors import ValidationFailed
+from app.errors import ValidationFailed, translated
 
 
 def _fields(form: Form | Any) -> dict[str, Field]:
@@ -33,8 +33,8 @@ def apply_errors(form: Form | Any, exc: ValidationFailed, aliases: dict[str, str
         name = (aliases or {}).get(err["field"], err["field"])
         field = fields.get(name)
         if field is None:
-            leftover.append(f"{err['field']}: {err['message']}")
+            leftover.append(f"{err['field']}: {translated(err['message'])}")
             continue
-        field.errors = [*list(field.errors or []), err["message"]]
+        field.errors = [*list(field.errors or []), translated(err["message"])]
     if leftover or not exc.data.get("errors"):
-        flash("; ".join(leftover) or exc.detail, "error")
+        flash("; ".join(leftover) or translated(exc.detail), "error")

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
+from app.errors import translated
+
 
 class StockFilterForm(FlaskForm):
     """GET filter form: no CSRF (it changes nothing)."""
@@ -29,9 +31,9 @@ def apply_errors(form: FlaskForm, errors: list[dict[str, str]]) -> list[str]:
     for err in errors:
         f = fields.get(err.get("field", ""))
         if f is None:
-            leftover.append(err.get("message", ""))
+            leftover.append(translated(err.get("message", "")))
         else:
-            f.errors = [*list(f.errors or []), err.get("message", "")]
+            f.errors = [*list(f.errors or []), translated(err.get("message", ""))]
     return leftover
 
 

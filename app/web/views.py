@@ -7,7 +7,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 
 from app.auth.session import staff_required
 from app.db import session as db_session
@@ -31,7 +30,7 @@ def dashboard() -> Any:
     from app.alerts.service import alert_board
     from app.stock.metrics import demand_and_stock, turnover
     from app.transfers.service import list_transfers
-    from app.web.svgchart import bar_line_chart
+    from app.web.charts import bar_line_chart
 
     s = db_session()
     today = utcnow().date()
@@ -43,7 +42,7 @@ def dashboard() -> Any:
     return render_template(
         "dashboard.html", turnover=turnover(s, today=today), counts=alert_board(s, today=today).counts(),
         open_transfers=list_transfers(s, status="open", per_page=1).total,
-        in_transit=list_transfers(s, status="in_transit", per_page=1).total, chart=Markup(chart), months=months,
+        in_transit=list_transfers(s, status="in_transit", per_page=1).total, chart=chart, months=months,
     )
 
 

@@ -1,7 +1,9 @@
 """The change-feed cursor is handed out in commit order (docs/architecture.md, "Change feed").
 
 Two overlapping transactions: T1 writes a change first but commits last. An id-order
-cursor (ids handed out at insert) skips T1's row; our `seq` cursor does not.
+cursor (ids handed out at insert) skips T1's row; our `seq` cursor does not: it is handed
+out by the statement that writes the change log, the last one before COMMIT, under the
+feed counter's row lock, which is held until that COMMIT.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.db import make_sessionmaker, utcnow
 from app.stock.models import StockChange, StockMovement
 from app.stock.reads import changes_after
+from app.stock.repository import flush_changes
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_product, make_warehouse
 
@@ -51,12 +54,19 @@ def test_an_insert_order_id_cursor_would_skip_a_late_committer(committed_app: An
         s.close()
 
 
+def _product_of(reader: Session, cursor: int) -> int:
+    return reader.scalar(select(StockChange.product_id).where(StockChange.seq == cursor))  # type: ignore[return-value]
+
+
 def test_the_seq_cursor_never_skips_a_change_that_commits_later(committed_app: Any, engine: Engine) -> None:
+    """T1 has taken its cursor (the statement commit runs first) but not committed: T2 cannot
+    take one, let alone commit, until T1 commits; the reader sees T1 then T2."""
     maker = make_sessionmaker(engine)
     with maker() as db:
         wid, p1, p2 = _setup(db)
     t1, t2, reader = maker(), maker(), maker()
-    post_stock_effects(t1, [StockEffect(p1, wid, "receipt", 5)], source="t1", now=utcnow())  # T1 wrote, open
+    post_stock_effects(t1, [StockEffect(p1, wid, "receipt", 5)], source="t1", now=utcnow())
+    assert flush_changes(t1) == 1  # what t1.commit() does first: T1 now holds the feed counter
     t2_done = threading.Event()
 
     def second() -> None:
@@ -77,8 +87,34 @@ def test_the_seq_cursor_never_skips_a_change_that_commits_later(committed_app: A
     assert t2_done.is_set()
     rest = changes_after(reader, after=first_page.next_cursor, limit=100)
     by_product = {p1: "T1", p2: "T2"}
-    seen = [by_product[reader.scalar(select(StockChange.product_id).where(StockChange.seq == c.cursor))]
-            for c in rest.changes]
-    assert seen == ["T1", "T2"]  # commit order, nothing skipped
+    assert [by_product[_product_of(reader, c.cursor)] for c in rest.changes] == ["T1", "T2"]  # commit order
+    for s in (t1, t2, reader):
+        s.close()
+
+
+def test_a_writer_takes_its_cursor_at_commit_so_an_earlier_reader_still_sees_it(
+    committed_app: Any, engine: Engine
+) -> None:
+    """T1 wrote its balance change first but commits last. Until its commit it holds no feed
+    lock (T2 commits freely), and its cursor is handed out at commit, after the one a reader
+    has already passed — so the reader, following the cursor, still gets it."""
+    maker = make_sessionmaker(engine)
+    with maker() as db:
+        wid, p1, p2 = _setup(db)
+    t1, t2, reader = maker(), maker(), maker()
+    post_stock_effects(t1, [StockEffect(p1, wid, "receipt", 5)], source="t1", now=utcnow())  # T1 wrote, open
+    thread = threading.Thread(target=lambda: (
+        post_stock_effects(t2, [StockEffect(p2, wid, "receipt", 7)], source="t2", now=utcnow()), t2.commit()))
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive()  # not blocked by T1
+    first_page = changes_after(reader, after=None, limit=100)
+    reader.commit()
+    assert [_product_of(reader, c.cursor) for c in first_page.changes] == [p2]
+    reader.commit()
+    t1.commit()
+    rest = changes_after(reader, after=first_page.next_cursor, limit=100)
+    assert [_product_of(reader, c.cursor) for c in rest.changes] == [p1]
+    assert rest.changes[0].cursor > first_page.next_cursor
     for s in (t1, t2, reader):
         s.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import Alert
+from app.audit.service import Actor, record_audit
 from app.db import utcnow
 from app.errors import ValidationFailed
 from app.stock.models import StockBalance, StockChange, StockMovement
@@ -38,6 +39,7 @@ def test_record_movements_adds_to_on_hand_and_logs_one_change_per_balance(sessio
     bal = _balance(session, p.id, w.id)
     assert (bal.on_hand, bal.reserved, bal.in_transit, bal.version) == (5, 0, 0, 1)
     assert _ledger_sum(session, p.id, w.id) == 5
+    session.commit()  # the change log is written at commit, as the transaction's last statement
     changes = session.scalars(select(StockChange).where(StockChange.product_id == p.id)).all()
     assert [(c.on_hand, c.reserved) for c in changes] == [(5, 0)]
 
@@ -104,8 +106,50 @@ def test_change_log_cursors_increase_across_transactions(session: Session) -> No
     p, w = make_product(session), make_warehouse(session)
     for qty in (1, 2, 3):
         post_stock_effects(session, [StockEffect(p.id, w.id, "receipt", qty)], source="t", now=utcnow())
+        session.commit()
     rows = session.execute(select(StockChange.seq, StockChange.on_hand).where(
         StockChange.product_id == p.id).order_by(StockChange.seq)).all()
     assert [r.on_hand for r in rows] == [1, 3, 6]
     seqs = [r.seq for r in rows]
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
+
+
+def test_change_rows_are_the_last_statement_before_commit_after_the_audit_row(session: Session) -> None:
+    p, w = make_product(session), make_warehouse(session)
+    session.commit()
+    statements: list[str] = []
+    engine = session.get_bind().engine
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        post_stock_effects(session, [StockEffect(p.id, w.id, "receipt", 4)], source="t", now=utcnow())
+        record_audit(session, Actor.system("test"), "test.receive", "product", p.id)
+        assert not any("stock_change" in s for s in statements)  # queued, not written yet
+        session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    writes = [s for s in statements if s.startswith(("insert", "update", "with"))]
+    audit = next(i for i, s in enumerate(writes) if s.startswith("insert into audit_log"))
+    counter = next(i for i, s in enumerate(writes) if "feed_counter" in s)
+    assert audit < counter
+    assert all("feed_counter" in s or "stock_change" in s for s in writes[counter:])
+    changes = session.scalars(select(StockChange).where(StockChange.product_id == p.id)).all()
+    assert [(c.on_hand, c.reserved) for c in changes] == [(4, 0)]
+
+
+def test_a_rolled_back_savepoint_publishes_no_change_rows(session: Session) -> None:
+    p, w = make_product(session), make_warehouse(session)
+    post_stock_effects(session, [StockEffect(p.id, w.id, "receipt", 3)], source="t", now=utcnow())
+    with pytest.raises(StockRuleBroken), session.begin_nested():
+        post_stock_effects(session, [StockEffect(p.id, w.id, "receipt", 5)], source="t", now=utcnow())
+        post_stock_effects(session, [StockEffect(p.id, w.id, "damage", -20)], source="t", now=utcnow())
+    with session.begin_nested():
+        post_stock_effects(session, [StockEffect(p.id, w.id, "receipt", 1)], source="t", now=utcnow())
+    session.commit()
+    changes = session.execute(select(StockChange.on_hand).where(StockChange.product_id == p.id)
+                              .order_by(StockChange.seq)).scalars().all()
+    assert changes == [3, 4]
+    assert _balance(session, p.id, w.id).on_hand == 4

@@ -1,23 +1,10 @@
 """Staff login and the stock overview through the real HTTP stack (test client)."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD, make_category, make_product, make_staff_user, make_warehouse, receive_stock
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert m, "no CSRF token in page"
-    return m.group(1)
-
-
-def login(client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": _csrf(page.text)})
+from tests.web.clients import login_staff
 
 
 def test_stock_page_requires_login(client) -> None:  # type: ignore[no-untyped-def]
@@ -34,15 +21,15 @@ def test_login_without_csrf_token_is_refused(client, session: Session) -> None: 
 def test_wrong_password_is_refused_and_repeated_failures_are_throttled(client, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_staff_user(session, "viewer")
     for _ in range(5):
-        assert login(client, user.email, "wrong password!").status_code == 401
-    resp = login(client, user.email)  # right password, but the account is throttled
+        assert login_staff(client, user.email, "wrong password!").status_code == 401
+    resp = login_staff(client, user.email)  # right password, but the account is throttled
     assert resp.status_code == 429
     assert "Too many failed logins" in resp.text
 
 
 def test_login_sets_a_hardened_session_cookie(client, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_staff_user(session, "viewer")
-    resp = login(client, user.email)
+    resp = login_staff(client, user.email)
     assert resp.status_code == 302
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -56,7 +43,7 @@ def test_stock_overview_lists_filters_and_searches(client, session: Session) -> 
     receive_stock(session, towel, north, 12)
     receive_stock(session, mask, south, 5)
     user = make_staff_user(session, "viewer")
-    login(client, user.email)
+    login_staff(client, user.email)
 
     page = client.get("/stock")
     assert page.status_code == 200
@@ -74,7 +61,7 @@ def test_stock_overview_lists_filters_and_searches(client, session: Session) -> 
 
 def test_stock_overview_rejects_an_unknown_warehouse_filter(client, session: Session) -> None:  # type: ignore[no-untyped-def]
     user = make_staff_user(session, "viewer")
-    login(client, user.email)
+    login_staff(client, user.email)
     resp = client.get("/stock?warehouse=NOPE")
     assert resp.status_code == 422
     assert 'data-field="warehouse"' in resp.text
@@ -85,7 +72,7 @@ def test_stock_overview_pages_through_more_rows_than_fit_on_one_page(client, ses
     for n in range(51):
         receive_stock(session, make_product(session, sku=f"PG-{n:03d}"), warehouse, 1)
     user = make_staff_user(session, "viewer")
-    login(client, user.email)
+    login_staff(client, user.email)
 
     first = client.get("/stock?warehouse=SH-01")
     assert first.status_code == 200 and "Next" in first.text and "page=2" in first.text

@@ -14,9 +14,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const part = (name) => card.querySelector(`[data-run="${name}"]`);
   const show = (s) => {
     const status = part("status");
-    status.textContent = s.status;
+    const words = JSON.parse(card.dataset.labels || "{}"); // status/stage codes → the page's language
+    status.textContent = words[s.status] || s.status;
     status.className = `status status-${s.status}`;
-    part("stage").textContent = s.stage || "";
+    part("stage").textContent = words[s.stage] || s.stage || "";
     part("counts").textContent = s.progress_total ? `${s.progress_done} / ${s.progress_total}` : "";
     const bar = part("bar");
     bar.setAttribute("aria-valuenow", String(s.percent));

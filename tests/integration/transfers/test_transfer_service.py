@@ -28,14 +28,16 @@ def setup(session: Session):  # type: ignore[no-untyped-def]
     return cloud, fwd, towel, mask
 
 
-def test_create_numbers_transfers_per_year_and_merges_lines(session: Session, setup) -> None:  # type: ignore[no-untyped-def]
+def test_create_numbers_transfers_in_the_document_scheme_and_merges_lines(session: Session, setup) -> None:  # type: ignore[no-untyped-def]
     cloud, fwd, towel, mask = setup
     first = service.create_transfer(session, TEST_ACTOR, source_warehouse_id=cloud.id, dest_warehouse_id=fwd.id,
                                     lines=[TransferLineInput(towel.id, 3), TransferLineInput(towel.id, 2)])
     second = service.create_transfer(session, TEST_ACTOR, source_warehouse_id=cloud.id, dest_warehouse_id=fwd.id,
                                      lines=[TransferLineInput(mask.id, 1)])
     year = utcnow().year
-    assert first.number == f"TR-{year}-000001" and second.number == f"TR-{year}-000002"
+    # one scheme for every document (app.numbering): prefix, year, the row id in six digits
+    assert first.number == f"TR-{year}-{first.id:06d}" and second.number == f"TR-{year}-{second.id:06d}"
+    assert second.id > first.id
     assert [(ln.product_id, ln.quantity) for ln in first.lines] == [(towel.id, 5)]
     assert first.status == "draft"
 

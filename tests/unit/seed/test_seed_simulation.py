@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pytest
 
+from app.numbering import document_number
 from app.seed.catalog import CATEGORIES, make_prices, make_products
 from app.seed.demand import promotion_multiplier
 from app.seed.plan import Plan
@@ -89,3 +91,16 @@ def test_end_state_has_open_documents_and_stock_worth_an_alert(plan: Plan) -> No
 def test_a_history_ending_in_the_last_calendar_year_plans_past_it() -> None:
     late = simulate(seed=1, n_skus=10, days=60, end=dt.date(2030, 12, 31))
     assert late.end == dt.date(2030, 12, 31) and late.shipments.sum() > 0
+
+
+def test_seed_numbers_documents_like_the_app_does(plan: Plan) -> None:
+    """Demo numbers follow `app.numbering`: PREFIX-YEAR-NNNNNN counting in insert order (= ids on a fresh database)."""
+    purchases = [p.number for p in plan.purchases]
+    assert purchases[:2] == [document_number("PO", plan.date(plan.purchases[0].order_day).year, 1),
+                             document_number("PO", plan.date(plan.purchases[1].order_day).year, 2)]
+    assert all(re.fullmatch(r"PO-\d{4}-\d{6}", n) for n in purchases) and len(set(purchases)) == len(purchases)
+    assert [int(t.number[-6:]) for t in plan.transfers] == list(range(1, len(plan.transfers) + 1))
+    assert all(r.number.startswith("GR-") for r in plan.receipts)
+    returns = [r.return_number for r in plan.receipts if r.return_number]
+    assert returns and all(n.startswith("RS-") for n in returns)
+    assert [int(n[-6:]) for n in returns] == list(range(1, len(returns) + 1))

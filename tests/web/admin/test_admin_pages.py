@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import get_setting, record_audit
 from app.auth.models import ApiClient, StaffUser
 from tests.factories import TEST_ACTOR, make_staff_user
-from tests.webclient import count_queries, login_as, post_form
+from tests.web.clients import count_statements, login_as, post_form
 
 
 @pytest.mark.parametrize("role", ["viewer", "purchasing", "warehouse"])
@@ -71,12 +71,12 @@ def test_audit_log_filters_and_its_query_count_does_not_grow(app: Any, client: A
     for i in range(5):
         record_audit(session, TEST_ACTOR, "transfer.ship", "transfer", i)
     make_staff_user(session, "viewer", email="zhang@stockwise.test")
-    with count_queries(app) as few:
+    with count_statements(app) as few:
         assert client.get("/admin/audit").status_code == 200
     for i in range(30):
         record_audit(session, TEST_ACTOR, "transfer.ship", "transfer", 100 + i)
     session.flush()
-    with count_queries(app) as many:
+    with count_statements(app) as many:
         page = client.get("/admin/audit?entity=transfer&action=transfer.")
     assert len(few) == len(many)
     assert "zhang@stockwise.test" not in page.text and page.text.count("transfer.ship") >= 30

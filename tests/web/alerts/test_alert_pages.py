@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_product, make_supplier, make_warehouse, receive_stock
-from tests.webclient import count_queries, login_as, post_form
+from tests.web.clients import count_statements, login_as, post_form
 
 LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
@@ -93,10 +93,10 @@ def test_alert_page_query_count_does_not_grow_with_skus(app: Any, client: Any, s
 
     login_as(client, session, "viewer")
     make(5)
-    with count_queries(app) as few:
+    with count_statements(app) as few:
         assert client.get("/alerts/").status_code == 200
     make(25)
-    with count_queries(app) as many:
+    with count_statements(app) as many:
         page = client.get("/alerts/")
     assert len(few) == len(many)
     assert page.text.count('class="mono"') == 30

@@ -105,6 +105,14 @@ def test_stock_errors_name_the_unknown_sku_or_missing_parameter(api: Api, net: N
     assert api.get("/stock", sku="TOWEL-1", warehouse="XX-99").status_code == 404
 
 
+def test_an_unknown_query_parameter_is_a_422_naming_it(api: Api, net: Net) -> None:
+    resp = api.get("/stock", sku="TOWEL-1", warehose="BJ-01")
+    assert resp.status_code == 422
+    assert resp.headers["Content-Type"].startswith("application/problem+json")
+    assert [e["field"] for e in resp.get_json()["errors"]] == ["warehose"]
+    assert api.get("/stock/changes", limit=5, colour="red").status_code == 422
+
+
 def test_availability_totals_and_flags_the_warehouses_serving_the_region(api: Api, net: Net) -> None:
     body = api.get("/availability", sku=["TOWEL-1"], region="east").get_json()
     assert body == {"availability": [{"sku": "TOWEL-1", "available": 63, "warehouses": [

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_category, make_price, make_product, make_supplier, make_warehouse, receive_stock
-from tests.web.staff import count_statements, login_as
+from tests.web.clients import count_statements, login_as
 
 
 def _ship(session: Session, product: Any, warehouse: Any, qty: int, days_ago: int) -> None:

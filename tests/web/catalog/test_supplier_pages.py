@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.suppliers.models import SupplierPrice
 from tests.factories import make_po, make_price, make_product, make_supplier, make_warehouse
-from tests.web.staff import count_statements, csrf, login_as
+from tests.web.clients import count_statements, csrf_token, login_as
 
 
 def test_supplier_list_filters_and_exports(client: Any, session: Session) -> None:
@@ -50,7 +50,7 @@ def test_purchasing_adds_a_preferred_price_which_unprefers_the_rival(client: Any
     form = client.get("/suppliers/NB1/prices/new?sku=HL-TOWEL")
     assert form.status_code == 200 and 'value="HL-TOWEL"' in form.text
     resp = client.post("/suppliers/NB1/prices/new", data={
-        "csrf_token": csrf(form.text), "sku": "HL-TOWEL", "unit_price": "2.95", "moq": "24", "pack_size": "12",
+        "csrf_token": csrf_token(form.text), "sku": "HL-TOWEL", "unit_price": "2.95", "moq": "24", "pack_size": "12",
         "lead_time_days": "10", "valid_from": "2026-01-01", "valid_to": "", "is_preferred": "y"})
     assert resp.status_code == 302
     assert "preferred supplier" in client.get(resp.headers["Location"]).text
@@ -68,7 +68,7 @@ def test_price_form_errors_name_the_field(client: Any, session: Session, changes
     make_supplier(session, code="NB1")
     make_product(session, sku="HL-TOWEL")
     login_as(client, session, "purchasing")
-    token = csrf(client.get("/suppliers/NB1/prices/new").text)
+    token = csrf_token(client.get("/suppliers/NB1/prices/new").text)
     data = {"csrf_token": token, "sku": "HL-TOWEL", "unit_price": "2", "moq": "1", "pack_size": "1",
             "lead_time_days": "5", "valid_from": "2026-01-01", "valid_to": "", **changes}
     resp = client.post("/suppliers/NB1/prices/new", data=data)
@@ -82,7 +82,7 @@ def test_editing_a_price_keeps_it_and_changes_its_terms(client: Any, session: Se
     form = client.get(f"/suppliers/NB1/prices/{price.id}/edit")
     assert 'value="HL-TOWEL"' in form.text
     resp = client.post(f"/suppliers/NB1/prices/{price.id}/edit", data={
-        "csrf_token": csrf(form.text), "sku": "HL-TOWEL", "unit_price": "3.40", "moq": "5", "pack_size": "1",
+        "csrf_token": csrf_token(form.text), "sku": "HL-TOWEL", "unit_price": "3.40", "moq": "5", "pack_size": "1",
         "lead_time_days": "4", "valid_from": "2026-01-01", "valid_to": "2026-12-31"})
     assert resp.status_code == 302
     session.refresh(price)
@@ -94,7 +94,7 @@ def test_only_purchasing_and_admin_edit_prices(client: Any, session: Session, ro
     supplier = make_supplier(session, code="NB1")
     price = make_price(session, supplier, make_product(session))
     login_as(client, session, role)
-    token = csrf(client.get("/suppliers").text)
+    token = csrf_token(client.get("/suppliers").text)
     assert client.get("/suppliers/NB1/prices/new").status_code == 403
     assert client.post("/suppliers/NB1/prices/new", data={"csrf_token": token}).status_code == 403
     assert client.post(f"/suppliers/NB1/prices/{price.id}/edit", data={"csrf_token": token}).status_code == 403

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.counts import service
 from tests.factories import TEST_ACTOR, make_product, make_warehouse, receive_stock
-from tests.webclient import count_queries, login_as, post_form
+from tests.web.clients import count_statements, login_as, post_form
 
 
 @pytest.fixture
@@ -60,10 +60,10 @@ def test_count_list_query_count_does_not_grow_with_rows(app: Any, client: Any, s
             service.open_count(session, TEST_ACTOR, warehouse_id=wh.id)
     login_as(client, session, "viewer")
     make(5)
-    with count_queries(app) as few:
+    with count_statements(app) as few:
         assert client.get("/counts/").status_code == 200
     make(25)
-    with count_queries(app) as many:
+    with count_statements(app) as many:
         assert client.get("/counts/").status_code == 200
     assert len(few) == len(many)
     export = client.get("/counts/export.csv?status=open")

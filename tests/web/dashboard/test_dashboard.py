@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_product, make_warehouse, receive_stock
-from tests.webclient import count_queries, login, login_as
+from tests.web.clients import count_statements, login_as, login_staff
 
 
 def test_login_lands_on_the_dashboard(client: Any, session: Session) -> None:
     from tests.factories import make_staff_user
     user = make_staff_user(session, "viewer")
-    resp = login(client, user.email)
+    resp = login_staff(client, user.email)
     assert resp.headers["Location"].endswith("/dashboard")
     assert client.get("/").headers["Location"].endswith("/dashboard")
 
@@ -47,9 +47,9 @@ def test_dashboard_query_count_does_not_grow_with_skus(app: Any, client: Any, se
             receive_stock(session, make_product(session), wh, 5)
 
     make(5)
-    with count_queries(app) as few:
+    with count_statements(app) as few:
         client.get("/dashboard")
     make(30)
-    with count_queries(app) as many:
+    with count_statements(app) as many:
         client.get("/dashboard")
     assert len(few) == len(many)

@@ -10,7 +10,7 @@ from app.auth.models import StaffUser
 from app.transfers import service
 from app.transfers.service import TransferLineInput
 from tests.factories import TEST_ACTOR, make_product, make_warehouse, receive_stock
-from tests.webclient import forget_request_state, login_as, post_form
+from tests.web.clients import login_as, post_form
 
 
 def test_language_switch_is_remembered_and_pages_are_in_chinese(client: Any, session: Session) -> None:
@@ -22,7 +22,6 @@ def test_language_switch_is_remembered_and_pages_are_in_chinese(client: Any, ses
     user = login_as(client, session, "warehouse")
     resp = post_form(client, "/dashboard", "/language", {"locale": "zh"}, headers={"Referer": "/transfers/"})
     assert resp.status_code == 302
-    forget_request_state()
     session.expire_all()
     assert session.get(StaffUser, user.id).locale == "zh"
     page = client.get(f"/transfers/{t.id}")

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
-from tests.webclient import csrf, login_as
+from tests.web.clients import csrf_token, login_as
 
 
 def _upload(client: Any, kind: str, content: bytes) -> Any:
-    token = csrf(client.get("/import/").text)
+    token = csrf_token(client.get("/import/").text)
     return client.post("/import/", data={"csrf_token": token, "kind": kind,
                                          "file": (io.BytesIO(content), "file.csv")},
                        content_type="multipart/form-data")
@@ -27,7 +27,7 @@ def test_preview_names_bad_rows_and_confirm_imports_a_good_file(client: Any, ses
     assert good.status_code == 200 and "HL-2" in good.text
     assert session.scalar(select(func.count()).select_from(Product)) == 0  # the preview wrote nothing
     token = good.text.split('name="token" type="hidden" value="')[1].split('"')[0]
-    resp = client.post("/import/confirm", data={"csrf_token": csrf(good.text), "kind": "products", "token": token})
+    resp = client.post("/import/confirm", data={"csrf_token": csrf_token(good.text), "kind": "products", "token": token})
     assert resp.status_code == 302
     assert session.scalar(select(func.count()).select_from(Product)) == 2
 

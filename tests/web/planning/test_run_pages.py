@@ -6,23 +6,21 @@ import re
 from typing import Any
 
 import pytest
-from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.planning.models import ForecastRun
 from tests.factories import make_staff_user
 from tests.planning_data import make_network
-from tests.web.test_auth_and_stock_page import _csrf, login
+from tests.web.clients import csrf_token, login_staff
 
 
 def _token(client: Any) -> str:
-    g.pop("csrf_token", None)  # see test_suggestions_page._page
-    return _csrf(client.get("/planning/runs").text)
+    return csrf_token(client.get("/planning/runs").text)
 
 
 def test_a_buyer_queues_a_run_and_a_second_one_is_refused(client: Any, session: Session) -> None:
-    login(client, make_staff_user(session, "purchasing").email)
+    login_staff(client, make_staff_user(session, "purchasing").email)
     resp = client.post("/planning/runs", data={"csrf_token": _token(client), "horizon": "14", "warehouse": ""})
     assert resp.status_code == 302
     run = session.scalars(select(ForecastRun)).one()
@@ -34,7 +32,7 @@ def test_a_buyer_queues_a_run_and_a_second_one_is_refused(client: Any, session: 
 
 
 def test_a_horizon_out_of_range_names_the_field(client: Any, session: Session) -> None:
-    login(client, make_staff_user(session, "admin").email)
+    login_staff(client, make_staff_user(session, "admin").email)
     resp = client.post("/planning/runs", data={"csrf_token": _token(client), "horizon": "400"})
     assert resp.status_code == 422 and 'data-field="horizon"' in resp.text
     assert session.scalars(select(ForecastRun)).first() is None
@@ -42,7 +40,7 @@ def test_a_horizon_out_of_range_names_the_field(client: Any, session: Session) -
 
 @pytest.mark.parametrize("role", ["viewer", "warehouse"])
 def test_viewers_and_warehouse_staff_cannot_start_runs(client: Any, session: Session, role: str) -> None:
-    login(client, make_staff_user(session, role).email)
+    login_staff(client, make_staff_user(session, role).email)
     page = client.get("/planning/runs")
     assert page.status_code == 200 and "Start forecast run" not in page.text
     assert client.post("/planning/runs", data={"csrf_token": _token(client), "horizon": "28"}).status_code == 403
@@ -52,7 +50,7 @@ def test_run_page_shows_progress_without_js_and_status_json_follows_it(client: A
     run = ForecastRun(status="running", stage="forecasting", progress_done=250, progress_total=1000)
     session.add(run)
     session.flush()
-    login(client, make_staff_user(session, "viewer").email)
+    login_staff(client, make_staff_user(session, "viewer").email)
     page = client.get(f"/planning/runs/{run.id}")
     assert page.status_code == 200
     assert 'aria-valuenow="25"' in page.text and "forecasting" in page.text and "250 / 1000" in page.text
@@ -73,7 +71,7 @@ def test_series_page_draws_history_forecast_bands_and_reorder_point(app: Any, cl
     net = make_network(session)
     session.commit()
     assert app.test_cli_runner().invoke(args=["forecast", "run", "--horizon", "7"]).exit_code == 0
-    login(client, make_staff_user(session, "viewer").email)
+    login_staff(client, make_staff_user(session, "viewer").email)
     page = client.get(f"/planning/series/{net.products['STEADY'].id}/{net.north.id}")
     assert page.status_code == 200
     svg = page.text[page.text.index("<svg"):page.text.index("</svg>")]

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from flask import g
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,7 @@ from app.purchasing.models import PurchaseOrder
 from app.transfers.models import Transfer
 from tests.factories import make_product, make_staff_user
 from tests.planning_data import Network, make_network, make_run, make_suggestion
-from tests.web.test_auth_and_stock_page import _csrf, login
+from tests.web.clients import csrf_token, login_staff
 
 
 @pytest.fixture
@@ -46,7 +45,6 @@ def suggestions(session: Session, net: Network) -> dict[str, ReplenishmentSugges
 def _page(client: Any, query: str = "") -> Any:
     # The test app shares one app context (and `g`) across requests: drop Flask-WTF's cached
     # token so the page stores a fresh one in the (post-login) session, as a browser would get.
-    g.pop("csrf_token", None)
     resp = client.get(f"/planning/suggestions{query}")
     assert resp.status_code == 200, resp.text
     return resp
@@ -58,7 +56,7 @@ def _skus_in(html: str) -> list[str]:
 
 def _decide(client: Any, html: str, chosen: dict[int, int], action: str, reason: str = "") -> Any:
     """Post the page's decision form, selecting `chosen` (id → quantity)."""
-    data: dict[str, Any] = {"csrf_token": _csrf(html), action: "1", "reason": reason}
+    data: dict[str, Any] = {"csrf_token": csrf_token(html), action: "1", "reason": reason}
     for i, sid in enumerate(re.findall(r'name="rows-(\d+)-id" type="hidden" value="(\d+)"', html)):
         index, suggestion_id = sid
         data[f"rows-{index}-id"] = suggestion_id
@@ -71,11 +69,11 @@ def _decide(client: Any, html: str, chosen: dict[int, int], action: str, reason:
 
 def test_viewer_reads_suggestions_most_urgent_first_but_cannot_decide(client: Any, session: Session,
                                                                      suggestions: dict[str, Any]) -> None:
-    login(client, make_staff_user(session, "viewer").email)
+    login_staff(client, make_staff_user(session, "viewer").email)
     html = _page(client).text
     assert _skus_in(html) == ["CLOUDY", "STEADY", "SOUTHY", "STOCKED", "STEADY", "SOUTHY"]
     assert "Approve selected" not in html and 'name="rows-0-quantity"' not in html
-    assert client.post("/planning/suggestions", data={"csrf_token": _csrf(html), "approve": "1"}).status_code == 403
+    assert client.post("/planning/suggestions", data={"csrf_token": csrf_token(html), "approve": "1"}).status_code == 403
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -87,12 +85,12 @@ def test_viewer_reads_suggestions_most_urgent_first_but_cannot_decide(client: An
 ])
 def test_suggestions_filter_by_warehouse_supplier_category_and_urgency(
         client: Any, session: Session, suggestions: dict[str, Any], query: str, expected: list[str]) -> None:
-    login(client, make_staff_user(session, "viewer").email)
+    login_staff(client, make_staff_user(session, "viewer").email)
     assert _skus_in(_page(client, query).text) == expected
 
 
 def test_an_unknown_filter_value_names_the_field(client: Any, session: Session, suggestions: dict[str, Any]) -> None:
-    login(client, make_staff_user(session, "viewer").email)
+    login_staff(client, make_staff_user(session, "viewer").email)
     resp = client.get("/planning/suggestions?supplier=NOPE")
     assert resp.status_code == 422 and 'data-field="supplier"' in resp.text
 
@@ -100,7 +98,7 @@ def test_an_unknown_filter_value_names_the_field(client: Any, session: Session, 
 def test_approving_creates_draft_pos_per_supplier_and_transfers_per_route_with_edited_quantities(
         client: Any, session: Session, net: Network, suggestions: dict[str, Any]) -> None:
     buyer = make_staff_user(session, "purchasing")
-    login(client, buyer.email)
+    login_staff(client, buyer.email)
     s = suggestions
     chosen = {s["steady_north"].id: 120, s["stocked_north"].id: 20, s["southy_south"].id: 30,
               s["steady_cloud"].id: 250, s["cloudy_cloud"].id: 90, s["southy_cloud"].id: 60}
@@ -121,13 +119,17 @@ def test_approving_creates_draft_pos_per_supplier_and_transfers_per_route_with_e
         assert sugg.quantity == chosen[sugg.id]
     assert s["steady_north"].transfer_id == transfers[(net.cloud.id, net.north.id)].id
     actions = [a.action for a in session.scalars(select(AuditEntry).where(AuditEntry.actor_label == buyer.email))]
-    assert actions.count("suggestion.approve") == 6 and actions.count("purchase_order.create_draft") == 2
+    # the drafts come from the purchasing and transfer services (their audit actions), marked as from planning
+    assert actions.count("suggestion.approve") == 6 and actions.count("purchase_order.create") == 2
+    assert actions.count("transfer.create") == 2
+    assert all(doc.notes == "from replenishment suggestions" for doc in [*pos.values(), *transfers.values()])
+    assert all(re.fullmatch(rf"PO-\d{{4}}-{po.id:06d}", po.number) for po in pos.values())
     assert "Approved: 2 draft purchase order(s)" in client.get("/planning/suggestions").text
 
 
 def test_an_approved_suggestion_cannot_be_approved_again(client: Any, session: Session,
                                                          suggestions: dict[str, Any]) -> None:
-    login(client, make_staff_user(session, "purchasing").email)
+    login_staff(client, make_staff_user(session, "purchasing").email)
     html = _page(client).text
     target = suggestions["cloudy_cloud"].id
     assert _decide(client, html, {target: 90}, "approve").status_code == 302
@@ -137,8 +139,26 @@ def test_an_approved_suggestion_cannot_be_approved_again(client: Any, session: S
     assert len(session.scalars(select(PurchaseOrder)).all()) == 1
 
 
+def test_approval_refused_by_the_purchasing_rules_names_the_sku_and_writes_nothing(
+        client: Any, session: Session, net: Network, suggestions: dict[str, Any]) -> None:
+    login_staff(client, make_staff_user(session, "purchasing").email)
+    s = suggestions
+    # CLOUDY's supplier wants at least 10 in packs of 5: 7 is refused by create_purchase_order
+    chosen = {s["steady_north"].id: 120, s["cloudy_cloud"].id: 7, s["southy_cloud"].id: 60}
+    resp = _decide(client, _page(client).text, chosen, "approve")
+    assert resp.status_code == 302
+    page = client.get("/planning/suggestions").text
+    assert "CLOUDY (suggestion #" in page and "minimum order quantity 10" in page
+    assert session.scalars(select(PurchaseOrder)).first() is None
+    assert session.scalars(select(Transfer)).first() is None
+    for sugg in s.values():
+        session.refresh(sugg)
+        assert sugg.status == "open"
+    assert s["cloudy_cloud"].quantity == 90
+
+
 def test_reject_needs_a_reason(client: Any, session: Session, suggestions: dict[str, Any]) -> None:
-    login(client, make_staff_user(session, "purchasing").email)
+    login_staff(client, make_staff_user(session, "purchasing").email)
     target = suggestions["stocked_north"]
     resp = _decide(client, _page(client).text, {target.id: 20}, "reject")
     assert resp.status_code == 422 and 'data-field="reason"' in resp.text
@@ -152,7 +172,7 @@ def test_reject_needs_a_reason(client: Any, session: Session, suggestions: dict[
 
 
 def test_saving_quantities_keeps_suggestions_open(client: Any, session: Session, suggestions: dict[str, Any]) -> None:
-    login(client, make_staff_user(session, "admin").email)
+    login_staff(client, make_staff_user(session, "admin").email)
     target = suggestions["southy_cloud"]
     assert _decide(client, _page(client).text, {target.id: 75}, "save").status_code == 302
     session.refresh(target)
@@ -161,7 +181,7 @@ def test_saving_quantities_keeps_suggestions_open(client: Any, session: Session,
 
 def test_a_negative_quantity_is_refused_naming_the_field(client: Any, session: Session,
                                                         suggestions: dict[str, Any]) -> None:
-    login(client, make_staff_user(session, "purchasing").email)
+    login_staff(client, make_staff_user(session, "purchasing").email)
     resp = _decide(client, _page(client).text, {suggestions["cloudy_cloud"].id: -5}, "approve")
     assert resp.status_code == 422 and 'data-field="quantity"' in resp.text
     assert session.scalars(select(PurchaseOrder)).first() is None
@@ -169,17 +189,17 @@ def test_a_negative_quantity_is_refused_naming_the_field(client: Any, session: S
 
 def test_warehouse_staff_cannot_approve_or_start_runs(client: Any, session: Session,
                                                       suggestions: dict[str, Any]) -> None:
-    login(client, make_staff_user(session, "warehouse").email)
+    login_staff(client, make_staff_user(session, "warehouse").email)
     html = _page(client).text
     assert "Approve selected" not in html
-    resp = client.post("/planning/suggestions", data={"csrf_token": _csrf(html), "approve": "1"})
+    resp = client.post("/planning/suggestions", data={"csrf_token": csrf_token(html), "approve": "1"})
     assert resp.status_code == 403
-    assert client.post("/planning/runs", data={"csrf_token": _csrf(html), "horizon": "28"}).status_code == 403
+    assert client.post("/planning/runs", data={"csrf_token": csrf_token(html), "horizon": "28"}).status_code == 403
 
 
 def test_suggestions_page_query_count_does_not_grow_with_rows(app: Any, client: Any, session: Session,
                                                               net: Network) -> None:
-    login(client, make_staff_user(session, "purchasing").email)
+    login_staff(client, make_staff_user(session, "purchasing").email)
     run = make_run(session)
 
     def count_for(n: int) -> int:

@@ -2,28 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import g
 from sqlalchemy.orm import Session
 
 from app.audit.service import Actor
 from app.purchasing.models import PurchaseOrder, ShipmentNotice
 from app.purchasing.supplier_actions import create_shipment_notice
 from app.suppliers.models import Supplier
-from tests.factories import PASSWORD, make_price, make_product, make_supplier, make_supplier_user, make_warehouse
+from tests.factories import make_price, make_product, make_supplier, make_supplier_user, make_warehouse
 from tests.factories_purchasing import NOW, confirm_as_ordered, make_po
-
-
-def csrf_of(html: str) -> str:
-    m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert m, "no CSRF token in page"
-    return m.group(1)
 
 
 @dataclass
@@ -59,16 +49,3 @@ def two_suppliers(session: Session) -> tuple[SupplierSide, SupplierSide]:
     return (_side(session, "Acme Textiles", "ACME", warehouse),
             _side(session, "Zenith Rival Goods", "ZENITH", warehouse))
 
-
-@pytest.fixture
-def portal_login(client: Any) -> Callable[..., Any]:
-    def login(email: str, password: str = PASSWORD) -> Any:
-        g.pop("csrf_token", None)
-        page = client.get("/portal/login")
-        resp = client.post("/portal/login", data={"email": email, "password": password,
-                                                  "csrf_token": csrf_of(page.text)})
-        # The test client shares the test's app context, so Flask-WTF's per-request token
-        # cache on `g` outlives the request; login clears the session, so drop the stale token.
-        g.pop("csrf_token", None)
-        return resp
-    return login

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD, make_staff_user
-from tests.web.portal.conftest import SupplierSide, csrf_of
+from tests.web.clients import csrf_token, login_staff, login_supplier
+from tests.web.portal.conftest import SupplierSide
 
 
 def test_portal_pages_send_anonymous_visitors_to_the_portal_login(client: Any) -> None:
@@ -15,10 +16,9 @@ def test_portal_pages_send_anonymous_visitors_to_the_portal_login(client: Any) -
     assert resp.status_code == 302 and "/portal/login" in resp.headers["Location"]
 
 
-def test_supplier_logs_in_and_sees_only_its_own_orders(client: Any, two_suppliers: tuple[SupplierSide, SupplierSide],
-                                                       portal_login: Any) -> None:
+def test_supplier_logs_in_and_sees_only_its_own_orders(client: Any, two_suppliers: tuple[SupplierSide, SupplierSide]) -> None:
     mine, theirs = two_suppliers
-    assert portal_login(mine.email).status_code == 302
+    assert login_supplier(client, mine.email).status_code == 302
     page = client.get("/portal/orders")
     assert page.status_code == 200
     assert mine.sent_po.number in page.text and theirs.sent_po.number not in page.text
@@ -26,15 +26,14 @@ def test_supplier_logs_in_and_sees_only_its_own_orders(client: Any, two_supplier
 
 def test_staff_login_page_refuses_supplier_credentials(client: Any, two_suppliers: Any) -> None:
     mine, _ = two_suppliers
-    page = client.get("/login")
-    resp = client.post("/login", data={"email": mine.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    resp = login_staff(client, mine.email)
     assert resp.status_code == 401
 
 
 @pytest.mark.parametrize("path", ["/stock", "/"])
-def test_a_supplier_session_cannot_open_staff_pages(client: Any, two_suppliers: Any, portal_login: Any,
+def test_a_supplier_session_cannot_open_staff_pages(client: Any, two_suppliers: Any,
                                                     path: str) -> None:
-    portal_login(two_suppliers[0].email)
+    login_supplier(client, two_suppliers[0].email)
     resp = client.get(path)
     if path == "/":
         assert resp.status_code == 302 and resp.headers["Location"].endswith("/portal/")
@@ -42,9 +41,8 @@ def test_a_supplier_session_cannot_open_staff_pages(client: Any, two_suppliers: 
         assert resp.status_code == 403
 
 
-def test_a_supplier_session_cannot_open_any_staff_route(app: Any, client: Any, two_suppliers: Any,
-                                                         portal_login: Any) -> None:
-    portal_login(two_suppliers[0].email)
+def test_a_supplier_session_cannot_open_any_staff_route(app: Any, client: Any, two_suppliers: Any) -> None:
+    login_supplier(client, two_suppliers[0].email)
     staff_rules = [r for r in app.url_map.iter_rules()
                    if "GET" in r.methods and not r.arguments and r.endpoint.split(".")[0] not in
                    {"portal", "static", "auth", "ops"} and r.endpoint != "web.index" and not r.rule.startswith("/api/")]
@@ -55,16 +53,15 @@ def test_a_supplier_session_cannot_open_any_staff_route(app: Any, client: Any, t
 
 def test_a_staff_session_does_not_open_the_portal(client: Any, session: Session) -> None:
     staff = make_staff_user(session, "admin")
-    page = client.get("/login")
-    client.post("/login", data={"email": staff.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    login_staff(client, staff.email)
     assert client.get("/stock").status_code == 200
     for path in ("/portal/", "/portal/orders", "/portal/shipments"):
         assert client.get(path).status_code == 403, path
 
 
-def test_portal_login_refuses_staff_credentials(client: Any, session: Session, portal_login: Any) -> None:
+def test_portal_login_refuses_staff_credentials(client: Any, session: Session) -> None:
     staff = make_staff_user(session, "admin")
-    assert portal_login(staff.email).status_code == 401
+    assert login_supplier(client, staff.email).status_code == 401
 
 
 def test_portal_login_without_csrf_is_refused(client: Any, two_suppliers: Any) -> None:
@@ -72,26 +69,26 @@ def test_portal_login_without_csrf_is_refused(client: Any, two_suppliers: Any) -
     assert resp.status_code == 400
 
 
-def test_portal_login_is_throttled_per_account(client: Any, two_suppliers: Any, portal_login: Any) -> None:
+def test_portal_login_is_throttled_per_account(client: Any, two_suppliers: Any) -> None:
     email = two_suppliers[0].email
     for _ in range(5):
-        assert portal_login(email, "wrong password!").status_code == 401
-    resp = portal_login(email)  # right password, but the account is throttled
+        assert login_supplier(client, email, "wrong password!").status_code == 401
+    resp = login_supplier(client, email)  # right password, but the account is throttled
     assert resp.status_code == 429 and "Too many failed logins" in resp.text
 
 
-def test_portal_login_is_throttled_per_address(client: Any, two_suppliers: Any, portal_login: Any) -> None:
+def test_portal_login_is_throttled_per_address(client: Any, two_suppliers: Any) -> None:
     for i in range(20):  # 20 different unknown accounts from one address
-        assert portal_login(f"nobody{i}@example.test", "wrong password!").status_code == 401
-    assert portal_login(two_suppliers[1].email).status_code == 429
+        assert login_supplier(client, f"nobody{i}@example.test", "wrong password!").status_code == 401
+    assert login_supplier(client, two_suppliers[1].email).status_code == 429
 
 
-def test_staff_failures_do_not_throttle_the_portal(client: Any, two_suppliers: Any, portal_login: Any) -> None:
+def test_staff_failures_do_not_throttle_the_portal(client: Any, two_suppliers: Any) -> None:
     email = two_suppliers[0].email
     for _ in range(5):
         page = client.get("/login")
-        client.post("/login", data={"email": email, "password": "wrong password!", "csrf_token": csrf_of(page.text)})
-    assert portal_login(email).status_code == 302
+        client.post("/login", data={"email": email, "password": "wrong password!", "csrf_token": csrf_token(page.text)})
+    assert login_supplier(client, email).status_code == 302
 
 
 def _id_routes(theirs: SupplierSide, mine: SupplierSide) -> list[tuple[str, str]]:
@@ -113,11 +110,10 @@ def _id_routes(theirs: SupplierSide, mine: SupplierSide) -> list[tuple[str, str]
 
 
 def test_every_id_route_is_404_for_another_suppliers_objects(app: Any, client: Any, session: Session,
-                                                             two_suppliers: tuple[SupplierSide, SupplierSide],
-                                                             portal_login: Any) -> None:
+                                                             two_suppliers: tuple[SupplierSide, SupplierSide]) -> None:
     mine, theirs = two_suppliers
-    portal_login(mine.email)
-    token = csrf_of(client.get("/portal/").text)
+    login_supplier(client, mine.email)
+    token = csrf_token(client.get("/portal/").text)
     routes = _id_routes(theirs, mine)
     # Every portal rule that takes an id is covered here (new routes must be added).
     id_rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("portal.") and r.arguments

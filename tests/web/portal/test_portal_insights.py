@@ -14,12 +14,12 @@ from app.db import utcnow
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_price, make_warehouse, receive_stock
 from tests.factories_purchasing import confirm_as_ordered, make_po, make_receipt
+from tests.web.clients import login_supplier
 from tests.web.portal.conftest import SupplierSide
 
 
 def test_stock_view_shows_days_of_cover_for_supplied_skus_only(client: Any, session: Session,
-                                                                two_suppliers: tuple[SupplierSide, SupplierSide],
-                                                                portal_login: Any) -> None:
+                                                                two_suppliers: tuple[SupplierSide, SupplierSide]) -> None:
     mine, theirs = two_suppliers
     product = mine.sent_po.lines[0].product
     other_product = theirs.sent_po.lines[0].product
@@ -32,7 +32,7 @@ def test_stock_view_shows_days_of_cover_for_supplied_skus_only(client: Any, sess
         StockEffect(product.id, wh.id, "shipment", -28, occurred_at=now - dt.timedelta(days=20)),
         StockEffect(product.id, wh.id, "shipment", -100, occurred_at=now - dt.timedelta(days=40)),  # too old
     ], source="tests", now=now)
-    portal_login(mine.email)
+    login_supplier(client, mine.email)
     page = client.get("/portal/stock")
     assert page.status_code == 200
     row = re.search(rf"{product.sku}.*?</tr>", page.text, re.S).group(0)
@@ -41,13 +41,12 @@ def test_stock_view_shows_days_of_cover_for_supplied_skus_only(client: Any, sess
 
 
 def test_scorecard_page_and_csv_show_the_suppliers_own_figures(client: Any, session: Session,
-                                                                two_suppliers: tuple[SupplierSide, SupplierSide],
-                                                                portal_login: Any) -> None:
+                                                                two_suppliers: tuple[SupplierSide, SupplierSide]) -> None:
     mine = two_suppliers[0]
     po = mine.confirmed_po
     po.lines[0].promised_date = po.lines[0].confirmed_date = utcnow().date() - dt.timedelta(days=1)
     make_receipt(session, po, [(po.lines[0], 60, 57)], received_at=utcnow())
-    portal_login(mine.email)
+    login_supplier(client, mine.email)
     page = client.get("/portal/scorecard")
     assert page.status_code == 200
     assert "How the score is computed" in page.text and "<svg" in page.text
@@ -72,8 +71,7 @@ def _portal_pages(client: Any, mine: SupplierSide) -> list[str]:
 
 
 def test_no_portal_page_shows_another_suppliers_name_or_figures(app: Any, client: Any, session: Session,
-                                                                 two_suppliers: tuple[SupplierSide, SupplierSide],
-                                                                 portal_login: Any) -> None:
+                                                                 two_suppliers: tuple[SupplierSide, SupplierSide]) -> None:
     mine, theirs = two_suppliers
     # The rival supplies the same SKU at a distinctive price, and has its own history.
     shared = mine.sent_po.lines[0].product
@@ -83,7 +81,7 @@ def test_no_portal_page_shows_another_suppliers_name_or_figures(app: Any, client
                        sent_at=utcnow() - dt.timedelta(days=9))
     confirm_as_ordered(rival_po, utcnow() - dt.timedelta(days=8))
     make_receipt(session, rival_po, [(rival_po.lines[0], 4321, 3000)], received_at=utcnow() - dt.timedelta(days=1))
-    portal_login(mine.email)
+    login_supplier(client, mine.email)
     texts = _portal_pages(client, mine)
     assert all(t for t in texts)
     # (The 3,000 accepted units become *our* stock of the shared SKU, which the stock page

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.purchasing.models import PurchaseOrder, ShipmentNotice, ShipmentNoticeLine, SupplierReturn
 from app.stock.models import StockBalance
 from tests.factories import make_po, make_price, make_product, make_supplier, make_warehouse
-from tests.web.staff import count_statements, csrf, login_as
+from tests.web.clients import count_statements, csrf_token, login_as
 
 
 @pytest.fixture
@@ -41,14 +41,14 @@ def test_purchasing_creates_a_draft_with_two_lines_then_sends_it(client: Any, se
     assert form.status_code == 200 and '<datalist id="skus">' in form.text
     assert f'<option selected value="{world["cloud"].id}">' in form.text  # the cloud warehouse is the default
     resp = client.post("/purchase-orders/new", data={
-        "csrf_token": csrf(form.text), "supplier": "NB1", "warehouse": str(world["cloud"].id), "notes": "",
+        "csrf_token": csrf_token(form.text), "supplier": "NB1", "warehouse": str(world["cloud"].id), "notes": "",
         **_lines(("HL-TOWEL", "20"), ("HE-MASK", "7"))})
     assert resp.status_code == 302
     po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.supplier_id == world["supplier"].id))
     assert po is not None and po.status == "draft" and len(po.lines) == 2
     detail = client.get(resp.headers["Location"]).text
     assert po.number in detail and "Send to supplier" in detail and "data-confirm" in detail
-    sent = client.post(f"/purchase-orders/{po.number}/send", data={"csrf_token": csrf(detail)})
+    sent = client.post(f"/purchase-orders/{po.number}/send", data={"csrf_token": csrf_token(detail)})
     assert sent.status_code == 302
     session.refresh(po)
     assert po.status == "sent" and po.sent_at is not None
@@ -59,7 +59,7 @@ def test_purchasing_creates_a_draft_with_two_lines_then_sends_it(client: Any, se
 
 def test_line_errors_are_shown_on_the_line_and_field(client: Any, session: Session, world: dict) -> None:
     login_as(client, session, "purchasing")
-    token = csrf(client.get("/purchase-orders/new").text)
+    token = csrf_token(client.get("/purchase-orders/new").text)
     resp = client.post("/purchase-orders/new", data={
         "csrf_token": token, "supplier": "NB1", "warehouse": str(world["cloud"].id),
         **_lines(("HL-TOWEL", "12"), ("HE-MASK", "3"))})
@@ -78,12 +78,12 @@ def test_editing_a_draft_and_cancelling_a_sent_order(client: Any, session: Sessi
     form = client.get(f"/purchase-orders/{po.number}/edit")
     assert 'value="HL-TOWEL"' in form.text
     resp = client.post(f"/purchase-orders/{po.number}/edit", data={
-        "csrf_token": csrf(form.text), "supplier": "NB1", "warehouse": str(world["cloud"].id),
+        "csrf_token": csrf_token(form.text), "supplier": "NB1", "warehouse": str(world["cloud"].id),
         **_lines(("HL-TOWEL", "50"))})
     assert resp.status_code == 302
     session.refresh(po)
     assert [ln.quantity for ln in po.lines] == [50]
-    token = csrf(client.get(f"/purchase-orders/{po.number}").text)
+    token = csrf_token(client.get(f"/purchase-orders/{po.number}").text)
     client.post(f"/purchase-orders/{po.number}/send", data={"csrf_token": token})
     client.post(f"/purchase-orders/{po.number}/cancel", data={"csrf_token": token})
     session.refresh(po)
@@ -100,7 +100,7 @@ def test_warehouse_receives_with_a_partial_rejection(client: Any, session: Sessi
     assert po.number in queue
     form = client.get(f"/receiving/{po.number}")
     assert form.status_code == 200 and 'name="lines-0-received" type="number" value="20"' in form.text
-    data = {"csrf_token": csrf(form.text), "notice": "", "notes": "",
+    data = {"csrf_token": csrf_token(form.text), "notice": "", "notes": "",
             "lines-0-line_id": str(po.lines[0].id), "lines-0-received": "20", "lines-0-rejected": "3",
             "lines-0-reason": "damaged",
             "lines-1-line_id": str(po.lines[1].id), "lines-1-received": "7", "lines-1-rejected": "0", "lines-1-reason": ""}
@@ -118,8 +118,8 @@ def test_warehouse_receives_with_a_partial_rejection(client: Any, session: Sessi
     assert ret is not None and ret.status == "open" and ret.lines[0].quantity == 3
     ret_page = client.get(f"/returns/{ret.number}").text
     assert "Mark shipped" in ret_page and "never in stock" in ret_page
-    client.post(f"/returns/{ret.number}/ship", data={"csrf_token": csrf(ret_page)})
-    client.post(f"/returns/{ret.number}/close", data={"csrf_token": csrf(ret_page)})
+    client.post(f"/returns/{ret.number}/ship", data={"csrf_token": csrf_token(ret_page)})
+    client.post(f"/returns/{ret.number}/close", data={"csrf_token": csrf_token(ret_page)})
     session.refresh(ret)
     assert ret.status == "closed"
     assert dict(session.execute(select(StockBalance.product_id, StockBalance.on_hand)).all())[world["towel"].id] == 17
@@ -143,7 +143,7 @@ def test_write_routes_are_forbidden_to_other_roles(client: Any, session: Session
     session.add(ret)
     session.flush()
     login_as(client, session, role)
-    token = csrf(client.get("/purchase-orders").text)
+    token = csrf_token(client.get("/purchase-orders").text)
     for method, path in WRITE_ROUTES[owner]:
         url = path.format(po=draft.number, sent=sent.number, ret=ret.number)
         resp = client.get(url) if method == "get" else client.post(url, data={"csrf_token": token})

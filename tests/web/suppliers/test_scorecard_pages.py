@@ -6,23 +6,14 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from flask import g
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry, Setting
 from app.db import utcnow
-from tests.factories import PASSWORD, make_price, make_product, make_staff_user, make_supplier, make_warehouse
+from tests.factories import make_price, make_product, make_supplier, make_warehouse
 from tests.factories_purchasing import confirm_as_ordered, make_po, make_receipt
-from tests.web.portal.conftest import csrf_of
-
-
-def _login(client: Any, session: Session, role: str) -> None:
-    user = make_staff_user(session, role)
-    g.pop("csrf_token", None)  # the test client shares the test's app context (and `g`): see portal conftest
-    page = client.get("/login")
-    client.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)})
-    g.pop("csrf_token", None)
+from tests.web.clients import csrf_token, login_as
 
 
 def _history(session: Session, name: str, *, late_days: int, rejected: int, price: str) -> Any:
@@ -43,7 +34,7 @@ def _history(session: Session, name: str, *, late_days: int, rejected: int, pric
 def test_ranking_lists_suppliers_best_first_with_drill_down_links(client: Any, session: Session) -> None:
     _good, _p, _po = _history(session, "Good Supplies", late_days=0, rejected=0, price="5.00")
     bad, _p2, _po2 = _history(session, "Poor Supplies", late_days=0, rejected=40, price="5.00")
-    _login(client, session, "viewer")
+    login_as(client, session, "viewer")
     page = client.get("/suppliers/scorecards?window=3")
     assert page.status_code == 200
     assert page.text.index("Good Supplies") < page.text.index("Poor Supplies")
@@ -58,7 +49,7 @@ def test_detail_shows_the_events_behind_the_figures_and_backup_suppliers(client:
     make_price(session, backup, product, unit_price=Decimal("6.00"))
     lonely = make_product(session, sku="ONLY-ONE")
     make_price(session, supplier, lonely)
-    _login(client, session, "purchasing")
+    login_as(client, session, "purchasing")
     page = client.get(f"/suppliers/scorecards/{supplier.id}")
     assert page.status_code == 200
     assert po.number in page.text and "quality defect" not in page.text
@@ -69,20 +60,20 @@ def test_detail_shows_the_events_behind_the_figures_and_backup_suppliers(client:
 
 
 def test_bad_month_filter_names_the_field(client: Any, session: Session) -> None:
-    _login(client, session, "viewer")
+    login_as(client, session, "viewer")
     resp = client.get("/suppliers/scorecards?month=2026-13")
     assert resp.status_code == 422 and 'data-field="month"' in resp.text
 
 
 def test_only_admins_change_weights_and_the_change_is_audited(client: Any, session: Session) -> None:
-    _login(client, session, "purchasing")
-    token = csrf_of(client.get("/suppliers/scorecards").text)
+    login_as(client, session, "purchasing")
+    token = csrf_token(client.get("/suppliers/scorecards").text)
     data = {"csrf_token": token, "weight_on_time": "50", "weight_quality": "30", "weight_price": "20",
             "threshold_a": "90", "threshold_b": "75", "grace_days": "1"}
     assert client.post("/suppliers/scorecards/settings", data=data).status_code == 403
     client.post("/logout", data={"csrf_token": token})
-    _login(client, session, "admin")
-    data["csrf_token"] = csrf_of(client.get("/suppliers/scorecards").text)
+    login_as(client, session, "admin")
+    data["csrf_token"] = csrf_token(client.get("/suppliers/scorecards").text)
     assert client.post("/suppliers/scorecards/settings", data=data).status_code == 302
     weights = session.scalar(select(Setting.value).where(Setting.key == "scorecard_weights"))
     assert json.loads(weights) == {"on_time": 50, "quality": 30, "price": 20}
@@ -96,7 +87,7 @@ def test_suppliers_and_anonymous_users_cannot_open_scorecards(client: Any) -> No
 
 def test_ranking_query_count_does_not_grow_with_suppliers(app: Any, client: Any, session: Session) -> None:
     engine = app.extensions["stockwise_db"].engine
-    _login(client, session, "viewer")
+    login_as(client, session, "viewer")
     counts = []
     for n in (5, 30):
         for i in range(n - (5 if n == 30 else 0)):

@@ -10,7 +10,7 @@ from app.db import utcnow
 from app.transfers import service
 from app.transfers.service import TransferLineInput
 from tests.factories import TEST_ACTOR, make_product, make_warehouse, receive_stock
-from tests.webclient import count_queries, login_as, post_form
+from tests.web.clients import count_statements, login_as, post_form
 
 
 @pytest.fixture
@@ -96,10 +96,10 @@ def _make_transfers(session: Session, n: int, stock: Any) -> None:
 def test_list_query_count_does_not_grow_with_rows(app: Any, client: Any, session: Session, stock: Any) -> None:
     login_as(client, session, "viewer")
     _make_transfers(session, 5, stock)
-    with count_queries(app) as few:
+    with count_statements(app) as few:
         assert client.get("/transfers/").status_code == 200
     _make_transfers(session, 25, stock)
-    with count_queries(app) as many:
+    with count_statements(app) as many:
         assert client.get("/transfers/").status_code == 200
     assert len(few) == len(many)
 

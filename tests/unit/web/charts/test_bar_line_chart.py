@@ -2,7 +2,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.web.svgchart import bar_line_chart, nice_max
+from app.web.charts import bar_line_chart, nice_max
 
 NS = "{http://www.w3.org/2000/svg}"
 
