@@ -19,6 +19,7 @@ every series is fitted on its own, and promotion uplift is estimated on all seri
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -245,7 +246,10 @@ def _run_batches(
         # Each worker fits its batches on one core; nested statsforecast pools would
         # only oversubscribe the same cores.
         single = dataclasses.replace(task, n_jobs=1)
-        with ProcessPoolExecutor(workers) as pool:
+        # forkserver, not fork: the caller may hold threads (a web server, a test's live
+        # server, DB pools); a forked child can inherit a held lock and hang for ever, and
+        # forking a process that holds the whole history frame doubles its memory.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             futures = {
                 pool.submit(single, batch): batch["unique_id"].nunique()
                 for batch in batches
