@@ -82,6 +82,8 @@ def build_document() -> dict[str, Any]:
             operation["description"] = f"Requires the `{op.scope}` scope (or `admin`)."
         else:
             operation["security"] = []
+        if op.description:
+            operation["description"] = " ".join(filter(None, (operation.get("description"), op.description)))
         paths.setdefault("/api/v1" + op.path, {})[op.method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -66,6 +66,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     idempotent: bool = False
     path_params: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None  # prose for the OpenAPI operation, after the scope line
 
 
 OPERATIONS: list[Operation] = []
@@ -152,6 +153,7 @@ def endpoint(
     errors: tuple[int, ...] = (),
     idempotent: bool = False,
     path_params: dict[str, Any] | None = None,
+    description: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a handler as route + OpenAPI operation. The handler receives the principal
     (if `scope`), validated path parameters, and `query=`/`body=` models."""
@@ -159,7 +161,7 @@ def endpoint(
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         OPERATIONS.append(Operation(method, path, fn.__name__, summary, scope, body, query, responses, errors,
-                                    idempotent, dict(path_params or {})))
+                                    idempotent, dict(path_params or {}), description))
 
         @wraps(fn)
         def view(**path_args: Any) -> Any:

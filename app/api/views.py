@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.api import schemas as sc
 from app.api.idempotency import Outcome, run_write
+from app.api.ownership import check_reservation_owner
 from app.api.routing import ApiPrincipal, endpoint
 from app.catalog import sync as catalog
 from app.db import session as db_session
@@ -23,6 +24,8 @@ from app.stock.service import MovementInput, record_movements
 
 READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
 RESERVATION_ID = {"id": str}
+OWNED = ("A reservation belongs to the API client that created it: for any other client this answers 404, "
+         "exactly as for an id that does not exist. A client with the `admin` scope may act on any reservation.")
 SKU_PARAM = {"sku": sc.Sku}
 
 
@@ -78,7 +81,9 @@ def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery) -> Re
 
 @endpoint("POST", "/reservations", summary="Reserve stock for an order (all lines or none)", scope=WRITE,
           body=sc.ReservationCreate, responses={201: sc.ReservationOut},
-          errors=(400, 401, 403, 409, 415, 422), idempotent=True)
+          errors=(400, 401, 403, 409, 415, 422), idempotent=True,
+          description="The reservation belongs to the calling client: only it (or an `admin` client) can read, "
+                      "commit or release it.")
 def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> Response:
     def action(s: Session) -> Outcome:
         try:
@@ -96,15 +101,18 @@ def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> R
 
 
 @endpoint("GET", "/reservations/{id}", summary="A reservation", scope=READ, responses={200: sc.ReservationOut},
-          errors=(401, 403, 404), path_params=RESERVATION_ID)
+          errors=(401, 403, 404), path_params=RESERVATION_ID, description=OWNED)
 def get_reservation(principal: ApiPrincipal, id: str) -> Response:
-    return _json(sc.ReservationOut.of(reservations.get_reservation(db_session(), id)))
+    s = db_session()
+    check_reservation_owner(s, principal, id)
+    return _json(sc.ReservationOut.of(reservations.get_reservation(s, id)))
 
 
 def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Response:
     close = reservations.commit_reservation if commit else reservations.release_reservation
 
     def action(s: Session) -> Outcome:
+        check_reservation_owner(s, principal, reservation_id)
         outcome = close(s, principal.actor, reservation_id=reservation_id, now=utcnow())
         if outcome.error is not None:  # it had expired: the expiry is kept, the caller gets 409
             RESERVATIONS.labels("expired").inc()
@@ -117,14 +125,14 @@ def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Res
 
 @endpoint("POST", "/reservations/{id}/commit", summary="Ship a reservation (stock leaves as shipments)",
           scope=WRITE, responses={200: sc.ReservationOut}, errors=(401, 403, 404, 409, 422), idempotent=True,
-          path_params=RESERVATION_ID)
+          path_params=RESERVATION_ID, description=OWNED)
 def commit_reservation(principal: ApiPrincipal, id: str) -> Response:
     return _close(principal, id, commit=True)
 
 
 @endpoint("POST", "/reservations/{id}/release", summary="Cancel a reservation (stock is available again)",
           scope=WRITE, responses={200: sc.ReservationOut}, errors=(401, 403, 404, 409, 422), idempotent=True,
-          path_params=RESERVATION_ID)
+          path_params=RESERVATION_ID, description=OWNED)
 def release_reservation(principal: ApiPrincipal, id: str) -> Response:
     return _close(principal, id, commit=False)
 
