@@ -6,6 +6,8 @@ same 404 as for an id that does not exist: the answer must not reveal that it ex
 """
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +24,10 @@ def check_reservation_owner(session: Session, principal: ApiPrincipal, reservati
     An admin client skips the lookup (the service answers 404 for an unknown id itself)."""
     if ADMIN in principal.scopes:
         return
+    try:
+        uuid.UUID(reservation_id)  # not an id: nothing to look up (and PostgreSQL refuses NUL bytes)
+    except ValueError:
+        raise NotFound(f"reservation {reservation_id} not found", field="id") from None
     owner = session.scalar(select(Reservation.api_client_id).where(
         Reservation.id == reservation_id, Reservation.api_client_id == principal.id))
     if owner is None:

@@ -27,6 +27,8 @@ RESERVATION_ID = {"id": str}
 OWNED = ("A reservation belongs to the API client that created it: for any other client this answers 404, "
          "exactly as for an id that does not exist. A client with the `admin` scope may act on any reservation.")
 SKU_PARAM = {"sku": sc.Sku}
+LONG_LISTS = ("The same answer as the GET with these parameters. Use it when the SKU list (up to 1000) "
+              "makes the URL longer than the server's request-line limit (8190 bytes).")
 
 
 def _json(model: Any, status: int = 200) -> Response:
@@ -66,16 +68,40 @@ def list_warehouses(principal: ApiPrincipal) -> Response:
 
 
 @endpoint("GET", "/stock", summary="Stock levels per SKU × warehouse", scope=READ, query=sc.StockQuery,
-          responses={200: sc.StockList}, errors=(401, 403, 404, 422))
+          responses={200: sc.StockList}, errors=(401, 403, 404, 422),
+          description="For a SKU list too long for a URL, `POST /api/v1/stock/query` takes it as a JSON body.")
 def get_stock(principal: ApiPrincipal, query: sc.StockQuery) -> Response:
-    levels = reads.stock_levels(db_session(), skus=query.sku, warehouse_code=query.warehouse)
+    return _stock(query.sku, query.warehouse)
+
+
+@endpoint("POST", "/stock/query", summary="Stock levels per SKU × warehouse (SKU list in the body)", scope=READ,
+          body=sc.StockLookup, responses={200: sc.StockList}, errors=(400, 401, 403, 404, 415, 422),
+          description=LONG_LISTS)
+def query_stock(principal: ApiPrincipal, body: sc.StockLookup) -> Response:
+    return _stock(body.sku, body.warehouse)
+
+
+def _stock(skus: list[str], warehouse: str | None) -> Response:
+    levels = reads.stock_levels(db_session(), skus=skus, warehouse_code=warehouse)
     return _json(sc.StockList(stock=[sc.StockRow.of(level) for level in levels]))
 
 
 @endpoint("GET", "/availability", summary="Sellable quantity per SKU, total and per warehouse", scope=READ,
-          query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422))
+          query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422),
+          description="For a SKU list too long for a URL, `POST /api/v1/availability/query` takes it as a JSON body.")
 def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery) -> Response:
-    rows = reads.availability(db_session(), skus=query.sku, region=query.region)
+    return _availability(query.sku, query.region)
+
+
+@endpoint("POST", "/availability/query", summary="Sellable quantity per SKU (SKU list in the body)", scope=READ,
+          body=sc.AvailabilityLookup, responses={200: sc.AvailabilityList}, errors=(400, 401, 403, 404, 415, 422),
+          description=LONG_LISTS)
+def query_availability(principal: ApiPrincipal, body: sc.AvailabilityLookup) -> Response:
+    return _availability(body.sku, body.region)
+
+
+def _availability(skus: list[str], region: str | None) -> Response:
+    rows = reads.availability(db_session(), skus=skus, region=region)
     return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
 
 
