@@ -52,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         JSON_SORT_KEYS=False,
+        WEBHOOK_ALLOW_NETS=settings.webhook_allow_nets,
+        METRICS_ALLOW_NETS=settings.metrics_allow_nets,
     )
     app.config.update({k: v for k, v in config.items() if k not in {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL",
                                                                      "INSTANCE_DIR", "SESSION_COOKIE_SECURE"}})

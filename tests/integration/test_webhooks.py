@@ -50,6 +50,13 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(app: Any) -> None:
+    """The receivers here listen on 127.0.0.1, which the address policy refuses by default
+    (tests/integration/test_webhook_safety.py proves that); the operator setting allows it."""
+    app.config["WEBHOOK_ALLOW_NETS"] = "127.0.0.0/8"
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
