@@ -82,6 +82,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if not request.path.startswith("/api/"):
             resp.headers.setdefault("Content-Security-Policy",
                                     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only: tell browsers to stay there
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if "Cache-Control" not in resp.headers and request.endpoint != "static" and (
+                "Authorization" in request.headers or getattr(current_user, "is_authenticated", False)):
+            # A signed-in page or an API answer must not stay in a shared or browser cache.
+            resp.headers["Cache-Control"] = "no-store"
         return resp
 
     from app.web.nav import has_endpoint, nav_items
