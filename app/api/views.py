@@ -14,6 +14,7 @@ from app.api import schemas as sc
 from app.api.idempotency import Outcome, run_write
 from app.api.ownership import check_reservation_owner
 from app.api.routing import ApiPrincipal, endpoint
+from app.audit.service import record_audit
 from app.catalog import sync as catalog
 from app.db import session as db_session
 from app.db import transaction, utcnow
@@ -23,6 +24,7 @@ from app.stock import reads, reservations
 from app.stock.service import MovementInput, record_movements
 
 READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
+AUDITED_EVENT_IDS = 20  # the audit row names the first ones; the ledger has them all
 RESERVATION_ID = {"id": str}
 OWNED = ("A reservation belongs to the API client that created it: for any other client this answers 404, "
          "exactly as for an id that does not exist. A client with the `admin` scope may act on any reservation.")
@@ -170,6 +172,9 @@ def post_movements(principal: ApiPrincipal, body: sc.MovementBatch) -> Response:
     def action(s: Session) -> Outcome:
         inputs = _movement_inputs(s, body)
         result = record_movements(s, inputs, source=principal.source, now=utcnow())
+        record_audit(s, principal.actor, "movements.apply", "movement_batch", body.movements[0].event_id,
+                     applied=result.applied, duplicates=result.duplicates, lines=len(body.movements),
+                     event_ids=[m.event_id for m in body.movements[:AUDITED_EVENT_IDS]])
         return Outcome.of(200, sc.MovementResult(applied=result.applied, duplicates=result.duplicates))
 
     return run_write(principal, action)
