@@ -72,39 +72,31 @@ def list_warehouses(principal: ApiPrincipal) -> Response:
 @endpoint("GET", "/stock", summary="Stock levels per SKU × warehouse", scope=READ, query=sc.StockQuery,
           responses={200: sc.StockList}, errors=(401, 403, 404, 422),
           description="For a SKU list too long for a URL, `POST /api/v1/stock/query` takes it as a JSON body.")
-def get_stock(principal: ApiPrincipal, query: sc.StockQuery) -> Response:
-    return _stock(query.sku, query.warehouse)
+def get_stock(principal: ApiPrincipal, query: sc.StockQuery | sc.StockLookup) -> Response:
+    levels = reads.stock_levels(db_session(), skus=query.sku, warehouse_code=query.warehouse)
+    return _json(sc.StockList(stock=[sc.StockRow.of(level) for level in levels]))
 
 
 @endpoint("POST", "/stock/query", summary="Stock levels per SKU × warehouse (SKU list in the body)", scope=READ,
           body=sc.StockLookup, responses={200: sc.StockList}, errors=(400, 401, 403, 404, 415, 422),
           description=LONG_LISTS)
 def query_stock(principal: ApiPrincipal, body: sc.StockLookup) -> Response:
-    return _stock(body.sku, body.warehouse)
-
-
-def _stock(skus: list[str], warehouse: str | None) -> Response:
-    levels = reads.stock_levels(db_session(), skus=skus, warehouse_code=warehouse)
-    return _json(sc.StockList(stock=[sc.StockRow.of(level) for level in levels]))
+    return get_stock(principal, body)
 
 
 @endpoint("GET", "/availability", summary="Sellable quantity per SKU, total and per warehouse", scope=READ,
           query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422),
           description="For a SKU list too long for a URL, `POST /api/v1/availability/query` takes it as a JSON body.")
-def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery) -> Response:
-    return _availability(query.sku, query.region)
+def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery | sc.AvailabilityLookup) -> Response:
+    rows = reads.availability(db_session(), skus=query.sku, region=query.region)
+    return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
 
 
 @endpoint("POST", "/availability/query", summary="Sellable quantity per SKU (SKU list in the body)", scope=READ,
           body=sc.AvailabilityLookup, responses={200: sc.AvailabilityList}, errors=(400, 401, 403, 404, 415, 422),
           description=LONG_LISTS)
 def query_availability(principal: ApiPrincipal, body: sc.AvailabilityLookup) -> Response:
-    return _availability(body.sku, body.region)
-
-
-def _availability(skus: list[str], region: str | None) -> Response:
-    rows = reads.availability(db_session(), skus=skus, region=region)
-    return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
+    return get_availability(principal, body)
 
 
 @endpoint("POST", "/reservations", summary="Reserve stock for an order (all lines or none)", scope=WRITE,

@@ -89,3 +89,8 @@ def test_the_post_query_forms_answer_like_the_gets_for_up_to_1000_skus(api: Api,
     unknown = api.post("/availability/query", {"sku": ["GHOST"]})
     assert unknown.status_code == 404 and "GHOST" in unknown.get_json()["detail"]
     assert api.post("/stock/query", {"sku": ["TOWEL-1"]}, token=None).status_code == 401
+
+
+def test_a_body_past_the_size_cap_is_a_413_problem(api: Api, net: Net) -> None:
+    resp = api.post("/movements", raw=b"[" + b" " * (16 * 1024 * 1024) + b"]", headers={"Content-Type": "application/json"})
+    assert resp.status_code == 413 and resp.mimetype == "application/problem+json"
