@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, json, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -142,6 +143,25 @@ def problem_response(body: dict[str, Any], status: int, headers: dict[str, str] 
     return resp
 
 
+def same_origin_path(url: str | None) -> str | None:
+    """The path (and query) of `url` if it points into this site, else None: an error
+    redirect goes back to the page the form was on, never to a foreign `Referer`."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    here = urlsplit(request.host_url)
+    if (parts.scheme or parts.netloc) and (parts.scheme, parts.netloc) != (here.scheme, here.netloc):
+        return None
+    path = parts.path
+    # "//host" and "/\\host" are other sites to a browser.
+    if not path.startswith("/") or path.startswith("//") or path.startswith("/\\") or any(c in path for c in "\r\n"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 def _wants_problem() -> bool:
     return request.path.startswith("/api/")
 
@@ -165,7 +185,7 @@ def register_error_handlers(app: Flask) -> None:
             return problem_response(exc.problem(), exc.status, headers)
         if request.method == "POST" and exc.status in (409, 422):
             flash(translated(exc.detail), "error")
-            return redirect(request.referrer or request.path)
+            return redirect(same_origin_path(request.referrer) or request.path)
         return render_template("error.html", status=exc.status, title=translated(exc.title),
                                detail=translated(exc.detail)), exc.status
 

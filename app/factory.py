@@ -52,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         JSON_SORT_KEYS=False,
+        WEBHOOK_ALLOW_NETS=settings.webhook_allow_nets,
+        METRICS_ALLOW_NETS=settings.metrics_allow_nets,
     )
     app.config.update({k: v for k, v in config.items() if k not in {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL",
                                                                      "INSTANCE_DIR", "SESSION_COOKIE_SECURE"}})
@@ -80,6 +82,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if not request.path.startswith("/api/"):
             resp.headers.setdefault("Content-Security-Policy",
                                     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only: tell browsers to stay there
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if "Cache-Control" not in resp.headers and request.endpoint != "static" and (
+                "Authorization" in request.headers or getattr(current_user, "is_authenticated", False)):
+            # A signed-in page or an API answer must not stay in a shared or browser cache.
+            resp.headers["Cache-Control"] = "no-store"
         return resp
 
     from app.web.nav import has_endpoint, nav_items

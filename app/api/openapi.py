@@ -15,7 +15,8 @@ from app.api.schemas import Problem
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "Malformed JSON", 401: "Missing or unknown bearer token", 403: "Token lacks the scope",
               404: "Not found", 409: "Conflict with the current state (e.g. insufficient stock)",
-              415: "Body is not application/json", 422: "Invalid input; `errors` names each field"}
+              415: "Body is not application/json in UTF-8",
+              422: "Invalid input (also a JSON key twice in one object); `errors` names each field"}
 
 
 def _models() -> list[tuple[type[BaseModel], Any]]:
@@ -82,6 +83,8 @@ def build_document() -> dict[str, Any]:
             operation["description"] = f"Requires the `{op.scope}` scope (or `admin`)."
         else:
             operation["security"] = []
+        if op.description:
+            operation["description"] = " ".join(filter(None, (operation.get("description"), op.description)))
         paths.setdefault("/api/v1" + op.path, {})[op.method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -156,6 +156,10 @@ def create_api_client(
         )
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise Conflict(f"an API client named {name!r} already exists", field="name")
+    if webhook_url:
+        from app.api.webhook_address import check_webhook_url  # the address policy lives with the deliverer
+
+        check_webhook_url(webhook_url)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     secret = secrets.token_hex(32) if webhook_url else None
     client = ApiClient(

@@ -9,6 +9,7 @@ row's content, so importing the same file twice changes nothing the second time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,9 @@ COLUMNS = {
     "sales": Columns(("date", "warehouse", "sku", "quantity"), ("reference",)),
 }
 SOURCES = {"opening_stock": "import:opening_stock", "sales": "import:sales"}
+MAX_INTEGER = 1_000_000_000  # quantities, pack sizes, lead times: well inside a 32-bit column
+MAX_MONEY = Decimal("99999999.9999")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and line breaks are allowed in a cell
 
 
 @dataclass
@@ -62,9 +66,13 @@ class _Row:
             self.fail(col, "required")
         elif v is not None and len(v) > max_len:
             self.fail(col, f"longer than {max_len} characters")
+        elif v is not None and _CONTROL.search(v):
+            # PostgreSQL refuses NUL in text (a 500 at confirm); the other control characters are never meant.
+            self.fail(col, "contains a control character (such as NUL)")
+            return None
         return v
 
-    def integer(self, col: str, *, default: int | None = None, minimum: int = 0) -> int | None:
+    def integer(self, col: str, *, default: int | None = None, minimum: int = 0, maximum: int = MAX_INTEGER) -> int | None:
         raw = self.row.get(col) or ""
         if not raw:
             if default is None:
@@ -73,10 +81,13 @@ class _Row:
         try:
             v = int(raw)
         except ValueError:
-            self.fail(col, f"{raw!r} is not a whole number")
+            self.fail(col, f"{raw[:40]!r} is not a whole number")
             return None
         if v < minimum:
             self.fail(col, f"must be at least {minimum}")
+            return None
+        if v > maximum:
+            self.fail(col, f"must be at most {maximum}")
             return None
         return v
 
@@ -89,10 +100,17 @@ class _Row:
         try:
             v = Decimal(raw)
         except InvalidOperation:
-            self.fail(col, f"{raw!r} is not a number")
+            self.fail(col, f"{raw[:40]!r} is not a number")
             return None
-        if v < 0 or not v.is_finite():
+        # Finite first: comparing a signalling NaN raises InvalidOperation (was a 500 at preview).
+        if not v.is_finite():
+            self.fail(col, f"{raw[:40]!r} is not a number")
+            return None
+        if v < 0:
             self.fail(col, "must be zero or more")
+            return None
+        if v > MAX_MONEY:  # the columns are NUMERIC(12, 4)
+            self.fail(col, f"must be at most {MAX_MONEY}")
             return None
         return v
 
@@ -110,6 +128,7 @@ class _Row:
 
 
 def _lookup(session: Session, column: Any, id_column: Any, values: set[str]) -> dict[str, int]:
+    values = {v for v in values if not _CONTROL.search(v)}  # those rows fail on their own; PostgreSQL refuses NUL
     if not values:
         return {}
     return dict(session.execute(select(column, id_column).where(column.in_(values))).all())
