@@ -42,6 +42,7 @@ class Settings:
     log_level: str = "INFO"
     instance_dir: Path = INSTANCE_DIR
     session_cookie_secure: bool = False
+    trusted_proxies: int = 0  # reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -61,11 +62,15 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     secure = overrides.pop("SESSION_COOKIE_SECURE", None)
     if secure is None:
         secure = os.environ.get("SESSION_COOKIE_SECURE", "0").lower() in {"1", "true", "yes"}
+    raw_proxies = str(overrides.pop("TRUSTED_PROXIES", os.environ.get("STOCKWISE_TRUSTED_PROXIES", "0"))).strip()
+    if not raw_proxies.isdigit() or int(raw_proxies) > 10:
+        raise ConfigError(f"STOCKWISE_TRUSTED_PROXIES={raw_proxies!r} must be a whole number of proxies, 0 to 10")
     return Settings(
         database_url=database_url,
         secret_key=secret_key,
         log_level=log_level,
         instance_dir=instance_dir,
         session_cookie_secure=bool(secure),
+        trusted_proxies=int(raw_proxies),
         extra=overrides,
     )
