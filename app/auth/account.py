@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
 from app.auth import service
 from app.auth.forms import ChangePasswordForm, EndSessionsForm
-from app.auth.login import Realm, current_account, start_session
+from app.auth.login import Realm, current_account, end_all_sessions, start_session
 from app.db import transaction
 from app.errors import ValidationFailed
 from app.web.formerrors import apply_errors
@@ -57,11 +57,6 @@ def end_sessions_view(realm: Realm) -> Any:
         return refused
     if not EndSessionsForm().validate_on_submit():
         abort(400)
-    with transaction() as s:
-        user = current_account(s)
-        if user is not None:
-            service.end_sessions(s, current_user.actor, user, action="session.end_all")
-    logout_user()
-    session.clear()
+    end_all_sessions("session.end_all")
     flash(_("You were logged out everywhere."), "success")
     return redirect(url_for(realm.login))

@@ -1,7 +1,7 @@
 """The login flow, shared by the staff UI (`/login`) and the supplier portal (`/portal/login`).
 
 A `Realm` names what differs: which accounts may log in (and whose failed attempts count
-towards its own rate limit, see `service.authenticate`), the principal put in the session,
+towards its own rate limit, see `app.auth.throttle`), the principal put in the session,
 where to go afterwards, and the layout the one login template extends. The two realms
 stay separate: logging in to one ends any session of the other (one principal per session).
 
@@ -109,12 +109,18 @@ def current_account(s: Any) -> StaffUser | SupplierUser | None:
     return s.get(model, current_user.user_id)
 
 
-def logout_view(realm: Realm) -> Any:
-    """Log out: ends every session of the user on the server (a copied cookie stops working too)."""
+def end_all_sessions(action: str) -> None:
+    """End every session of the logged-in user on the server (audited as `action`), then this
+    browser's: a copied cookie stops working too."""
     with transaction() as s:
         user = current_account(s)
         if user is not None:
-            service.end_sessions(s, current_user.actor, user, action="session.logout")
+            service.end_sessions(s, current_user.actor, user, action=action)
     logout_user()
     session.clear()
+
+
+def logout_view(realm: Realm) -> Any:
+    """Log out: ends the user's sessions on the server, in every browser."""
+    end_all_sessions("session.logout")
     return redirect(url_for(realm.login))
