@@ -93,6 +93,12 @@ def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(proxied_cli
     assert login_from(proxied_client, user.email, PASSWORD, ip=proxy, forwarded_for="203.0.113.23").status_code == 302
 
 
+def test_an_overlong_forwarded_address_is_cut_to_size_not_an_error(proxied_client: Any, session: Session) -> None:
+    user = make_staff_user(session, "viewer")
+    odd = "2001:db8::" + "f" * 120
+    assert login_from(proxied_client, user.email, WRONG, ip="10.0.0.2", forwarded_for=odd).status_code == 401
+
+
 @pytest.mark.parametrize("raw", ["-1", "two", "11", "1.5"])
 def test_a_bad_trusted_proxies_setting_is_refused_naming_it(raw: str) -> None:
     with pytest.raises(ConfigError, match="STOCKWISE_TRUSTED_PROXIES"):
