@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEntry
 from app.auth.throttle import PER_ACCOUNT_ADDRESS
 from tests.factories import PASSWORD, make_staff_user, make_supplier, make_supplier_user
-from tests.web.auth.test_login_throttle import WRONG, login_from
-from tests.web.clients import login_as, post_form
+from tests.web.clients import login_as, login_from, post_form
+
+WRONG = "wrong password!"
 
 
 def _events(session: Session, prefix: str = "") -> list[tuple[str, str, str | None, str | None]]:

@@ -21,19 +21,9 @@ from app.auth.throttle import (
 from app.config import ConfigError, load_settings
 from tests.conftest import RequestIsolatingClient
 from tests.factories import PASSWORD, make_staff_user, make_supplier, make_supplier_user
-from tests.web.clients import csrf_token
+from tests.web.clients import login_from
 
 WRONG = "wrong password!"
-
-
-def login_from(client: Any, email: str, password: str, *, ip: str = "127.0.0.1", path: str = "/login",
-               forwarded_for: str | None = None) -> Any:
-    """Post the login form as if from `ip` (the TCP peer), optionally through a proxy's X-Forwarded-For."""
-    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    env = {"REMOTE_ADDR": ip}
-    page = client.get(path, environ_base=env, headers=headers)
-    return client.post(path, data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
-                       environ_base=env, headers=headers)
 
 
 def test_failures_from_one_address_do_not_lock_the_account_for_another(client: Any, session: Session) -> None:
