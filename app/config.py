@@ -66,6 +66,7 @@ class Settings:
     webhook_allow_nets: tuple[Network, ...] = ()
     # Who may scrape /metrics without an admin bearer token (docs/deploy.md).
     metrics_allow_nets: tuple[Network, ...] = ()
+    trusted_proxies: int = 0  # reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,6 +86,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     secure = overrides.pop("SESSION_COOKIE_SECURE", None)
     if secure is None:
         secure = os.environ.get("SESSION_COOKIE_SECURE", "0").lower() in {"1", "true", "yes"}
+    raw_proxies = str(overrides.pop("TRUSTED_PROXIES", os.environ.get("STOCKWISE_TRUSTED_PROXIES", "0"))).strip()
+    if not raw_proxies.isdigit() or int(raw_proxies) > 10:
+        raise ConfigError(f"STOCKWISE_TRUSTED_PROXIES={raw_proxies!r} must be a whole number of proxies, 0 to 10")
     return Settings(
         webhook_allow_nets=parse_networks(os.environ.get("STOCKWISE_WEBHOOK_ALLOW_NETS", ""),
                                           "STOCKWISE_WEBHOOK_ALLOW_NETS"),
@@ -95,5 +99,6 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         log_level=log_level,
         instance_dir=instance_dir,
         session_cookie_secure=bool(secure),
+        trusted_proxies=int(raw_proxies),
         extra=overrides,
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEntry
 from app.audit.service import SETTING_DEFAULTS, Actor, get_setting, record_audit, set_setting
 from app.auth.models import Role, StaffUser
+from app.auth.service import end_sessions
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.paging import Page, clamp_page
 
@@ -56,8 +57,17 @@ def set_user_active(session: Session, actor: Actor, *, user_id: int, active: boo
     if not active and user.role == Role.ADMIN and not _other_active_admins(session, user.id):
         raise Conflict("the last active admin cannot be deactivated")
     user.is_active = active
+    if not active:
+        end_sessions(session, actor, user)  # reactivating must not bring old cookies back
     record_audit(session, actor, "user.activate" if active else "user.deactivate", "staff_user", user.id,
                  email=user.email)
+    return user
+
+
+def end_user_sessions(session: Session, actor: Actor, *, user_id: int) -> StaffUser:
+    """Log a user out everywhere (every browser, every copy of the cookie)."""
+    user = _user(session, user_id)
+    end_sessions(session, actor, user, action="session.end_all")
     return user
 
 

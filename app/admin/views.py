@@ -66,7 +66,7 @@ def users() -> Any:
         status = 422
     page = service.list_users(db_session(), page=request.args.get("page", 1, type=int) or 1)
     return render_template("admin/users.html", form=form, page=page,
-                           role_form=RoleForm(), active_form=ActiveForm()), status
+                           role_form=RoleForm(), active_form=ActiveForm(), action_form=ActionForm()), status
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -91,6 +91,17 @@ def set_active(user_id: int) -> Any:
         user = service.set_user_active(s, current_user.actor, user_id=user_id, active=bool(form.active.data))
     flash(_("%(email)s activated.", email=user.email) if user.is_active else
           _("%(email)s deactivated.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/end-sessions")
+@staff_required("admin")
+def end_sessions(user_id: int) -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with transaction() as s:
+        user = service.end_user_sessions(s, current_user.actor, user_id=user_id)
+    flash(_("%(email)s was logged out everywhere.", email=user.email), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -62,7 +62,7 @@ def test_scorecard_page_and_csv_show_the_suppliers_own_figures(client: Any, sess
 
 def _portal_pages(client: Any, mine: SupplierSide) -> list[str]:
     pages = ["/portal/", "/portal/orders", "/portal/orders?status=open", "/portal/shipments", "/portal/stock",
-             "/portal/scorecard", "/portal/scorecard.csv", "/portal/orders.csv",
+             "/portal/scorecard", "/portal/scorecard.csv", "/portal/orders.csv", "/portal/account",
              f"/portal/orders/{mine.sent_po.id}", f"/portal/orders/{mine.confirmed_po.id}",
              f"/portal/orders/{mine.confirmed_po.id}/shipments/new",
              f"/portal/orders/{mine.sent_po.id}/lines/{mine.sent_po.lines[0].id}/reject",
@@ -97,4 +97,4 @@ def test_no_portal_page_shows_another_suppliers_name_or_figures(app: Any, client
     static = {r.rule for r in app.url_map.iter_rules()
               if r.endpoint.startswith("portal.") and not r.arguments and "GET" in r.methods}
     assert static <= {"/portal/", "/portal/orders", "/portal/shipments", "/portal/stock", "/portal/scorecard",
-                      "/portal/scorecard.csv", "/portal/orders.csv", "/portal/login"}
+                      "/portal/scorecard.csv", "/portal/orders.csv", "/portal/login", "/portal/account"}
