@@ -17,6 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, stream_with_context
 
@@ -53,10 +54,19 @@ def csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[
     yield buf.getvalue()
 
 
+def content_disposition(filename: str) -> str:
+    """``attachment`` with `filename`: plain ASCII quoted, anything else also as RFC 5987
+    ``filename*`` (a header is Latin-1 on the wire; a SKU may be Chinese)."""
+    fallback = "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "_" for ch in filename)
+    if fallback == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Response:
     """Stream `rows` (read lazily, e.g. a `yield_per` query) as the download `filename`."""
     resp = Response(stream_with_context(csv_lines(header, rows)), content_type=CONTENT_TYPE)
-    resp.headers.set("Content-Disposition", "attachment", filename=filename)
+    resp.headers["Content-Disposition"] = content_disposition(filename)
     resp.headers["Cache-Control"] = "no-store"
     owned = hand_over_session()
     if owned is not None:
