@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -45,13 +45,17 @@ def csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[
     writer = csv.writer(buf)
     buf.write(BOM)
     writer.writerow([defused(str(h)) for h in header])
-    for row in rows:
-        writer.writerow([defused(v) for v in row])
-        if buf.tell() >= _CHUNK_CHARS:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
+    try:
+        for row in rows:
+            writer.writerow([defused(v) for v in row])
+            if buf.tell() >= _CHUNK_CHARS:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+    finally:  # the client left: close the row source (and its cursor) now, before the session
+        if isinstance(rows, Generator):
+            rows.close()
 
 
 def content_disposition(filename: str) -> str:
