@@ -8,9 +8,7 @@ PostgreSQL the connection stayed "idle in transaction".
 """
 from __future__ import annotations
 
-import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,12 +17,12 @@ import pytest
 import requests
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
-from werkzeug.serving import make_server
 
 from app.catalog.models import Product
 from app.db import transaction
 from tests.conftest import IS_POSTGRES
-from tests.factories import PASSWORD, make_api_client, make_staff_user
+from tests.factories import make_api_client, make_staff_user
+from tests.live import logged_in, serving
 
 ROWS = 20_000  # ~3.5 MB of CSV: far more than the sockets between client and server buffer
 WITHIN = 1.0  # seconds: "answer normally"
@@ -32,12 +30,8 @@ WITHIN = 1.0  # seconds: "answer normally"
 
 @pytest.fixture
 def live(committed_app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, committed_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(committed_app) as base:
+        yield base
 
 
 @pytest.fixture
@@ -51,20 +45,9 @@ def people(committed_app: Any) -> dict[str, str]:
     return {"viewer": viewer, "buyer": buyer, "token": token}
 
 
-def _logged_in(base: str, email: str) -> requests.Session:
-    http = requests.Session()
-    page = http.get(base + "/login", timeout=5)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
-    assert token, "login form has a CSRF token"
-    resp = http.post(base + "/login", data={"email": email, "password": PASSWORD, "csrf_token": token.group(1)},
-                     allow_redirects=False, timeout=5)
-    assert resp.status_code == 302, resp.text
-    return http
-
-
 def _others_answer_at_once(base: str, people: dict[str, str], sku: str) -> None:
     """Another user's page and an API write, each answered normally within a second."""
-    buyer = _logged_in(base, people["buyer"])
+    buyer = logged_in(base, people["buyer"])
     started = time.monotonic()
     page = buyer.get(base + "/purchase-orders", timeout=WITHIN + 4)
     assert page.status_code == 200 and time.monotonic() - started < WITHIN, (page.status_code, page.text[:300])
@@ -93,7 +76,7 @@ def _wait_for(check: Any, timeout: float = 5.0) -> bool:
 
 def test_after_an_export_another_users_page_and_an_api_write_answer_normally(
         live: str, people: dict[str, str], engine: Engine) -> None:
-    viewer = _logged_in(live, people["viewer"])
+    viewer = logged_in(live, people["viewer"])
     resp = viewer.get(live + "/products.csv", timeout=30)
     assert resp.status_code == 200
     assert resp.content.decode("utf-8-sig").count("\n") == ROWS + 1
@@ -105,7 +88,7 @@ def test_after_an_export_another_users_page_and_an_api_write_answer_normally(
 
 def test_a_client_that_drops_mid_export_leaves_no_transaction_open(
         live: str, people: dict[str, str], engine: Engine) -> None:
-    viewer = _logged_in(live, people["viewer"])
+    viewer = logged_in(live, people["viewer"])
     cookie = "; ".join(f"{c.name}={c.value}" for c in viewer.cookies)
     host, port = live.removeprefix("http://").split(":")
     sock = socket.socket()
