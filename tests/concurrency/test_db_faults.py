@@ -133,6 +133,9 @@ def test_a_reservation_whose_connection_is_killed_fails_cleanly_and_the_next_one
         held.release()
     assert resp.status_code == 503 and resp.headers["Content-Type"] == "application/problem+json", resp.text
     assert resp.json()["type"].endswith("/database-unavailable") and took < 5
+    assert resp.headers["Retry-After"] == "5"
+    documented = requests.get(f"{base}/api/v1/openapi.json", timeout=10).json()
+    assert "503" in documented["paths"]["/api/v1/reservations"]["post"]["responses"]
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Reservation)) == 0  # nothing half-written
     assert_invariants(db)
