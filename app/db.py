@@ -176,7 +176,7 @@ def session() -> Session:
     if s is None:
         s = current_db().sessionmaker(execution_options={SQLITE_BEGIN: "DEFERRED"})
         g._db_session = s
-        _connect(s, SQLITE_BEGIN, "DEFERRED")
+        _connect(s, begin="DEFERRED")
     return s
 
 
@@ -197,15 +197,15 @@ def hand_over_session() -> Session | None:
 CONNECT_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
 
 
-def _connect(s: Session, option: str, value: str) -> None:
-    """Begin `s` on a live connection; retry while the database cannot be reached.
+def _connect(s: Session, *, begin: str) -> None:
+    """Begin `s` on a live connection (`begin`: how, on SQLite); retry while the database cannot be reached.
 
     Only a failure before any statement of the unit of work ran is retried (the pool's
     pre-ping or the connect itself), so a retry can never repeat an effect.
     """
     for delay in (*CONNECT_RETRY_DELAYS, None):
         try:
-            s.connection(execution_options={option: value})
+            s.connection(execution_options={SQLITE_BEGIN: begin})
             return
         except OperationalError as exc:
             s.rollback()
@@ -224,7 +224,7 @@ def transaction() -> Iterator[Session]:
     """
     s = session()
     if not s.in_transaction():
-        _connect(s, SQLITE_BEGIN, "IMMEDIATE")
+        _connect(s, begin="IMMEDIATE")
     elif current_db().dialect == "sqlite":
         _take_sqlite_write_lock(s.connection())
     try:
