@@ -138,7 +138,7 @@ class Client:
 
     def reservation(self) -> None:
         self.seq += 1
-        body = {"order_ref": f"soak-{self.n}-{self.seq}", "region": self.rng.choice(REGIONS),
+        body: dict[str, Any] = {"order_ref": f"soak-{self.n}-{self.seq}", "region": self.rng.choice(REGIONS),
                 "lines": [{"sku": self.sku(), "quantity": self.rng.randint(1, 3)} for _ in range(self.rng.randint(1, 3))]}
         resp = self._call("POST /api/v1/reservations", (201,),
                           lambda: self.api.post(self.base + "/api/v1/reservations", json=body, timeout=30))
