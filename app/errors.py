@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, json, redirect, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,20 @@ def register_error_handlers(app: Flask) -> None:
         title, detail = _HTTP_TEXTS.get(exc.code or 0, (exc.name, exc.description))
         return render_template("error.html", status=exc.code, title=translated(title),
                                detail=translated(detail)), exc.code
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError) -> Any:
+        # The connection was lost (killed backend, restart) or SQLite stayed locked: the unit
+        # of work was rolled back; the pool replaces the connection for the next request.
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
+        if _wants_problem():
+            body = {"type": PROBLEM_BASE + "database-unavailable", "title": "Service unavailable", "status": 503,
+                    "detail": "The database could not complete this request; nothing was changed. Retry shortly."}
+            return problem_response(body, 503, {"Retry-After": "5"})
+        return render_template("error.html", status=503, title=translated(N_("Service unavailable")),
+                               detail=translated(N_("The database could not complete this request; nothing was "
+                                                    "changed. Try again in a moment."))), 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

@@ -19,7 +19,7 @@ from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction
 from app.errors import DomainError, ValidationFailed, translated
-from app.web.export import csv_response
+from app.web.exports import csv_response
 from app.web.formerrors import apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

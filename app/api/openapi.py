@@ -71,6 +71,9 @@ def build_document() -> dict[str, Any]:
             if status == 401:
                 resp["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
             responses[str(status)] = resp
+        responses["503"] = {"description": "The database could not complete the request (its connection was lost); "
+                                           "nothing was changed — retry after `Retry-After` seconds",
+                            "content": problem, "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
         operation: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "responses": responses}
         params = _parameters(op)
         if params:

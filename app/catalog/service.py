@@ -115,8 +115,10 @@ def list_products(session: Session, f: ProductFilter, *, page: int = 1, per_page
 
 def iter_products(session: Session, f: ProductFilter) -> Iterator[ProductRow]:
     """Every product matching `f`, in page order (for CSV export)."""
-    for r in session.execute(_products_query(f).execution_options(yield_per=500)):
-        yield ProductRow(*r)
+    # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
+    with session.execute(_products_query(f).execution_options(yield_per=500)) as result:
+        for r in result:
+            yield ProductRow(*r)
 
 
 @dataclass(frozen=True)
@@ -256,8 +258,10 @@ def list_movements(session: Session, *, product_id: int, f: MovementFilter, page
 
 
 def iter_movements(session: Session, *, product_id: int, f: MovementFilter) -> Iterator[MovementRow]:
-    for r in session.execute(_movements_query(product_id, f).execution_options(yield_per=1000)):
-        yield MovementRow(*r)
+    # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
+    with session.execute(_movements_query(product_id, f).execution_options(yield_per=1000)) as result:
+        for r in result:
+            yield MovementRow(*r)
 
 
 def demand_series(session: Session, *, product_id: int, today: dt.date, granularity: str = "week",

@@ -17,7 +17,7 @@ from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
 from app.stock.models import Warehouse
-from app.web.export import csv_response
+from app.web.exports import csv_response
 from app.web.formerrors import apply_errors
 
 bp = Blueprint("counts", __name__, url_prefix="/counts")

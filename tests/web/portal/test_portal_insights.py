@@ -53,10 +53,10 @@ def test_scorecard_page_and_csv_show_the_suppliers_own_figures(client: Any, sess
     assert "95.00%" in page.text  # quality: 57 of 60 accepted
     exported = client.get("/portal/scorecard.csv")
     assert exported.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert [r["window"] for r in rows][-2:] == ["rolling_3m", "rolling_12m"]
     assert rows[-1]["accepted"] == "57" and rows[-1]["inspected"] == "60"
-    orders = list(csv.DictReader(io.StringIO(client.get("/portal/orders.csv").text)))
+    orders = list(csv.DictReader(io.StringIO(client.get("/portal/orders.csv").data.decode("utf-8-sig"))))
     assert {r["po_number"] for r in orders} == {mine.sent_po.number, mine.confirmed_po.number}
 
 
