@@ -83,6 +83,8 @@ NUMERIC_RULES: dict[str, tuple[type, float, float]] = {
     "on_time_grace_days": (int, 0, 60),
 }
 
+BOOLEAN_SETTINGS = frozenset({"count_separation_of_duties"})
+
 
 def parse_setting(key: str, raw: dict[str, str]) -> Any:
     """Turn form input into a setting value, or raise `ValidationFailed` naming the field. Pure.
@@ -92,6 +94,8 @@ def parse_setting(key: str, raw: dict[str, str]) -> Any:
     """
     if key in NUMERIC_RULES:
         return _number(raw.get(key, ""), key, *NUMERIC_RULES[key])
+    if key in BOOLEAN_SETTINGS:
+        return raw.get(key, "") in ("1", "on", "true", "yes")
     if key == "scorecard_weights":
         weights = {k: _number(raw.get(f"{key}.{k}", ""), f"{key}.{k}", int, 0, 100) for k in ("on_time", "quality", "price")}
         if sum(weights.values()) != 100:

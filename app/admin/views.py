@@ -32,6 +32,8 @@ SETTING_LABELS = {
     "slow_mover_monthly_units": _l("Slow mover below (units a month, three months in a row)"),
     "over_receipt_tolerance_pct": _l("Over-receipt tolerance (%)"),
     "on_time_grace_days": _l("On-time grace (days)"),
+    "count_separation_of_duties": _l("Separation of duties for counts: the user who submitted a count cannot "
+                                     "approve it"),
     "scorecard_weights": _l("Scorecard weights (on time / quality / price, sum 100)"),
     "scorecard_thresholds": _l("Scorecard grade thresholds (A / B)"),
     "inspection_reasons": _l("Inspection reject reasons (one per line)"),

@@ -16,6 +16,7 @@ class Category(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    name_zh: Mapped[str | None] = mapped_column(String(120))  # shown when the UI is in Chinese
 
 
 class Product(Base):

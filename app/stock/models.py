@@ -60,6 +60,7 @@ class Warehouse(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str | None] = mapped_column(String(120))  # shown when the UI is in Chinese
     kind: Mapped[str] = mapped_column(String(16))
     region: Mapped[str] = mapped_column(String(64))
     city: Mapped[str] = mapped_column(String(64))

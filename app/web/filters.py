@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_decimal, format_time
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
 # Every status and kind word the UI shows, so it can be translated.
@@ -72,6 +72,20 @@ def cny(value: Any) -> str:
     return ("-" if amount < 0 else "") + "¥" + money(abs(amount))
 
 
+def signed_cny(value: Any) -> str:
+    """Money with its sign always shown, as variances are: +¥28.18, -¥28.18, ¥0.00."""
+    if value is None:
+        return "—"
+    return ("+" if Decimal(value) > 0 else "") + cny(value)
+
+
+def local_name(name: Any, name_zh: str | None = None) -> str:
+    """Master data's Chinese name when the UI is in Chinese and one is set, else its name."""
+    if name_zh and str(get_locale() or "").startswith("zh"):
+        return name_zh
+    return "—" if name is None else str(name)
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "—"
@@ -82,4 +96,4 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, cny=cny, date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, signed_cny=signed_cny, local_name=local_name, date=date, label=label)
