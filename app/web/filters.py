@@ -96,4 +96,5 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, cny=cny, signed_cny=signed_cny, local_name=local_name, date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, date=date, label=label)
+    app.jinja_env.filters.update(signed_cny=signed_cny, local_name=local_name)

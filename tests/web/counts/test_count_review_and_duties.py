@@ -81,7 +81,7 @@ def test_separation_of_duties_setting_blocks_the_submitter_on_the_page(app: Any,
     on = post_form(client, "/admin/settings", "/admin/settings", {"key": "count_separation_of_duties",
                                                                   "count_separation_of_duties": "1"})
     assert on.status_code == 302 and get_setting(session, "count_separation_of_duties") is True
-    wh, _products = _shelf(session, 1)
+    _shelf(session, 1)
     opened = post_form(client, "/counts/new", "/counts/new", {"warehouse": "FWD-CD", "kind": "cycle"})
     url = opened.headers["Location"]
     assert post_form(client, url, f"{url}/sheet", {"lines-0-counted": "9", "action": "submit"}).status_code == 302
