@@ -248,7 +248,7 @@ class ReviewSummary:
     @property
     def variances_first(self) -> list[ReviewLine]:
         """Lines with a variance (largest value first), then lines not counted; zero-variance lines left out."""
-        differ = sorted((r for r in self.lines if r.variance), key=lambda r: (-abs(r.variance_value or 0), r.sku))
+        differ = sorted((r for r in self.lines if r.variance), key=lambda r: (-abs(r.variance_value or Decimal(0)), r.sku))
         return differ + [r for r in self.lines if r.counted_quantity is None]
 
     @property
@@ -263,7 +263,7 @@ def review_summary(count: CycleCount) -> ReviewSummary:
     for i, ln in enumerate(count.lines):
         v = line_variance(ln.system_quantity, ln.counted_quantity, ln.product.unit_cost)
         out.append(ReviewLine(i, ln.product.sku, ln.product.name, ln.system_quantity, ln.counted_quantity,
-                              v and v.quantity, v and v.value))
+                              None if v is None else v.quantity, None if v is None else v.value))
     return ReviewSummary(
         lines=out,
         counted=sum(1 for r in out if r.counted_quantity is not None),
