@@ -188,6 +188,8 @@ def audit_export() -> Any:
     form = _audit_form()
     if request.args and not form.validate():
         abort(422)
-    return csv_response("audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id", "details"],
+    return csv_response("audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id", "details",
+                                          "changes"],
                         ([r.at.isoformat(), r.actor_type, r.actor_label, r.action, r.entity_type, r.entity_id,
-                          json.dumps(r.details, ensure_ascii=False)] for r in _audit_page(form, None).rows))
+                          json.dumps(r.details, ensure_ascii=False), "; ".join(map(str, r.changes))]
+                         for r in _audit_page(form, None).rows))
