@@ -11,14 +11,24 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import service
-from app.admin.forms import ActionForm, ActiveForm, ApiClientForm, AuditFilterForm, RoleForm, UserForm
+from app.admin.forms import (
+    ActionForm,
+    ActiveForm,
+    ApiClientForm,
+    AuditFilterForm,
+    MasterDataForm,
+    RoleForm,
+    UserForm,
+)
 from app.audit.service import SETTING_DEFAULTS
 from app.auth import service as auth_service
 from app.auth.models import ApiClient
 from app.auth.session import staff_required
+from app.catalog.models import Category
 from app.db import session as db_session
 from app.db import transaction
 from app.errors import DomainError, ValidationFailed, translated
+from app.stock.models import Warehouse
 from app.web.export import csv_response
 from app.web.formerrors import apply_errors
 
@@ -158,6 +168,30 @@ def settings() -> Any:
             status = 422
     return render_template("admin/settings.html", values=service.all_settings(db_session()), labels=SETTING_LABELS,
                            errors=errors, raw=raw, action_form=ActionForm()), status
+
+
+@bp.route("/master-data", methods=["GET", "POST"])
+@staff_required("admin")
+def master_data() -> Any:
+    """Categories and warehouses: their names, and the Chinese names shown when the UI is in Chinese."""
+    form = MasterDataForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                service.rename_master_data(s, current_user.actor, kind=form.kind.data or "", code=form.code.data or "",
+                                           name=form.name.data or "", name_zh=form.name_zh.data)
+            flash(_("%(code)s saved.", code=form.code.data), "success")
+            return redirect(url_for("admin.master_data") + f"#{form.kind.data}-{form.code.data}")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    s = db_session()
+    return render_template("admin/master_data.html", form=form,
+                           categories=list(s.scalars(select(Category).order_by(Category.code))),
+                           warehouses=list(s.scalars(select(Warehouse).order_by(Warehouse.code)))), status
 
 
 def _audit_form() -> AuditFilterForm:

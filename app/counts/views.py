@@ -34,7 +34,7 @@ def _warehouses() -> list[Warehouse]:
 
 def _filter_form() -> CountFilterForm:
     form = CountFilterForm(request.args)
-    form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.name}") for w in _warehouses()]
+    form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.local_name}") for w in _warehouses()]
     return form
 
 
@@ -90,9 +90,9 @@ def _scope_args(form: OpenCountForm, categories: dict[str, int]) -> dict[str, An
 def new() -> Any:
     warehouses = _warehouses()
     form = OpenCountForm()
-    form.warehouse.choices = [(w.code, f"{w.code} — {w.name}") for w in warehouses]
+    form.warehouse.choices = [(w.code, f"{w.code} — {w.local_name}") for w in warehouses]
     categories = list(db_session().scalars(select(Category).order_by(Category.name)))
-    form.category.choices = [("", _l("All categories"))] + [(c.code, c.name) for c in categories]
+    form.category.choices = [("", _l("All categories"))] + [(c.code, c.local_name) for c in categories]
     if request.method == "GET" and request.args.get("warehouse"):
         form.warehouse.data = request.args["warehouse"]
     status = 200

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, BigId, UTCDateTime, utcnow
+from app.locale_names import localized_name
 
 
 class WarehouseKind(enum.StrEnum):
@@ -68,6 +69,11 @@ class Warehouse(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     replenished_from: Mapped[Warehouse | None] = relationship(remote_side=[id])
+
+    @property
+    def local_name(self) -> str:
+        """The name a page shows: the Chinese name when the UI is in Chinese and one is set."""
+        return localized_name(self.name, self.name_zh)
 
 
 class StockMovement(Base):
