@@ -41,9 +41,11 @@ FIELD_LABELS: dict[str, Any] = {
     "category_id": _l("category"), "supplier_id": _l("supplier"), "purchase_order_id": _l("purchase order"),
     "transfer_id": _l("transfer"), "lines": _l("lines"), "number": _l("number"), "quantity": _l("quantity"),
     "role": _l("role"), "email": _l("e-mail"), "reason": _l("reason"), "kind": _l("kind"), "scope": _l("scope"),
+    "name": _l("name"), "name_zh": _l("Chinese name"), "code": _l("code"),
 }
 # For entries stored as old/new: what changed (the entity id for settings).
-OLD_NEW_FIELD = {"user.role": "role", "suggestion.edit": "quantity"}
+# "" = the old/new values are dicts whose keys are the fields themselves (renames).
+OLD_NEW_FIELD = {"user.role": "role", "suggestion.edit": "quantity", "category.rename": "", "warehouse.rename": ""}
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def describe(action: str, entity_id: str | None, details: Mapping[str, Any],
         field = OLD_NEW_FIELD.get(action, entity_id or "value")
         old, new = details["old"], details["new"]
         if isinstance(old, dict) and isinstance(new, dict):
-            changes = [Change(f"{field}.{k}", _text(new.get(k)), _text(old.get(k)))
+            changes = [Change(f"{field}.{k}" if field else _label(k), _text(new.get(k)), _text(old.get(k)))
                        for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
         else:
             changes = [Change(_label(field), _text(new), _text(old))]

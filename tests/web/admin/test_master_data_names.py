@@ -25,6 +25,8 @@ def test_admin_sets_a_chinese_name_shown_only_in_the_chinese_ui(client: Any, ses
     session.expire_all()
     assert (cat.name_zh, wh.name_zh) == ("家居生活", "北京前置仓")
     assert session.query(AuditEntry).filter_by(action="category.rename").count() == 1
+    audit = client.get("/admin/audit?entity=category").text
+    assert "Chinese name:</span> <del>—</del> → 家居生活" in audit and "code:</span> home" in audit
     english = client.get("/stock?warehouse=FWD-BJ").text
     assert "Home living" in english and "家居生活" not in english
     admin.locale = "zh"
