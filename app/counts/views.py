@@ -62,9 +62,10 @@ def export() -> Any:
         abort(422)
     rows = _filtered(form, None).rows
     return csv_response("counts.csv", ["number", "kind", "status", "warehouse", "category", "lines", "counted",
-                                       "created_at", "approved_at"],
+                                       "created_at", "approved_at", "scope"],
                         ([r.number, r.kind, r.status, r.warehouse_code, r.category, r.lines, r.counted,
-                          r.created_at.isoformat(), r.approved_at and r.approved_at.isoformat()] for r in rows))
+                          r.created_at.isoformat(), r.approved_at and r.approved_at.isoformat(), r.scope]
+                         for r in rows))
 
 
 def _scope_args(form: OpenCountForm, categories: dict[str, int]) -> dict[str, Any]:
