@@ -43,6 +43,9 @@ FIELD_LABELS: dict[str, Any] = {
     "role": _l("role"), "email": _l("e-mail"), "reason": _l("reason"), "kind": _l("kind"), "scope": _l("scope"),
     "name": _l("name"), "name_zh": _l("Chinese name"), "code": _l("code"),
 }
+# Details are stored with sorted keys; these read best first, in this order (the rest follow).
+FIRST_KEYS = ("number", "code", "email", "sku", "source", "dest", "warehouse_id", "supplier_id", "category_id")
+
 # For entries stored as old/new: what changed (the entity id for settings).
 # "" = the old/new values are dicts whose keys are the fields themselves (renames).
 OLD_NEW_FIELD = {"user.role": "role", "suggestion.edit": "quantity", "category.rename": "", "warehouse.rename": ""}
@@ -111,7 +114,8 @@ def describe(action: str, entity_id: str | None, details: Mapping[str, Any],
         rest = {k: v for k, v in details.items() if k not in ("old", "new")}
         return changes + describe(action, entity_id, rest, names)
     out = []
-    for key, value in details.items():
+    first = {k: i for i, k in enumerate(FIRST_KEYS)}
+    for key, value in sorted(details.items(), key=lambda kv: first.get(kv[0], len(first))):
         kind = REFERENCE_KEYS.get(key)
         if kind and isinstance(value, int) and not isinstance(value, bool):
             shown = names.get(kind, {}).get(value, f"#{value}")

@@ -42,6 +42,7 @@ LABELS: dict[str, Any] = {
     "damaged": _l("damaged"), "wrong item": _l("wrong item"), "wrong specification": _l("wrong specification"),
     "wrong style number": _l("wrong style number"), "quality defect": _l("quality defect"),
     "short shipped": _l("short shipped"), "staff": _l("staff"), "supplier": _l("supplier"), "api": _l("API client"),
+    "system": _l("system"),
     # where a stock movement came from (its `source`)
     "orders": _l("orders"), "returns": _l("returns"), "count": _l("count"), "reservation": _l("reservation"),
     "seed": _l("demo data"), "import:opening_stock": _l("import: opening stock"), "import:sales": _l("import: sales"),

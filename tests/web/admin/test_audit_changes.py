@@ -52,7 +52,7 @@ def test_settings_and_roles_render_old_to_new(app: Any, client: Any, session: Se
 def test_unknown_ids_are_marked_and_plain_values_pass_through(app: Any) -> None:
     with app.test_request_context():
         changes = describe("transfer.create", "3", {"source": 999, "lines": {"5": 2}, "number": "TR-1"}, {})
-    assert changes == [Change("from", "#999"), Change("lines", "#5 × 2"), Change("number", "TR-1")]
+        assert changes == [Change("number", "TR-1"), Change("from", "#999"), Change("lines", "#5 × 2")]
 
 
 def test_audit_page_query_count_does_not_grow_with_referenced_rows(app: Any, client: Any, session: Session) -> None:
