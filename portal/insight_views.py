@@ -44,7 +44,8 @@ def scorecard_csv() -> Any:
     rows += [(f"rolling_{w}m", c) for w, c in cards.rolling.items() if w > 1]
     fields = ["lines_evaluated", "lines_on_time", "on_time_rate", "lines_in_full", "in_full_rate",
               "lead_time_mean_days", "lead_time_std_days", "inspected", "accepted", "quality_rate",
-              "defects_per_million", "price_index", "response_hours_mean", "overall", "standing"]
+              "defects_per_million", "price_index", "response_hours_mean", "overall", "standing",
+              "lead_time_median_days", "lead_time_p10_days", "lead_time_p90_days"]
     return csv_response("scorecard.csv", ["window", "period", *fields],
                         [[kind, c.period.label, *[getattr(c, f) for f in fields]] for kind, c in rows])
 

@@ -98,3 +98,15 @@ def test_no_portal_page_shows_another_suppliers_name_or_figures(app: Any, client
               if r.endpoint.startswith("portal.") and not r.arguments and "GET" in r.methods}
     assert static <= {"/portal/", "/portal/orders", "/portal/shipments", "/portal/stock", "/portal/scorecard",
                       "/portal/scorecard.csv", "/portal/orders.csv", "/portal/login", "/portal/account"}
+
+
+def test_a_supplier_without_deliveries_due_sees_no_data_not_a_grade(client: Any, session: Session,
+                                                                    two_suppliers: tuple[SupplierSide, SupplierSide]) -> None:
+    mine, _theirs = two_suppliers
+    login_supplier(client, mine.email)
+    page = client.get("/portal/scorecard").text
+    head = page.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "no data" in head and "standing-A" not in head
+    assert "Lead time, median (days)" in page and "Lead time P10–P90 (days)" in page
+    header = client.get("/portal/scorecard.csv").text.splitlines()[0]
+    assert header.endswith("lead_time_median_days,lead_time_p10_days,lead_time_p90_days")
