@@ -2,7 +2,7 @@
 (separation of duties); optional Chinese names of categories and warehouses.
 
 Revision ID: 1102
-Revises: 0001
+Revises: 0902
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "1102"
-down_revision = "0001"
+down_revision = "0902"
 branch_labels = None
 depends_on = None
 
