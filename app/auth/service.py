@@ -23,7 +23,7 @@ from app.audit.service import Actor, record_audit
 from app.auth.models import ApiClient, LoginAttempt, Role, Scope, StaffUser, SupplierUser
 from app.db import utcnow
 from app.errors import N_, Conflict, NotFound, ValidationFailed
-from app.stock.models import FeedCounter
+from app.stock.reads import feed_position
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -166,7 +166,7 @@ def create_api_client(
         webhook_url=webhook_url,
         webhook_secret=secret,
         # A new webhook starts at the current end of the feed, not at the beginning.
-        webhook_cursor=session.scalar(select(FeedCounter.last_seq).where(FeedCounter.id == 1)) or 0,
+        webhook_cursor=feed_position(session),
     )
     session.add(client)
     session.flush()

@@ -8,13 +8,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.errors import NotFound
 from app.stock.ledger import WarehouseRef, allocation_order
 from app.stock.models import StockBalance, StockChange, Warehouse
+from app.stock.repository import CURSOR_SHIFT
 
 
 @dataclass(frozen=True)
@@ -115,24 +116,59 @@ def availability(session: Session, *, skus: Sequence[str], region: str | None = 
     return out
 
 
+_BELOW_HORIZON = text(
+    "(stock_change.seq < stock_feed_horizon() "
+    f"OR pg_xact_status(((stock_change.seq >> {CURSOR_SHIFT})::text)::xid8) = 'in progress')")
+
+
+def _below_horizon(session: Session) -> ColumnElement[bool] | None:
+    """PostgreSQL: the rows a follower may be given now — cursors below the feed horizon
+    (every transaction that could still commit a smaller cursor has finished) plus this
+    transaction's own rows. None on SQLite, where writers are serialised and a committed
+    row's cursor is always above every earlier one."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return _BELOW_HORIZON  # type: ignore[return-value]
+
+
 def changes_after(session: Session, *, after: int | None, limit: int) -> ChangePage:
-    """Balance changes with cursor > `after` (None = from the beginning), in commit order.
+    """Balance changes with cursor > `after` (None = from the beginning), in commit order,
+    never skipping one (docs/concurrency.md, "The change feed").
 
     `next_cursor` is the last cursor returned, or `after` (0 at the start) when there is
     nothing new, so a follower can always pass it back.
     """
     start = after or 0
-    rows = session.execute(
+    stmt = (
         select(StockChange.seq, Product.sku, Warehouse.code, StockChange.on_hand, StockChange.reserved, StockChange.at)
         .join(Product, Product.id == StockChange.product_id)
         .join(Warehouse, Warehouse.id == StockChange.warehouse_id)
         .where(StockChange.seq > start)
         .order_by(StockChange.seq)
         .limit(limit)
-    ).all()
+    )
+    gate = _below_horizon(session)
+    if gate is not None:
+        stmt = stmt.where(gate)
+    rows = session.execute(stmt).all()
     changes = [ChangeRecord(seq, sku, code, on_hand, reserved, on_hand - reserved, at)
                for seq, sku, code, on_hand, reserved, at in rows]
     return ChangePage(changes, changes[-1].cursor if changes else start)
+
+
+def feed_position(session: Session) -> int:
+    """A cursor at the current end of the feed (0 when empty): the last change a follower
+    may be given now; every change not given yet is above it."""
+    stmt = select(func.coalesce(func.max(StockChange.seq), 0))
+    gate = _below_horizon(session)
+    if gate is not None:
+        stmt = stmt.where(gate)
+    return int(session.scalar(stmt) or 0)
+
+
+def changes_pending(session: Session, after: int) -> int:
+    """How many changes a follower at cursor `after` has not been given yet (committed ones)."""
+    return int(session.scalar(select(func.count()).select_from(StockChange).where(StockChange.seq > after)) or 0)
 
 
 def list_warehouses(session: Session) -> list[Warehouse]:
