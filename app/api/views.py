@@ -11,14 +11,15 @@ from flask import Response, jsonify
 from sqlalchemy.orm import Session
 
 from app.api import schemas as sc
-from app.api.idempotency import Outcome, run_write
+from app.api.idempotency import Outcome, run_in_one_statement, run_write
 from app.api.routing import ApiPrincipal, endpoint
 from app.catalog import sync as catalog
+from app.db import current_db, transaction, utcnow
 from app.db import session as db_session
-from app.db import transaction, utcnow
 from app.errors import InsufficientStockError, ValidationFailed
 from app.ops.metrics import RESERVATIONS
 from app.stock import reads, reservations
+from app.stock.reservations_sql import close_in_one_statement, reserve_in_one_statement
 from app.stock.service import MovementInput, record_movements
 
 READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
@@ -80,12 +81,21 @@ def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery) -> Re
           body=sc.ReservationCreate, responses={201: sc.ReservationOut},
           errors=(400, 401, 403, 409, 415, 422), idempotent=True)
 def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> Response:
+    lines = [reservations.ReserveLine(line.sku, line.quantity) for line in body.lines]
+    if current_db().dialect == "postgresql":
+        response, result = run_in_one_statement(principal, lambda s, key, fingerprint: (
+            reserve_in_one_statement(s, principal.actor, api_client_id=principal.id, key=key, fingerprint=fingerprint,
+                                     order_ref=body.order_ref, region=body.region, ttl_seconds=body.ttl_seconds,
+                                     lines=lines, now=utcnow())))
+        if not result.replayed and (result.error is None or isinstance(result.error, InsufficientStockError)):
+            RESERVATIONS.labels("created" if result.error is None else "insufficient").inc()
+        return response
+
     def action(s: Session) -> Outcome:
         try:
             view = reservations.reserve_stock(
                 s, principal.actor, order_ref=body.order_ref, region=body.region, ttl_seconds=body.ttl_seconds,
-                lines=[reservations.ReserveLine(line.sku, line.quantity) for line in body.lines],
-                now=utcnow(), api_client_id=principal.id)
+                lines=lines, now=utcnow(), api_client_id=principal.id)
         except InsufficientStockError:
             RESERVATIONS.labels("insufficient").inc()
             raise
@@ -98,18 +108,26 @@ def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> R
 @endpoint("GET", "/reservations/{id}", summary="A reservation", scope=READ, responses={200: sc.ReservationOut},
           errors=(401, 403, 404), path_params=RESERVATION_ID)
 def get_reservation(principal: ApiPrincipal, id: str) -> Response:
-    return _json(sc.ReservationOut.of(reservations.get_reservation(db_session(), id)))
+    return _json(sc.ReservationOut.of(reservations.get_reservation(db_session(), id, owner=principal.owner)))
 
 
 def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Response:
+    done = "committed" if commit else "released"
+    if current_db().dialect == "postgresql":
+        response, result = run_in_one_statement(principal, lambda s, key, fingerprint: close_in_one_statement(
+            s, principal.actor, api_client_id=principal.id, admin=principal.admin, key=key, fingerprint=fingerprint,
+            reservation_id=reservation_id, commit=commit, now=utcnow()))
+        if not result.replayed and (result.error is None or result.expired):
+            RESERVATIONS.labels("expired" if result.expired else done).inc()
+        return response
     close = reservations.commit_reservation if commit else reservations.release_reservation
 
     def action(s: Session) -> Outcome:
-        outcome = close(s, principal.actor, reservation_id=reservation_id, now=utcnow())
+        outcome = close(s, principal.actor, reservation_id=reservation_id, now=utcnow(), owner=principal.owner)
         if outcome.error is not None:  # it had expired: the expiry is kept, the caller gets 409
             RESERVATIONS.labels("expired").inc()
             return Outcome.problem(outcome.error)
-        RESERVATIONS.labels("committed" if commit else "released").inc()
+        RESERVATIONS.labels(done).inc()
         return Outcome.of(200, sc.ReservationOut.of(outcome.reservation))
 
     return run_write(principal, action)
