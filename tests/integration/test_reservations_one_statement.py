@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -126,7 +125,10 @@ def _effects(s: Session, prefix: str, ids: dict[str, str]) -> dict[str, list[Any
         return str(s.scalar(select(Product.sku).where(Product.id == pid))).replace(f"{prefix}-", "P-")
 
     pids = list(s.scalars(select(Product.id).where(Product.sku.like(f"{prefix}-%"))))
-    code: Callable[[int], str] = lambda wid: str(s.scalar(select(Warehouse.code).where(Warehouse.id == wid)))
+
+    def code(wid: int) -> str:
+        return str(s.scalar(select(Warehouse.code).where(Warehouse.id == wid)))
+
     balances = [(sku(b.product_id), code(b.warehouse_id), b.on_hand, b.reserved, b.version) for b in s.scalars(
         select(StockBalance).where(StockBalance.product_id.in_(pids)).order_by(StockBalance.id))]
     ledger = [(sku(m.product_id), code(m.warehouse_id), m.kind, m.quantity, m.source, m.reference_type,
