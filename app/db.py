@@ -154,3 +154,24 @@ def close_session(_exc: BaseException | None = None) -> None:
     s: Session | None = g.pop("_db_session", None)
     if s is not None:
         s.close()
+
+
+@contextmanager
+def single_statement_session() -> Iterator[Session]:
+    """PostgreSQL only: a session whose every statement is its own transaction — no BEGIN and
+    COMMIT round trips — for a write that is one statement (app.stock.reservations_sql) or
+    an unlocked read. Nothing to commit or roll back: each statement already did. (Sessions
+    bound to a connection — a test's outer transaction — join it through `transaction()`.)"""
+    if not isinstance(current_db().sessionmaker.kw.get("bind"), Engine):
+        with transaction() as joined:
+            yield joined
+        return
+    # A request never holds two pooled connections (the pool would run dry under load):
+    # the request session's read-only transaction (e.g. the token lookup) ends first.
+    session().close()
+    conn = current_db().engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with Session(bind=conn) as s:
+            yield s
+    finally:
+        conn.close()

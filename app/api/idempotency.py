@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.api.routing import ApiPrincipal
 from app.api.schemas import Problem
-from app.db import transaction, utcnow
+from app.db import single_statement_session, transaction, utcnow
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.stock.models import IdempotencyRecord
 from app.stock.reservations_sql import StatementResult
@@ -161,11 +161,12 @@ def run_in_one_statement(principal: ApiPrincipal, call: OneStatement) -> tuple[R
     """Run a one-statement write (`app.stock.reservations_sql`) as the entry point's one
     transaction: `call(session, key, fingerprint)` claims the Idempotency-Key itself (a
     twin waits on it, then replays). A domain error is rendered here and, with a key,
-    stored as the key's answer (the one extra statement, on error paths only)."""
+    stored as the key's answer (the one extra statement, on error paths only). Without a
+    key there is nothing to store: the statement runs as its own transaction (one round trip)."""
     key = _key_of_request()
     fingerprint = _fingerprint() if key is not None else None
     try:
-        with transaction() as s:
+        with transaction() if key is not None else single_statement_session() as s:
             result = call(s, key, fingerprint)
             if result.key_reused:
                 raise _key_reused()

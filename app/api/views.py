@@ -5,6 +5,7 @@ which also stores the Idempotency-Key response with the effect.
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from flask import Response, jsonify
@@ -14,7 +15,7 @@ from app.api import schemas as sc
 from app.api.idempotency import Outcome, run_in_one_statement, run_write
 from app.api.routing import ApiPrincipal, endpoint
 from app.catalog import sync as catalog
-from app.db import current_db, transaction, utcnow
+from app.db import current_db, single_statement_session, transaction, utcnow
 from app.db import session as db_session
 from app.errors import InsufficientStockError, ValidationFailed
 from app.ops.metrics import RESERVATIONS
@@ -29,6 +30,12 @@ SKU_PARAM = {"sku": sc.Sku}
 
 def _json(model: Any, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status=status, mimetype="application/json")
+
+
+def _read() -> AbstractContextManager[Session]:
+    """An unlocked read: on PostgreSQL one statement is its own transaction (no BEGIN/ROLLBACK
+    round trips, no transaction left open while the response is rendered)."""
+    return single_statement_session() if current_db().dialect == "postgresql" else nullcontext(db_session())
 
 
 def _product_out(s: Session, product: Any) -> sc.ProductOut:
@@ -73,7 +80,8 @@ def get_stock(principal: ApiPrincipal, query: sc.StockQuery) -> Response:
 @endpoint("GET", "/availability", summary="Sellable quantity per SKU, total and per warehouse", scope=READ,
           query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422))
 def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery) -> Response:
-    rows = reads.availability(db_session(), skus=query.sku, region=query.region)
+    with _read() as s:
+        rows = reads.availability(s, skus=query.sku, region=query.region)
     return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
 
 
@@ -108,7 +116,9 @@ def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> R
 @endpoint("GET", "/reservations/{id}", summary="A reservation", scope=READ, responses={200: sc.ReservationOut},
           errors=(401, 403, 404), path_params=RESERVATION_ID)
 def get_reservation(principal: ApiPrincipal, id: str) -> Response:
-    return _json(sc.ReservationOut.of(reservations.get_reservation(db_session(), id, owner=principal.owner)))
+    with _read() as s:
+        view = reservations.get_reservation(s, id, owner=principal.owner)
+    return _json(sc.ReservationOut.of(view))
 
 
 def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Response:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
@@ -90,30 +90,38 @@ def stock_levels(session: Session, *, skus: Sequence[str], warehouse_code: str |
 
 
 def availability(session: Session, *, skus: Sequence[str], region: str | None = None) -> list[SkuAvailability]:
-    """Sellable quantity per SKU, total and per active warehouse, warehouses in allocation order.
-
-    A warehouse's available is never shown below zero (after a count below reserved).
-    """
-    products = _products_by_sku(session, skus)
-    warehouses = [WarehouseRef(id=w.id, code=w.code, kind=w.kind, region=w.region)
-                  for w in session.scalars(select(Warehouse).where(Warehouse.is_active.is_(True)))]
-    order = allocation_order(warehouses, region)
-    avail = {
-        (pid, wid): max(on_hand - reserved, 0)
-        for pid, wid, on_hand, reserved in session.execute(
-            select(StockBalance.product_id, StockBalance.warehouse_id, StockBalance.on_hand, StockBalance.reserved)
-            .where(StockBalance.product_id.in_(list(products.values())))
-        )
-    }
+    """Sellable quantity per SKU, total and per active warehouse, warehouses in allocation order
+    (one query). A warehouse's available is never shown below zero (after a count below
+    reserved). An unknown SKU is a `NotFound` naming it."""
+    wanted = list(dict.fromkeys(skus))
+    rows = session.execute(_AVAILABILITY, {"skus": wanted}).all()
+    found: dict[str, list[tuple[WarehouseRef, int]]] = {}
+    for sku, wid, code, kind, w_region, available in rows:
+        held = found.setdefault(sku, [])
+        if wid is not None:
+            held.append((WarehouseRef(id=wid, code=code, kind=kind, region=w_region), max(available, 0)))
+    missing = [s for s in wanted if s not in found]
+    if missing:
+        raise NotFound(f"unknown SKU {', '.join(missing)}", skus=missing,
+                       errors=[{"field": "sku", "message": f"unknown SKU {s!r}"} for s in missing])
     out = []
-    for sku, pid in products.items():
-        rows = [
-            WarehouseAvailability(w.code, avail[(pid, w.id)],
-                                  region is not None and w.kind == "forward" and w.region == region)
-            for w in order if (pid, w.id) in avail
-        ]
-        out.append(SkuAvailability(sku, sum(r.available for r in rows), rows))
+    for sku in sorted(found, key=wanted.index):
+        by_id = {w.id: a for w, a in found[sku]}
+        order = allocation_order([w for w, _ in found[sku]], region)
+        lines = [WarehouseAvailability(w.code, by_id[w.id], region is not None and w.kind == "forward"
+                                       and w.region == region) for w in order]
+        out.append(SkuAvailability(sku, sum(r.available for r in lines), lines))
     return out
+
+
+_AVAILABILITY = (
+    select(Product.sku, Warehouse.id, Warehouse.code, Warehouse.kind, Warehouse.region,
+           StockBalance.on_hand - StockBalance.reserved)
+    .select_from(Product)
+    .outerjoin(StockBalance, StockBalance.product_id == Product.id)
+    .outerjoin(Warehouse, (Warehouse.id == StockBalance.warehouse_id) & Warehouse.is_active.is_(True))
+    .where(Product.sku.in_(bindparam("skus", expanding=True)))
+)
 
 
 _BELOW_HORIZON = text(
