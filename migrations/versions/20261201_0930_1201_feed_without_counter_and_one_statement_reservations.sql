@@ -115,6 +115,7 @@ DECLARE
     v_take integer[];
     v_line_ids bigint[] := '{}';
     v_line bigint;
+    v_audit bigint;
     d_pid integer[];
     d_wid integer[];
     d_oh integer[];
@@ -136,77 +137,87 @@ BEGIN
     SELECT coalesce(array_agg(DISTINCT r.id), '{}') INTO v_overdue
       FROM reservation r JOIN reservation_line l ON l.reservation_id = r.id
      WHERE r.status = 'active' AND r.expires_at <= p_now AND l.product_id = ANY (v_pids);
-    PERFORM 1 FROM stock_balance b
-     WHERE b.product_id = ANY (v_pids)
-        OR b.product_id IN (SELECT l.product_id FROM reservation_line l WHERE l.reservation_id = ANY (v_overdue))
-     ORDER BY b.product_id, b.warehouse_id FOR UPDATE;
-    SELECT coalesce(array_agg(r.id ORDER BY r.id), '{}') INTO v_won
-      FROM reservation r WHERE r.id = ANY (v_overdue) AND r.status = 'active';
-    -- The plan: per product, lines (in order) take from warehouses in allocation order; a
-    -- line's share of a warehouse is the overlap of their running-total intervals, which is
-    -- exactly what the greedy loop of ledger.plan_allocation computes.
-    WITH freed AS (
-        SELECT l.product_id AS pid, a.warehouse_id AS wid, sum(a.quantity) AS q
-          FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
-         WHERE l.reservation_id = ANY (v_won) GROUP BY 1, 2
-    ), lines AS (
-        SELECT t.ord, t.pid, t.qty, sum(t.qty) OVER (PARTITION BY t.pid ORDER BY t.ord) AS req_end
-          FROM unnest(v_pids, p_qtys) WITH ORDINALITY AS t(pid, qty, ord)
-    ), avail AS (
-        SELECT b.product_id AS pid, b.warehouse_id AS wid, w.code,
-               greatest(b.on_hand - b.reserved + coalesce(f.q, 0), 0) AS av,
-               CASE WHEN w.kind = 'forward' AND p_region IS NOT NULL AND w.region = p_region THEN 0
-                    WHEN w.kind = 'cloud' THEN 1 ELSE 2 END AS rnk
-          FROM stock_balance b JOIN warehouse w ON w.id = b.warehouse_id AND w.is_active
-          LEFT JOIN freed f ON f.pid = b.product_id AND f.wid = b.warehouse_id
+    -- A sub-transaction: the new rows are written before the balance lock (they lock nothing
+    -- anyone waits for), so the hot rows are held for the plan and the balance writes only;
+    -- a shortage rolls it back, which also lets go of the balance locks at once.
+    BEGIN
+        INSERT INTO reservation (id, order_ref, region, status, expires_at, created_at, closed_at, api_client_id)
+        VALUES (p_id, p_order_ref, p_region, 'active', p_expires, p_now, NULL, p_client);
+        FOR i IN 1 .. array_length(v_pids, 1) LOOP
+            INSERT INTO reservation_line (reservation_id, product_id, quantity)
+            VALUES (p_id, v_pids[i], p_qtys[i]) RETURNING id INTO v_line;
+            v_line_ids := v_line_ids || v_line;
+        END LOOP;
+        INSERT INTO audit_log (at, actor_type, actor_id, actor_label, action, entity_type, entity_id, details)
+        VALUES (p_now, 'api', p_client, p_actor, 'reservation.create', 'reservation', p_id, jsonb_build_object(
+            'expired', NULL,
+            'lines', (SELECT jsonb_agg(jsonb_build_array(u.s, u.q) ORDER BY u.o)
+                        FROM unnest(p_skus, p_qtys) WITH ORDINALITY AS u(s, q, o)),
+            'order_ref', p_order_ref)::text) RETURNING id INTO v_audit;
+        PERFORM 1 FROM stock_balance b
          WHERE b.product_id = ANY (v_pids)
-    ), cum AS (
-        SELECT avail.*, sum(av) OVER (PARTITION BY pid ORDER BY rnk, code) AS av_end FROM avail
-    ), short AS (
-        SELECT r.first, p_skus[r.first] AS sku, r.req, coalesce(a.tot, 0) AS tot
-          FROM (SELECT pid, sum(qty) AS req, min(ord) AS first FROM lines GROUP BY pid) r
-          LEFT JOIN (SELECT pid, sum(av) AS tot FROM avail GROUP BY pid) a ON a.pid = r.pid
-         WHERE coalesce(a.tot, 0) < r.req
-    ), alloc AS (
-        SELECT l.ord, c.wid, c.rnk, c.code,
-               least(l.req_end, c.av_end) - greatest(l.req_end - l.qty, c.av_end - c.av) AS take
-          FROM lines l JOIN cum c ON c.pid = l.pid
-    )
-    SELECT (SELECT jsonb_agg(jsonb_build_object('sku', s.sku, 'requested', s.req, 'available', s.tot)
-                             ORDER BY s.first) FROM short s),
-           array_agg(a.ord ORDER BY a.ord, a.rnk, a.code) FILTER (WHERE a.take > 0),
-           array_agg(a.wid ORDER BY a.ord, a.rnk, a.code) FILTER (WHERE a.take > 0),
-           array_agg(a.take ORDER BY a.ord, a.rnk, a.code) FILTER (WHERE a.take > 0)
-      INTO v_short, v_ord, v_wid, v_take
-      FROM alloc a;
-    IF v_short IS NOT NULL THEN
+            OR b.product_id IN (SELECT l.product_id FROM reservation_line l WHERE l.reservation_id = ANY (v_overdue))
+         ORDER BY b.product_id, b.warehouse_id FOR UPDATE;
+        SELECT coalesce(array_agg(r.id ORDER BY r.id), '{}') INTO v_won
+          FROM reservation r WHERE r.id = ANY (v_overdue) AND r.status = 'active';
+        -- The plan: per product, lines (in order) take from warehouses in allocation order; a
+        -- line's share of a warehouse is the overlap of their running-total intervals, which is
+        -- exactly what the greedy loop of ledger.plan_allocation computes.
+        WITH freed AS (
+            SELECT l.product_id AS pid, a.warehouse_id AS wid, sum(a.quantity) AS q
+              FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
+             WHERE l.reservation_id = ANY (v_won) GROUP BY 1, 2
+        ), lines AS (
+            SELECT t.ord, t.pid, t.qty, sum(t.qty) OVER (PARTITION BY t.pid ORDER BY t.ord) AS req_end
+              FROM unnest(v_pids, p_qtys) WITH ORDINALITY AS t(pid, qty, ord)
+        ), avail AS (
+            SELECT b.product_id AS pid, b.warehouse_id AS wid, w.code,
+                   greatest(b.on_hand - b.reserved + coalesce(f.q, 0), 0) AS av,
+                   CASE WHEN w.kind = 'forward' AND p_region IS NOT NULL AND w.region = p_region THEN 0
+                        WHEN w.kind = 'cloud' THEN 1 ELSE 2 END AS rnk
+              FROM stock_balance b JOIN warehouse w ON w.id = b.warehouse_id AND w.is_active
+              LEFT JOIN freed f ON f.pid = b.product_id AND f.wid = b.warehouse_id
+             WHERE b.product_id = ANY (v_pids)
+        ), cum AS (
+            SELECT avail.*, sum(av) OVER (PARTITION BY pid ORDER BY rnk, code) AS av_end FROM avail
+        ), short AS (
+            SELECT r.first, p_skus[r.first] AS sku, r.req, coalesce(a.tot, 0) AS tot
+              FROM (SELECT pid, sum(qty) AS req, min(ord) AS first FROM lines GROUP BY pid) r
+              LEFT JOIN (SELECT pid, sum(av) AS tot FROM avail GROUP BY pid) a ON a.pid = r.pid
+             WHERE coalesce(a.tot, 0) < r.req
+        ), alloc AS (
+            SELECT l.ord, c.wid, c.rnk, c.code,
+                   least(l.req_end, c.av_end) - greatest(l.req_end - l.qty, c.av_end - c.av) AS take
+              FROM lines l JOIN cum c ON c.pid = l.pid
+        )
+        SELECT (SELECT jsonb_agg(jsonb_build_object('sku', s.sku, 'requested', s.req, 'available', s.tot)
+                                 ORDER BY s.first) FROM short s),
+               array_agg(a.ord ORDER BY a.ord, a.rnk, a.code) FILTER (WHERE a.take > 0),
+               array_agg(a.wid ORDER BY a.ord, a.rnk, a.code) FILTER (WHERE a.take > 0),
+               array_agg(a.take ORDER BY a.ord, a.rnk, a.code) FILTER (WHERE a.take > 0)
+          INTO v_short, v_ord, v_wid, v_take
+          FROM alloc a;
+        IF v_short IS NOT NULL THEN
+            RAISE EXCEPTION 'insufficient stock' USING ERRCODE = 'SW409';
+        END IF;
+        IF cardinality(v_won) > 0 THEN
+            UPDATE reservation SET status = 'expired', closed_at = p_now WHERE id = ANY (v_won);
+            UPDATE audit_log SET details = jsonb_set(details::jsonb, '{expired}', to_jsonb(v_won))::text
+             WHERE id = v_audit;
+        END IF;
+        INSERT INTO reservation_allocation (line_id, warehouse_id, quantity)
+        SELECT v_line_ids[t.o], t.w, t.q FROM unnest(v_ord, v_wid, v_take) WITH ORDINALITY AS t(o, w, q, n) ORDER BY t.n;
+        SELECT array_agg(x.pid), array_agg(x.wid), array_agg(0), array_agg(x.rd) INTO d_pid, d_wid, d_oh, d_rd FROM (
+            SELECT l.product_id AS pid, a.warehouse_id AS wid, -a.quantity AS rd
+              FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
+             WHERE l.reservation_id = ANY (v_won)
+            UNION ALL
+            SELECT v_pids[t.o], t.w, t.q FROM unnest(v_ord, v_wid, v_take) AS t(o, w, q)) x;
+        PERFORM stock_apply(d_pid, d_wid, d_oh, d_rd, p_now);
+    EXCEPTION WHEN SQLSTATE 'SW409' THEN
         RETURN QUERY SELECT 409, NULL::text, 'insufficient'::text, v_short;
         RETURN;
-    END IF;
-
-    UPDATE reservation SET status = 'expired', closed_at = p_now WHERE id = ANY (v_won);
-    INSERT INTO reservation (id, order_ref, region, status, expires_at, created_at, closed_at, api_client_id)
-    VALUES (p_id, p_order_ref, p_region, 'active', p_expires, p_now, NULL, p_client);
-    FOR i IN 1 .. array_length(v_pids, 1) LOOP
-        INSERT INTO reservation_line (reservation_id, product_id, quantity)
-        VALUES (p_id, v_pids[i], p_qtys[i]) RETURNING id INTO v_line;
-        v_line_ids := v_line_ids || v_line;
-    END LOOP;
-    INSERT INTO reservation_allocation (line_id, warehouse_id, quantity)
-    SELECT v_line_ids[t.o], t.w, t.q FROM unnest(v_ord, v_wid, v_take) WITH ORDINALITY AS t(o, w, q, n) ORDER BY t.n;
-    INSERT INTO audit_log (at, actor_type, actor_id, actor_label, action, entity_type, entity_id, details)
-    VALUES (p_now, 'api', p_client, p_actor, 'reservation.create', 'reservation', p_id, jsonb_build_object(
-        'expired', CASE WHEN cardinality(v_won) > 0 THEN to_jsonb(v_won) END,
-        'lines', (SELECT jsonb_agg(jsonb_build_array(u.s, u.q) ORDER BY u.o)
-                    FROM unnest(p_skus, p_qtys) WITH ORDINALITY AS u(s, q, o)),
-        'order_ref', p_order_ref)::text);
-    SELECT array_agg(x.pid), array_agg(x.wid), array_agg(0), array_agg(x.rd) INTO d_pid, d_wid, d_oh, d_rd FROM (
-        SELECT l.product_id AS pid, a.warehouse_id AS wid, -a.quantity AS rd
-          FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
-         WHERE l.reservation_id = ANY (v_won)
-        UNION ALL
-        SELECT v_pids[t.o], t.w, t.q FROM unnest(v_ord, v_wid, v_take) AS t(o, w, q)) x;
-    PERFORM stock_apply(d_pid, d_wid, d_oh, d_rd, p_now);
+    END;
     v_body := stock_reservation_json(p_id, 'active');
     IF p_key IS NOT NULL THEN
         UPDATE idempotency_record SET response_status = 201, response_body = v_body
