@@ -8,13 +8,14 @@ serialised and the embedded default is as correct as PostgreSQL under concurrenc
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -72,15 +73,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise ConfigError(f"DATABASE_URL must be sqlite:/// or postgresql+psycopg://, not {parsed.drivername!r}")
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
-    else:
-        kwargs.setdefault("pool_pre_ping", True)
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise ConfigError(f"DATABASE_URL names a driver that is not installed: {parsed.drivername!r}") from exc
     if engine.dialect.name == "sqlite":
         _serialise_sqlite_writers(engine)
+    elif not kwargs.get("pool_pre_ping"):
+        _ping_idle_connections(engine)
     return engine
+
+
+# A pooled connection idle longer than this is pinged before use (a dead one is replaced).
+# Pinging every checkout (pool_pre_ping) would cost one round trip per request.
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:  # the pool discards it and checks out another
+            raise DisconnectionError(str(exc)) from exc
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

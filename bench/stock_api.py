@@ -188,7 +188,7 @@ def statements_per_request(url: str, token: str) -> dict[str, tuple[int, int]]:
         counts["extra"] += 0 if autocommit(conn) else 1
 
     def checkout(*_args: Any) -> None:
-        counts["extra"] += 1 if engine.pool._pre_ping else 0
+        counts["extra"] += 1 if engine.pool._pre_ping else 0  # (idle pings after 10 s are not counted)
 
     event.listen(engine, "before_cursor_execute", statement)
     for name in ("begin", "commit", "rollback"):

@@ -116,6 +116,7 @@ DECLARE
     v_line_ids bigint[] := '{}';
     v_line bigint;
     v_audit bigint;
+    v_involved integer[];
     d_pid integer[];
     d_wid integer[];
     d_oh integer[];
@@ -154,9 +155,11 @@ BEGIN
             'lines', (SELECT jsonb_agg(jsonb_build_array(u.s, u.q) ORDER BY u.o)
                         FROM unnest(p_skus, p_qtys) WITH ORDINALITY AS u(s, q, o)),
             'order_ref', p_order_ref)::text) RETURNING id INTO v_audit;
-        PERFORM 1 FROM stock_balance b
-         WHERE b.product_id = ANY (v_pids)
-            OR b.product_id IN (SELECT l.product_id FROM reservation_line l WHERE l.reservation_id = ANY (v_overdue))
+        -- One array, so the lock is an index scan (an OR with a sub-query would scan the table).
+        SELECT array_agg(DISTINCT x) INTO v_involved FROM (
+            SELECT unnest(v_pids) UNION SELECT l.product_id FROM reservation_line l
+             WHERE l.reservation_id = ANY (v_overdue)) AS t(x);
+        PERFORM 1 FROM stock_balance b WHERE b.product_id = ANY (v_involved)
          ORDER BY b.product_id, b.warehouse_id FOR UPDATE;
         SELECT coalesce(array_agg(r.id ORDER BY r.id), '{}') INTO v_won
           FROM reservation r WHERE r.id = ANY (v_overdue) AND r.status = 'active';
