@@ -262,44 +262,53 @@ BEGIN
         RETURN QUERY SELECT 409, NULL::text, 'not-active'::text, jsonb_build_object('status_now', v_status);
         RETURN;
     END IF;
-    PERFORM 1 FROM stock_balance b
-      JOIN (SELECT DISTINCT l.product_id, a.warehouse_id
-              FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
-             WHERE l.reservation_id = p_id) k ON k.product_id = b.product_id AND k.warehouse_id = b.warehouse_id
-     ORDER BY b.product_id, b.warehouse_id FOR UPDATE OF b;
     v_target := CASE WHEN v_expires <= p_now THEN 'expired' WHEN p_ship THEN 'committed' ELSE 'released' END;
-    UPDATE reservation SET status = v_target, closed_at = p_now WHERE id = p_id AND status = 'active';
-    IF NOT FOUND THEN  -- another transaction closed it between our read and our update
+    -- A sub-transaction: everything that does not depend on winning is written before the
+    -- balance lock; losing the conditional update rolls it back. So the balance rows are
+    -- held for the conditional update, the balance write and the COMMIT only.
+    BEGIN
+        INSERT INTO audit_log (at, actor_type, actor_id, actor_label, action, entity_type, entity_id, details)
+        VALUES (p_now, 'api', p_client, p_actor,
+                'reservation.' || CASE v_target WHEN 'expired' THEN 'expire' WHEN 'committed' THEN 'commit'
+                                                ELSE 'release' END,
+                'reservation', p_id, NULL);
+        IF v_target = 'committed' THEN
+            INSERT INTO stock_movement (product_id, warehouse_id, kind, quantity, occurred_at, business_date,
+                                        recorded_at, source, event_id, reference_type, reference_id, note, user_id)
+            SELECT l.product_id, a.warehouse_id, 'shipment', -a.quantity, p_now, (p_now AT TIME ZONE 'UTC')::date,
+                   clock_timestamp(), 'reservation', NULL, 'reservation', p_id, NULL, NULL
+              FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
+             WHERE l.reservation_id = p_id ORDER BY l.id, a.id;
+        END IF;
+        SELECT array_agg(l.product_id), array_agg(a.warehouse_id),
+               array_agg(CASE WHEN v_target = 'committed' THEN -a.quantity ELSE 0 END), array_agg(-a.quantity)
+          INTO d_pid, d_wid, d_oh, d_rd
+          FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id WHERE l.reservation_id = p_id;
+        IF v_target <> 'expired' THEN
+            v_body := stock_reservation_json(p_id, v_target);
+            IF p_key IS NOT NULL THEN
+                UPDATE idempotency_record SET response_status = 200, response_body = v_body
+                 WHERE api_client_id = p_client AND key = p_key;
+            END IF;
+        END IF;
+        PERFORM 1 FROM stock_balance b
+          JOIN (SELECT DISTINCT l.product_id, a.warehouse_id
+                  FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
+                 WHERE l.reservation_id = p_id) k ON k.product_id = b.product_id AND k.warehouse_id = b.warehouse_id
+         ORDER BY b.product_id, b.warehouse_id FOR UPDATE OF b;
+        UPDATE reservation SET status = v_target, closed_at = p_now WHERE id = p_id AND status = 'active';
+        IF NOT FOUND THEN  -- another transaction closed it between our read and our update
+            RAISE EXCEPTION 'reservation closed meanwhile' USING ERRCODE = 'SW409';
+        END IF;
+        PERFORM stock_apply(d_pid, d_wid, d_oh, d_rd, p_now);
+    EXCEPTION WHEN SQLSTATE 'SW409' THEN
         SELECT r.status INTO v_status FROM reservation r WHERE r.id = p_id;
         RETURN QUERY SELECT 409, NULL::text, 'not-active'::text, jsonb_build_object('status_now', v_status);
         RETURN;
-    END IF;
-    INSERT INTO audit_log (at, actor_type, actor_id, actor_label, action, entity_type, entity_id, details)
-    VALUES (p_now, 'api', p_client, p_actor,
-            'reservation.' || CASE v_target WHEN 'expired' THEN 'expire' WHEN 'committed' THEN 'commit'
-                                            ELSE 'release' END,
-            'reservation', p_id, NULL);
-    IF v_target = 'committed' THEN
-        INSERT INTO stock_movement (product_id, warehouse_id, kind, quantity, occurred_at, business_date,
-                                    recorded_at, source, event_id, reference_type, reference_id, note, user_id)
-        SELECT l.product_id, a.warehouse_id, 'shipment', -a.quantity, p_now, (p_now AT TIME ZONE 'UTC')::date,
-               clock_timestamp(), 'reservation', NULL, 'reservation', p_id, NULL, NULL
-          FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
-         WHERE l.reservation_id = p_id ORDER BY l.id, a.id;
-    END IF;
-    SELECT array_agg(l.product_id), array_agg(a.warehouse_id),
-           array_agg(CASE WHEN v_target = 'committed' THEN -a.quantity ELSE 0 END), array_agg(-a.quantity)
-      INTO d_pid, d_wid, d_oh, d_rd
-      FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id WHERE l.reservation_id = p_id;
-    PERFORM stock_apply(d_pid, d_wid, d_oh, d_rd, p_now);
+    END;
     IF v_target = 'expired' THEN
         RETURN QUERY SELECT 409, NULL::text, 'expired'::text, jsonb_build_object('expires_at', stock_json_time(v_expires));
         RETURN;
-    END IF;
-    v_body := stock_reservation_json(p_id, v_target);
-    IF p_key IS NOT NULL THEN
-        UPDATE idempotency_record SET response_status = 200, response_body = v_body
-         WHERE api_client_id = p_client AND key = p_key;
     END IF;
     RETURN QUERY SELECT 200, v_body, NULL::text, NULL::jsonb;
 END
