@@ -76,7 +76,12 @@ def scratch(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Any]
     engine.dispose()
 
 
-@pytest.mark.parametrize("server_name", ["gunicorn", "granian"])
+@pytest.fixture(params=["gunicorn", "granian"])
+def server_name(request: pytest.FixtureRequest) -> str:
+    """Both HTTP servers the app is deployed with (docs/deploy.md)."""
+    return str(request.param)
+
+
 def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(
     server_name: str, scratch: tuple[str, Any], tmp_path: Path
 ) -> None:
@@ -143,10 +148,8 @@ def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(
         assert_invariants(s)
 
 
-@pytest.mark.parametrize("server_name", ["gunicorn", "granian"])
-def test_metrics_add_up_every_worker_under_either_server(
-    server_name: str, scratch: tuple[str, Any], tmp_path: Path
-) -> None:
+def test_metrics_add_up_every_worker_under_either_server(server_name: str, scratch: tuple[str, Any],
+                                                        tmp_path: Path) -> None:
     url, maker = scratch
     with maker() as s:
         _c, token = make_api_client(s)
