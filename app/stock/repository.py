@@ -70,7 +70,15 @@ _BALANCE_COLUMNS = (StockBalance.id, StockBalance.product_id, StockBalance.wareh
 
 
 def _locked_rows(session: Session, where: Any, *, join_warehouse: bool = False) -> list[Any]:
-    """One ``SELECT … FOR UPDATE OF stock_balance`` in the global order (Core: no identity map)."""
+    """One ``SELECT … FOR UPDATE OF stock_balance`` in the global order (Core: no identity map).
+
+    On PostgreSQL the per-balance advisory locks come first, in the same order: every
+    stock writer takes them (the SQL functions too, `stock_lock_balances`), so a row is
+    only ever written by a holder of its advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        keys = (select(StockBalance.product_id.label("p"), StockBalance.warehouse_id.label("w")).where(where)
+                .order_by(StockBalance.product_id, StockBalance.warehouse_id).subquery())
+        session.execute(select(func.count(func.pg_advisory_xact_lock(keys.c.p, keys.c.w))))
     columns: tuple[Any, ...] = _BALANCE_COLUMNS
     stmt = select(*columns)
     if join_warehouse:

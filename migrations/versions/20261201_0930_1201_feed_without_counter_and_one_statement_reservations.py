@@ -41,6 +41,7 @@ def downgrade() -> None:
                    "stock_reservation_json(text, text)", "stock_json_time(timestamptz)",
                    "stock_claim_key(integer, text, text, timestamptz)",
                    "stock_apply(integer[], integer[], integer[], integer[], timestamptz)",
+                   "stock_lock_balances(integer[], integer[])",
                    "stock_feed_horizon()", "stock_feed_xid(xid)"):
             op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.create_table(

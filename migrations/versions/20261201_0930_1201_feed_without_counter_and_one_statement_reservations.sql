@@ -24,6 +24,28 @@ CREATE FUNCTION stock_feed_horizon() RETURNS bigint LANGUAGE sql STABLE AS $$
         pg_snapshot_xmax(pg_current_snapshot())::text::bigint) * 1048576
 $$;
 
+-- Lock balances in the global order (product_id, warehouse_id): every balance of the
+-- products `p_pids` (p_wids NULL), or the (p_pids[i], p_wids[i]) pairs. The lock is a
+-- transaction-scoped advisory lock per balance, taken by every stock writer before it
+-- touches the row (app/stock/repository.py too). Unlike SELECT … FOR UPDATE it assigns no
+-- xid, and the row itself is then written by the sub-transaction of stock_apply alone:
+-- a row locked by one sub-transaction and updated by another would get a MultiXact xmax,
+-- which every later visitor of a hot row has to resolve.
+CREATE FUNCTION stock_lock_balances(p_pids integer[], p_wids integer[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    k record;
+BEGIN
+    FOR k IN
+        SELECT DISTINCT b.product_id, b.warehouse_id FROM stock_balance b
+         WHERE b.product_id = ANY (p_pids)
+           AND (p_wids IS NULL OR (b.product_id, b.warehouse_id) IN (SELECT * FROM unnest(p_pids, p_wids)))
+         ORDER BY b.product_id, b.warehouse_id
+    LOOP
+        PERFORM pg_advisory_xact_lock(k.product_id, k.warehouse_id);
+    END LOOP;
+END
+$$;
+
 -- Apply summed deltas to balances the caller has locked, and write their change-log rows,
 -- in a sub-transaction opened after every lock is held: its xid orders the change after
 -- every earlier writer of the same balances (see stock_feed_xid).
@@ -159,8 +181,7 @@ BEGIN
         SELECT array_agg(DISTINCT x) INTO v_involved FROM (
             SELECT unnest(v_pids) UNION SELECT l.product_id FROM reservation_line l
              WHERE l.reservation_id = ANY (v_overdue)) AS t(x);
-        PERFORM 1 FROM stock_balance b WHERE b.product_id = ANY (v_involved)
-         ORDER BY b.product_id, b.warehouse_id FOR UPDATE;
+        PERFORM stock_lock_balances(v_involved, NULL);
         SELECT coalesce(array_agg(r.id ORDER BY r.id), '{}') INTO v_won
           FROM reservation r WHERE r.id = ANY (v_overdue) AND r.status = 'active';
         -- The plan: per product, lines (in order) take from warehouses in allocation order; a
@@ -291,11 +312,7 @@ BEGIN
                  WHERE api_client_id = p_client AND key = p_key;
             END IF;
         END IF;
-        PERFORM 1 FROM stock_balance b
-          JOIN (SELECT DISTINCT l.product_id, a.warehouse_id
-                  FROM reservation_line l JOIN reservation_allocation a ON a.line_id = l.id
-                 WHERE l.reservation_id = p_id) k ON k.product_id = b.product_id AND k.warehouse_id = b.warehouse_id
-         ORDER BY b.product_id, b.warehouse_id FOR UPDATE OF b;
+        PERFORM stock_lock_balances(d_pid, d_wid);
         UPDATE reservation SET status = v_target, closed_at = p_now WHERE id = p_id AND status = 'active';
         IF NOT FOUND THEN  -- another transaction closed it between our read and our update
             RAISE EXCEPTION 'reservation closed meanwhile' USING ERRCODE = 'SW409';
