@@ -58,7 +58,7 @@ demo: venv translations
 	@echo
 	@$(FLASK) forecast worker > "$(STOCKWISE_INSTANCE)/forecast-worker.log" 2>&1 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+		$(VENV)/bin/granian --interface wsgi --workers 2 --blocking-threads 4 --host $(HOST) --port $(PORT) --no-ws --access-log wsgi:app
 
 bench-api: venv
 	$(PY) bench/stock_api.py

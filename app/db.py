@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -83,15 +83,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise ConfigError(f"DATABASE_URL must be sqlite:/// or postgresql+psycopg://, not {parsed.drivername!r}")
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
-    else:
-        kwargs.setdefault("pool_pre_ping", True)
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise ConfigError(f"DATABASE_URL names a driver that is not installed: {parsed.drivername!r}") from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif not kwargs.get("pool_pre_ping"):
+        _ping_idle_connections(engine)
     return engine
+
+
+# A pooled connection idle longer than this is pinged before use (a dead one is replaced).
+# Pinging every checkout (pool_pre_ping) would cost one round trip per request.
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as exc:  # the pool discards it and checks out another
+            raise DisconnectionError(str(exc)) from exc
 
 
 # Execution option naming how a SQLite transaction begins: "DEFERRED" (a read: no lock until
@@ -241,3 +264,24 @@ def close_session(_exc: BaseException | None = None) -> None:
     s: Session | None = g.pop("_db_session", None)
     if s is not None:
         s.close()
+
+
+@contextmanager
+def single_statement_session() -> Iterator[Session]:
+    """PostgreSQL only: a session whose every statement is its own transaction — no BEGIN and
+    COMMIT round trips — for a write that is one statement (app.stock.reservations_sql) or
+    an unlocked read. Nothing to commit or roll back: each statement already did. (Sessions
+    bound to a connection — a test's outer transaction — join it through `transaction()`.)"""
+    if not isinstance(current_db().sessionmaker.kw.get("bind"), Engine):
+        with transaction() as joined:
+            yield joined
+        return
+    # A request never holds two pooled connections (the pool would run dry under load):
+    # the request session's read-only transaction (e.g. the token lookup) ends first.
+    session().close()
+    conn = current_db().engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with Session(bind=conn) as s:
+            yield s
+    finally:
+        conn.close()

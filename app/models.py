@@ -28,7 +28,6 @@ from app.purchasing.models import (
     SupplierReturnLine,
 )
 from app.stock.models import (
-    FeedCounter,
     IdempotencyRecord,
     MovementKind,
     Reservation,
@@ -46,7 +45,7 @@ from app.transfers.models import Transfer, TransferLine, TransferStatus
 
 __all__ = [
     "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "Category", "CountKind", "CountStatus",
-    "CycleCount", "CycleCountLine", "FeedCounter", "ForecastPoint", "ForecastRun", "ForecastSeries",
+    "CycleCount", "CycleCountLine", "ForecastPoint", "ForecastRun", "ForecastSeries",
     "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
     "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptLine", "ReplenishmentSuggestion",
     "Reservation", "ReservationAllocation", "ReservationLine", "ReservationStatus", "ReturnStatus",

@@ -169,7 +169,6 @@ def _truncate_all(engine: Engine) -> None:
         else:
             for t in reversed(tables):
                 conn.execute(text(f'DELETE FROM "{t}"'))
-        conn.execute(text("INSERT INTO feed_counter (id, last_seq) VALUES (1, 0)"))
 
 
 @pytest.fixture

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from app.api.routing import ApiPrincipal
 from app.api.schemas import Problem
-from app.db import transaction, utcnow
+from app.db import single_statement_session, transaction, utcnow
 from app.errors import N_, Conflict, DomainError, ValidationFailed
 from app.stock.models import IdempotencyRecord
+from app.stock.reservations_sql import StatementResult
 
 KEY_HEADER = "Idempotency-Key"
 KEY_RE = re.compile(r"^[\x20-\x7e]{1,255}$")
@@ -86,11 +87,29 @@ def _stored(session: Session, client_id: int, key: str) -> IdempotencyRecord | N
         IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key))
 
 
+def _key_reused() -> IdempotencyKeyReused:
+    return IdempotencyKeyReused(
+        "this Idempotency-Key was used with a different request (method, path or body)",
+        [{"field": KEY_HEADER, "message": "already used with a different request"}])
+
+
+def _store(session: Session, client_id: int, key: str, outcome: Outcome) -> None:
+    session.execute(update(IdempotencyRecord)
+                    .where(IdempotencyRecord.api_client_id == client_id, IdempotencyRecord.key == key)
+                    .values(response_status=outcome.status, response_body=outcome.body))
+
+
+def _key_of_request() -> str | None:
+    key = request.headers.get(KEY_HEADER)
+    if key is not None and not KEY_RE.match(key):
+        raise ValidationFailed(f"{KEY_HEADER} must be 1–255 printable ASCII characters",
+                               [{"field": KEY_HEADER, "message": "1–255 printable ASCII characters"}])
+    return key
+
+
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was used with a different request (method, path or body)",
-            [{"field": KEY_HEADER, "message": "already used with a different request"}])
+        raise _key_reused()
     if record.response_status == IN_FLIGHT:
         raise IdempotencyInFlight("the first request with this Idempotency-Key has not finished; retry later")
     return Outcome(record.response_status, record.response_body).response(replayed=True)
@@ -98,7 +117,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
 
 def run_write(principal: ApiPrincipal, action: Callable[[Session], Outcome]) -> Response:
     """Run `action` in the entry point's one transaction, honouring `Idempotency-Key`."""
-    key = request.headers.get(KEY_HEADER)
+    key = _key_of_request()
     if key is None:
         try:
             with transaction() as s:
@@ -106,9 +125,6 @@ def run_write(principal: ApiPrincipal, action: Callable[[Session], Outcome]) -> 
         except IntegrityError as exc:
             raise ConcurrentConflict("a concurrent request changed the same data; retry") from exc
         return outcome.response()
-    if not KEY_RE.match(key):
-        raise ValidationFailed(f"{KEY_HEADER} must be 1–255 printable ASCII characters",
-                               [{"field": KEY_HEADER, "message": "1–255 printable ASCII characters"}])
     fingerprint = _fingerprint()
     try:
         with transaction() as s:
@@ -126,9 +142,7 @@ def run_write(principal: ApiPrincipal, action: Callable[[Session], Outcome]) -> 
                     outcome = action(s)
             except DomainError as exc:
                 outcome = Outcome.problem(exc)  # the first answer is the answer, errors included
-            s.execute(update(IdempotencyRecord)
-                      .where(IdempotencyRecord.api_client_id == principal.id, IdempotencyRecord.key == key)
-                      .values(response_status=outcome.status, response_body=outcome.body))
+            _store(s, principal.id, key, outcome)
     except _KeyTaken:
         with transaction() as s:
             record = _stored(s, principal.id, key)
@@ -138,6 +152,35 @@ def run_write(principal: ApiPrincipal, action: Callable[[Session], Outcome]) -> 
     except IntegrityError as exc:
         raise ConcurrentConflict("a concurrent request changed the same data; retry") from exc
     return outcome.response()
+
+
+OneStatement = Callable[[Session, str | None, str | None], StatementResult]
+
+
+def run_in_one_statement(principal: ApiPrincipal, call: OneStatement) -> tuple[Response, StatementResult]:
+    """Run a one-statement write (`app.stock.reservations_sql`) as the entry point's one
+    transaction: `call(session, key, fingerprint)` claims the Idempotency-Key itself (a
+    twin waits on it, then replays). A domain error is rendered here and, with a key,
+    stored as the key's answer (the one extra statement, on error paths only). Without a
+    key there is nothing to store: the statement runs as its own transaction (one round trip)."""
+    key = _key_of_request()
+    fingerprint = _fingerprint() if key is not None else None
+    try:
+        with transaction() if key is not None else single_statement_session() as s:
+            result = call(s, key, fingerprint)
+            if result.key_reused:
+                raise _key_reused()
+            if result.replayed:
+                return Outcome(result.status, result.body or "").response(replayed=True), result
+            if result.error is not None:
+                outcome = Outcome.problem(result.error)
+                if key is not None:
+                    _store(s, principal.id, key, outcome)
+            else:
+                outcome = Outcome(result.status, result.body or "")
+    except IntegrityError as exc:
+        raise ConcurrentConflict("a concurrent request changed the same data; retry") from exc
+    return outcome.response(), result
 
 
 def prune_idempotency_records(session: Session, *, now: dt.datetime, keep: dt.timedelta = RETENTION) -> int:

@@ -49,6 +49,15 @@ class ApiPrincipal:
         return Actor("api", self.id, self.name)
 
     @property
+    def admin(self) -> bool:
+        return "admin" in self.scopes
+
+    @property
+    def owner(self) -> int | None:
+        """Whose reservations this client may see and close: its own, or any (None) if admin."""
+        return None if self.admin else self.id
+
+    @property
     def source(self) -> str:
         """The ledger `source` of movements this client sends: event ids are unique per source."""
         return f"api:{self.id}"

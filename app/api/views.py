@@ -5,22 +5,23 @@ which also stores the Idempotency-Key response with the effect.
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from flask import Response, jsonify
 from sqlalchemy.orm import Session
 
 from app.api import schemas as sc
-from app.api.idempotency import Outcome, run_write
-from app.api.ownership import check_reservation_owner
+from app.api.idempotency import Outcome, run_in_one_statement, run_write
 from app.api.routing import ApiPrincipal, endpoint
 from app.audit.service import record_audit
 from app.catalog import sync as catalog
+from app.db import current_db, single_statement_session, transaction, utcnow
 from app.db import session as db_session
-from app.db import transaction, utcnow
 from app.errors import InsufficientStockError, ValidationFailed
 from app.ops.metrics import RESERVATIONS
 from app.stock import reads, reservations
+from app.stock.reservations_sql import close_in_one_statement, reserve_in_one_statement
 from app.stock.service import MovementInput, record_movements
 
 READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
@@ -35,6 +36,12 @@ LONG_LISTS = ("The same answer as the GET with these parameters. Use it when the
 
 def _json(model: Any, status: int = 200) -> Response:
     return Response(model.model_dump_json(), status=status, mimetype="application/json")
+
+
+def _read() -> AbstractContextManager[Session]:
+    """An unlocked read: on PostgreSQL one statement is its own transaction (no BEGIN/ROLLBACK
+    round trips, no transaction left open while the response is rendered)."""
+    return single_statement_session() if current_db().dialect == "postgresql" else nullcontext(db_session())
 
 
 def _product_out(s: Session, product: Any) -> sc.ProductOut:
@@ -88,7 +95,8 @@ def query_stock(principal: ApiPrincipal, body: sc.StockLookup) -> Response:
           query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422),
           description="For a SKU list too long for a URL, `POST /api/v1/availability/query` takes it as a JSON body.")
 def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery | sc.AvailabilityLookup) -> Response:
-    rows = reads.availability(db_session(), skus=query.sku, region=query.region)
+    with _read() as s:
+        rows = reads.availability(s, skus=query.sku, region=query.region)
     return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
 
 
@@ -105,12 +113,21 @@ def query_availability(principal: ApiPrincipal, body: sc.AvailabilityLookup) -> 
           description="The reservation belongs to the calling client: only it (or an `admin` client) can read, "
                       "commit or release it.")
 def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> Response:
+    lines = [reservations.ReserveLine(line.sku, line.quantity) for line in body.lines]
+    if current_db().dialect == "postgresql":
+        response, result = run_in_one_statement(principal, lambda s, key, fingerprint: (
+            reserve_in_one_statement(s, principal.actor, api_client_id=principal.id, key=key, fingerprint=fingerprint,
+                                     order_ref=body.order_ref, region=body.region, ttl_seconds=body.ttl_seconds,
+                                     lines=lines, now=utcnow())))
+        if not result.replayed and (result.error is None or isinstance(result.error, InsufficientStockError)):
+            RESERVATIONS.labels("created" if result.error is None else "insufficient").inc()
+        return response
+
     def action(s: Session) -> Outcome:
         try:
             view = reservations.reserve_stock(
                 s, principal.actor, order_ref=body.order_ref, region=body.region, ttl_seconds=body.ttl_seconds,
-                lines=[reservations.ReserveLine(line.sku, line.quantity) for line in body.lines],
-                now=utcnow(), api_client_id=principal.id)
+                lines=lines, now=utcnow(), api_client_id=principal.id)
         except InsufficientStockError:
             RESERVATIONS.labels("insufficient").inc()
             raise
@@ -123,21 +140,28 @@ def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> R
 @endpoint("GET", "/reservations/{id}", summary="A reservation", scope=READ, responses={200: sc.ReservationOut},
           errors=(401, 403, 404), path_params=RESERVATION_ID, description=OWNED)
 def get_reservation(principal: ApiPrincipal, id: str) -> Response:
-    s = db_session()
-    check_reservation_owner(s, principal, id)
-    return _json(sc.ReservationOut.of(reservations.get_reservation(s, id)))
+    with _read() as s:
+        view = reservations.get_reservation(s, id, owner=principal.owner)
+    return _json(sc.ReservationOut.of(view))
 
 
 def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Response:
+    done = "committed" if commit else "released"
+    if current_db().dialect == "postgresql":
+        response, result = run_in_one_statement(principal, lambda s, key, fingerprint: close_in_one_statement(
+            s, principal.actor, api_client_id=principal.id, admin=principal.admin, key=key, fingerprint=fingerprint,
+            reservation_id=reservation_id, commit=commit, now=utcnow()))
+        if not result.replayed and (result.error is None or result.expired):
+            RESERVATIONS.labels("expired" if result.expired else done).inc()
+        return response
     close = reservations.commit_reservation if commit else reservations.release_reservation
 
     def action(s: Session) -> Outcome:
-        check_reservation_owner(s, principal, reservation_id)
-        outcome = close(s, principal.actor, reservation_id=reservation_id, now=utcnow())
+        outcome = close(s, principal.actor, reservation_id=reservation_id, now=utcnow(), owner=principal.owner)
         if outcome.error is not None:  # it had expired: the expiry is kept, the caller gets 409
             RESERVATIONS.labels("expired").inc()
             return Outcome.problem(outcome.error)
-        RESERVATIONS.labels("committed" if commit else "released").inc()
+        RESERVATIONS.labels(done).inc()
         return Outcome.of(200, sc.ReservationOut.of(outcome.reservation))
 
     return run_write(principal, action)

@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 from flask import current_app
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.api.schemas import ChangeList, WebhookBatch
@@ -33,8 +33,8 @@ from app.api.webhook_address import allowed_networks, webhook_session
 from app.auth.models import ApiClient, WebhookDelivery
 from app.config import Network
 from app.db import transaction, utcnow
-from app.stock.models import FeedCounter
-from app.stock.reads import changes_after
+from app.stock.models import StockChange
+from app.stock.reads import changes_after, changes_pending
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Stockwise-Signature"
@@ -56,10 +56,9 @@ def backoff(failures: int) -> dt.timedelta:
 
 def webhook_backlog(session: Session) -> list[tuple[str, int]]:
     """(client name, changes not yet acknowledged) for every active webhook client."""
-    last = session.scalar(select(FeedCounter.last_seq).where(FeedCounter.id == 1)) or 0
     rows = session.execute(select(ApiClient.name, ApiClient.webhook_cursor).where(
         ApiClient.is_active.is_(True), ApiClient.webhook_url.is_not(None))).all()
-    return [(name, max(last - cursor, 0)) for name, cursor in rows]
+    return [(name, changes_pending(session, cursor)) for name, cursor in rows]
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class Claim:
 
 def claim_due_clients(session: Session, *, now: dt.datetime) -> list[Claim]:
     """Lease every active webhook client that is due and has changes after its cursor."""
-    last = session.scalar(select(FeedCounter.last_seq).where(FeedCounter.id == 1)) or 0
+    last = session.scalar(select(func.max(StockChange.seq))) or 0
     due = or_(ApiClient.webhook_next_attempt_at.is_(None), ApiClient.webhook_next_attempt_at <= now)
     candidates = session.execute(select(ApiClient.id, ApiClient.webhook_url, ApiClient.webhook_secret,
                                         ApiClient.webhook_cursor, ApiClient.webhook_failures).where(

@@ -24,7 +24,7 @@ from app.auth.models import ApiClient, Role, Scope, StaffUser, SupplierUser
 from app.auth.throttle import claim_password_check, settle_password_check
 from app.db import utcnow
 from app.errors import N_, Conflict, NotFound, ValidationFailed
-from app.stock.models import FeedCounter
+from app.stock.reads import feed_position
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -243,7 +243,7 @@ def create_api_client(
         webhook_url=webhook_url,
         webhook_secret=secret,
         # A new webhook starts at the current end of the feed, not at the beginning.
-        webhook_cursor=session.scalar(select(FeedCounter.last_seq).where(FeedCounter.id == 1)) or 0,
+        webhook_cursor=feed_position(session),
     )
     session.add(client)
     session.flush()

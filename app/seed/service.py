@@ -79,13 +79,10 @@ def existing_data(session: Session) -> dict[str, int]:
 
 
 def delete_all_data(session: Session) -> None:
-    """Delete every row of every table (not the schema); the feed counter goes back to 0."""
+    """Delete every row of every table (not the schema)."""
     session.execute(update(models.Warehouse).values(replenished_from_id=None))
     for table in reversed(models.Base.metadata.sorted_tables):
-        if table.name == models.FeedCounter.__tablename__:
-            session.execute(update(table).values(last_seq=0))
-        else:
-            session.execute(delete(table))
+        session.execute(delete(table))
 
 
 def seed_demo(

@@ -136,24 +136,14 @@ class StockBalance(Base):
         return self.on_hand - self.reserved
 
 
-class FeedCounter(Base):
-    """A single row holding the last change-log cursor handed out.
-
-    Taking this row's lock as the last step of a stock transaction hands out cursors
-    in commit order, so a reader following `seq` never skips a change (see
-    docs/architecture.md, "Change feed").
-    """
-
-    __tablename__ = "feed_counter"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
 class StockChange(Base):
     """The change log: one row per change of a product × warehouse balance.
 
     It is also the webhook outbox: each API client's delivery cursor points into it.
+    `seq` is the feed cursor. On PostgreSQL it is made of the xid of the sub-transaction
+    that wrote the balance (× 2^20 + ordinal), taken after every lock is held, so no row
+    is shared by all writers; readers return only cursors below the feed horizon
+    (docs/concurrency.md, "The change feed"). On SQLite (writers serialised) it is max + 1.
     """
 
     __tablename__ = "stock_change"

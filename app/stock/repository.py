@@ -3,8 +3,8 @@
 Locking: balance rows are always locked in one global order, (product_id,
 warehouse_id) ascending, with ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite serialises
 whole transactions with BEGIN IMMEDIATE). Reservation rows are touched only after the
-balances they affect are locked. The feed counter is locked last, by the statement that
-writes the change log just before COMMIT (`flush_changes`).
+balances they affect are locked. No row is shared by all stock writers: the change log
+takes its cursors from the transaction ids (`write_balances`, docs/concurrency.md).
 
 The hot paths use Core statements and plain `BalanceRow`s, not ORM objects: no identity
 map, no unit-of-work flush, one statement per step whatever the number of rows.
@@ -16,14 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, event, insert, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.db import UTCDateTime, utcnow
 from app.stock.ledger import Key, Position, WarehouseRef
-from app.stock.models import FeedCounter, StockBalance, StockChange, StockMovement, Warehouse
+from app.stock.models import StockBalance, StockChange, StockMovement, Warehouse
 
 # Keep IN-lists and VALUES lists well under SQLite's and psycopg's parameter limits.
 CHUNK = 500
@@ -70,7 +70,15 @@ _BALANCE_COLUMNS = (StockBalance.id, StockBalance.product_id, StockBalance.wareh
 
 
 def _locked_rows(session: Session, where: Any, *, join_warehouse: bool = False) -> list[Any]:
-    """One ``SELECT … FOR UPDATE OF stock_balance`` in the global order (Core: no identity map)."""
+    """One ``SELECT … FOR UPDATE OF stock_balance`` in the global order (Core: no identity map).
+
+    On PostgreSQL the per-balance advisory locks come first, in the same order: every
+    stock writer takes them (the SQL functions too, `stock_lock_balances`), so a row is
+    only ever written by a holder of its advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        keys = (select(StockBalance.product_id.label("p"), StockBalance.warehouse_id.label("w")).where(where)
+                .order_by(StockBalance.product_id, StockBalance.warehouse_id).subquery())
+        session.execute(select(func.count(func.pg_advisory_xact_lock(keys.c.p, keys.c.w))))
     columns: tuple[Any, ...] = _BALANCE_COLUMNS
     stmt = select(*columns)
     if join_warehouse:
@@ -181,13 +189,23 @@ def append_movements(session: Session, rows: Sequence[MovementRow]) -> None:
         session.execute(insert(StockMovement), list(chunk))
 
 
+# A change's cursor: the xid of the writing sub-transaction × 2^20 + its ordinal (PostgreSQL).
+CURSOR_SHIFT = 20
+MAX_ROWS_PER_STATEMENT = 5000
+
+
 def write_balances(
     session: Session, balances: Mapping[Key, BalanceRow], new_positions: Mapping[Key, Position]
 ) -> list[BalanceRow]:
-    """Store new positions on the locked rows (one statement); returns the rows that really changed.
+    """Store new positions on the locked rows and write their change-log rows (which are the
+    webhook outbox too); returns the rows that really changed. `version` goes up by one per
+    changed row; ORM copies of these rows already loaded are expired.
 
-    `version` goes up by one per changed row. ORM copies of these rows already loaded in
-    the session are expired, so a later ORM read sees the new figures.
+    PostgreSQL: one ``UPDATE … FROM unnest(arrays) RETURNING xmin`` feeding the change-log
+    INSERT, in a savepoint opened now that every lock is held. The savepoint's own xid
+    (the new tuples' xmin) is the change's cursor: any later writer of the same balance
+    waits for our commit and gets a larger xid, so a balance's changes are in commit order,
+    and no row is shared by all writers. SQLite (writers serialised): cursor = max + 1.
     """
     changed = []
     for key, pos in sorted(new_positions.items()):
@@ -201,27 +219,39 @@ def write_balances(
     now = utcnow()
     table = cast(Table, StockBalance.__table__)
     if session.get_bind().dialect.name == "postgresql":
-        # One UPDATE … FROM unnest(arrays): a constant statement text (prepared once per
-        # connection) whatever the number of rows.
-        for chunk in _chunks(changed, 5000):
-            session.execute(_UPDATE_BALANCES_PG, {
-                "ids": [b.id for b in chunk], "on_hand": [b.on_hand for b in chunk],
-                "reserved": [b.reserved for b in chunk], "in_transit": [b.in_transit for b in chunk], "now": now})
+        for chunk in _chunks(changed, MAX_ROWS_PER_STATEMENT):
+            with session.begin_nested():  # one sub-transaction (one xid) per statement
+                session.execute(_WRITE_BALANCES_PG, {
+                    "ids": [b.id for b in chunk], "on_hand": [b.on_hand for b in chunk],
+                    "reserved": [b.reserved for b in chunk], "in_transit": [b.in_transit for b in chunk],
+                    "now": now})
     else:
         stmt = (update(table).where(table.c.id == bindparam("b_id"))
                 .values(on_hand=bindparam("b_on_hand"), reserved=bindparam("b_reserved"),
                         in_transit=bindparam("b_in_transit"), version=table.c.version + 1, updated_at=now))
         session.execute(stmt, [{"b_id": b.id, "b_on_hand": b.on_hand, "b_reserved": b.reserved,
                                 "b_in_transit": b.in_transit} for b in changed])
+        last = session.scalar(select(func.coalesce(func.max(StockChange.seq), 0))) or 0
+        payload = [
+            {"seq": last + i + 1, "product_id": r.product_id, "warehouse_id": r.warehouse_id, "on_hand": r.on_hand,
+             "reserved": r.reserved, "in_transit": r.in_transit, "at": now}
+            for i, r in enumerate(changed)
+        ]
+        for part in _chunks(payload, 2000):
+            session.execute(insert(StockChange), list(part))
     _expire_loaded(session, [b.id for b in changed])
     return changed
 
 
-_UPDATE_BALANCES_PG = text(
-    "UPDATE stock_balance AS b SET on_hand = v.on_hand, reserved = v.reserved, in_transit = v.in_transit, "
-    "version = b.version + 1, updated_at = :now "
-    "FROM unnest(CAST(:ids AS integer[]), CAST(:on_hand AS integer[]), CAST(:reserved AS integer[]), "
-    "CAST(:in_transit AS integer[])) AS v(id, on_hand, reserved, in_transit) WHERE b.id = v.id"
+_WRITE_BALANCES_PG = text(
+    "WITH v AS (SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:on_hand AS integer[]), "
+    "CAST(:reserved AS integer[]), CAST(:in_transit AS integer[])) AS v(id, on_hand, reserved, in_transit)), "
+    "u AS (UPDATE stock_balance AS b SET on_hand = v.on_hand, reserved = v.reserved, in_transit = v.in_transit, "
+    "version = b.version + 1, updated_at = :now FROM v WHERE b.id = v.id "
+    "RETURNING b.xmin AS x, b.product_id, b.warehouse_id, b.on_hand, b.reserved, b.in_transit) "
+    "INSERT INTO stock_change (seq, product_id, warehouse_id, on_hand, reserved, in_transit, at) "
+    f"SELECT stock_feed_xid(u.x) * {1 << CURSOR_SHIFT} + row_number() OVER (ORDER BY u.product_id, u.warehouse_id), "
+    "u.product_id, u.warehouse_id, u.on_hand, u.reserved, u.in_transit, :now FROM u"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
@@ -230,103 +260,6 @@ def _expire_loaded(session: Session, balance_ids: Sequence[int]) -> None:
         loaded = session.identity_map.get(identity_key(StockBalance, bid))
         if loaded is not None:
             session.expire(loaded)
-
-
-# --- the change log -------------------------------------------------------------------------
-# Change rows are queued per session and written by `flush_changes`, which a before_commit
-# listener runs as the very last statement before COMMIT (after the final ORM flush, so
-# after audit and idempotency rows). The feed counter's row lock — the one point every
-# stock transaction serialises on — is then held only for that statement and the commit.
-_PENDING = "stock_changes_pending"
-
-
-@dataclass(frozen=True)
-class _Pending:
-    row: BalanceRow
-    transaction: SessionTransaction  # rolled back with it (savepoints)
-
-
-def publish_changes(session: Session, balances: Sequence[BalanceRow]) -> None:
-    """Queue change-log rows for `balances` (their new figures); they get their cursors and
-    are written when the transaction commits (`flush_changes`), in the order queued."""
-    if not balances:
-        return
-    tx = session.get_nested_transaction() or session.get_transaction()
-    assert tx is not None, "publish_changes needs an open transaction"
-    queue: list[_Pending] = session.info.setdefault(_PENDING, [])
-    queue.extend(_Pending(b, tx) for b in sorted(balances, key=lambda b: b.key))
-
-
-def flush_changes(session: Session) -> int:
-    """Write the queued change rows now, returns how many: one statement on PostgreSQL that
-    bumps the feed counter and inserts the rows with consecutive cursors. The counter's row
-    lock is held until commit, so cursors are handed out in commit order and a reader
-    following `seq` upward never skips a change that commits later with a smaller cursor.
-    Runs by itself just before COMMIT; call it directly only to read the log before committing."""
-    queue: list[_Pending] = session.info.pop(_PENDING, [])
-    if not queue:
-        return 0
-    rows = [p.row for p in queue]
-    n = len(rows)
-    now = utcnow()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_PUBLISH_PG, {
-            "n": n, "pids": [r.product_id for r in rows], "wids": [r.warehouse_id for r in rows],
-            "on_hand": [r.on_hand for r in rows], "reserved": [r.reserved for r in rows],
-            "in_transit": [r.in_transit for r in rows], "at": now})
-        return n
-    last = session.execute(
-        update(FeedCounter).where(FeedCounter.id == 1).values(last_seq=FeedCounter.last_seq + n)
-        .returning(FeedCounter.last_seq)
-    ).scalar_one()
-    first = last - n + 1
-    payload = [
-        {"seq": first + i, "product_id": r.product_id, "warehouse_id": r.warehouse_id, "on_hand": r.on_hand,
-         "reserved": r.reserved, "in_transit": r.in_transit, "at": now}
-        for i, r in enumerate(rows)
-    ]
-    for chunk in _chunks(payload, 2000):
-        session.execute(insert(StockChange), list(chunk))
-    return n
-
-
-_PUBLISH_PG = text(
-    "WITH c AS (UPDATE feed_counter SET last_seq = last_seq + :n WHERE id = 1 RETURNING last_seq) "
-    "INSERT INTO stock_change (seq, product_id, warehouse_id, on_hand, reserved, in_transit, at) "
-    "SELECT c.last_seq - :n + v.ord, v.pid, v.wid, v.on_hand, v.reserved, v.in_transit, :at "
-    "FROM c, unnest(CAST(:pids AS integer[]), CAST(:wids AS integer[]), CAST(:on_hand AS integer[]), "
-    "CAST(:reserved AS integer[]), CAST(:in_transit AS integer[])) "
-    "WITH ORDINALITY AS v(pid, wid, on_hand, reserved, in_transit, ord)"
-).bindparams(bindparam("at", type_=UTCDateTime()))
-
-
-@event.listens_for(Session, "before_commit")
-def _publish_at_commit(session: Session) -> None:
-    if session.in_nested_transaction() or not session.info.get(_PENDING):
-        return  # a savepoint release: the outer transaction publishes
-    session.flush()  # audit, idempotency and other ORM rows go first
-    flush_changes(session)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
-    queue: list[_Pending] | None = session.info.get(_PENDING)
-    if queue:
-        queue[:] = [p for p in queue if not _within(p.transaction, previous)]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_at_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_PENDING, None)
-
-
-def _within(tx: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
-    while tx is not None:
-        if tx is ancestor:
-            return True
-        tx = tx.parent
-    return False
 
 
 def balances_for(session: Session, product_ids: Sequence[int], warehouse_id: int | None = None) -> list[StockBalance]:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, insert, select, update
+from sqlalchemy import Select, and_, bindparam, insert, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from app.audit.service import Actor, record_audit
@@ -99,6 +99,22 @@ class ReservationOutcome:
     reservation: ReservationView
     error: DomainError | None = None
     expired: list[str] = field(default_factory=list)
+
+
+def unknown_sku_error(lines: Sequence[ReserveLine], indexes: Iterable[int]) -> ValidationFailed:
+    """The 422 for reservation lines naming SKUs that do not exist (both paths)."""
+    return ValidationFailed("unknown SKU in reservation lines", [
+        {"field": f"lines[{i}].sku", "message": f"unknown SKU {lines[i].sku!r}"} for i in indexes])
+
+
+def shortage_error(shortages: Sequence[dict[str, object]]) -> InsufficientStockError:
+    """The 409 naming every short SKU: [{sku, requested, available}] (both paths)."""
+    return InsufficientStockError(
+        "not enough available stock for " + ", ".join(str(s["sku"]) for s in shortages), shortages=list(shortages))
+
+
+def reservation_not_found(reservation_id: str) -> NotFound:
+    return NotFound(f"reservation {reservation_id} not found", field="id")
 
 
 def _products_and_overdue_statement() -> Select[Any]:
@@ -204,12 +220,9 @@ def reserve_stock(
         raise ValidationFailed("a reservation needs at least one line", [{"field": "lines", "message": "empty"}])
     skus = sorted({line.sku for line in lines})
     products, overdue = _products_and_overdue(session, skus, now)
-    unknown = [
-        {"field": f"lines[{i}].sku", "message": f"unknown SKU {line.sku!r}"}
-        for i, line in enumerate(lines) if line.sku not in products
-    ]
+    unknown = [i for i, line in enumerate(lines) if line.sku not in products]
     if unknown:
-        raise ValidationFailed("unknown SKU in reservation lines", unknown)
+        raise unknown_sku_error(lines, unknown)
     product_ids = {products[line.sku] for line in lines}
     requests = [LineRequest(products[line.sku], line.quantity) for line in lines]
     for req in requests:
@@ -238,12 +251,9 @@ def reserve_stock(
         plan = plan_allocation(requests, available, allocation_order(warehouses, region))
     except InsufficientStock as exc:
         sku_of = {pid: sku for sku, pid in products.items()}
-        shortages: list[dict[str, object]] = [
-            {"sku": sku_of[s.product_id], "requested": s.requested, "available": s.available} for s in exc.shortages]
-        raise InsufficientStockError(
-            "not enough available stock for " + ", ".join(sku_of[s.product_id] for s in exc.shortages),
-            shortages=shortages,
-        ) from exc
+        raise shortage_error([
+            {"sku": sku_of[s.product_id], "requested": s.requested, "available": s.available}
+            for s in exc.shortages]) from exc
 
     session.execute(insert(ReservationAllocation), [
         {"line_id": line_id, "warehouse_id": a.warehouse_id, "quantity": a.quantity}
@@ -282,10 +292,12 @@ class _Loaded:
     allocations: list[tuple[str, int, int, int]]  # (reservation id, product id, warehouse id, quantity)
 
 
-def _load(session: Session, reservation_id: str) -> _Loaded:
-    """The reservation, its lines and allocations in one statement; `NotFound` if unknown."""
-    if not _looks_like_id(reservation_id):
-        raise NotFound(f"reservation {reservation_id} not found", field="id")
+def _load(session: Session, reservation_id: str, owner: int | None) -> _Loaded:
+    """The reservation, its lines and allocations in one statement; `NotFound` if unknown
+    or, when `owner` is given, created by another API client."""
+    if not looks_like_id(reservation_id):
+        raise reservation_not_found(reservation_id)
+    mine = true() if owner is None else Reservation.api_client_id == owner
     rows = session.execute(
         select(Reservation.order_ref, Reservation.region, Reservation.status, Reservation.expires_at,
                Reservation.created_at, ReservationLine.id, Product.sku, ReservationLine.quantity,
@@ -295,11 +307,11 @@ def _load(session: Session, reservation_id: str) -> _Loaded:
         .outerjoin(Product, Product.id == ReservationLine.product_id)
         .outerjoin(ReservationAllocation, ReservationAllocation.line_id == ReservationLine.id)
         .outerjoin(Warehouse, Warehouse.id == ReservationAllocation.warehouse_id)
-        .where(Reservation.id == reservation_id)
+        .where(Reservation.id == reservation_id, mine)
         .order_by(ReservationLine.id, ReservationAllocation.id)
     ).all()
     if not rows:
-        raise NotFound(f"reservation {reservation_id} not found", field="id")
+        raise reservation_not_found(reservation_id)
     lines: dict[int, LineView] = {}
     allocations = []
     for *_head, line_id, sku, qty, pid, wid, code, alloc_qty in rows:
@@ -315,12 +327,13 @@ def _load(session: Session, reservation_id: str) -> _Loaded:
                    allocations)
 
 
-def get_reservation(session: Session, reservation_id: str) -> ReservationView:
-    """The reservation with its lines and allocations (1 query); `NotFound` if unknown."""
-    return _load(session, reservation_id).view
+def get_reservation(session: Session, reservation_id: str, *, owner: int | None = None) -> ReservationView:
+    """The reservation with its lines and allocations (1 query); `NotFound` if unknown or,
+    with `owner` (the acting API client; None = any, for admins and staff), another's."""
+    return _load(session, reservation_id, owner).view
 
 
-def _looks_like_id(value: str) -> bool:
+def looks_like_id(value: str) -> bool:
     try:
         uuid.UUID(value)
     except (ValueError, AttributeError):
@@ -328,8 +341,9 @@ def _looks_like_id(value: str) -> bool:
     return True
 
 
-def _close_one(session: Session, actor: Actor, reservation_id: str, *, commit: bool, now: dt.datetime) -> ReservationOutcome:
-    loaded = _load(session, reservation_id)
+def _close_one(session: Session, actor: Actor, reservation_id: str, *, commit: bool, now: dt.datetime,
+               owner: int | None) -> ReservationOutcome:
+    loaded = _load(session, reservation_id, owner)
     view, allocations = loaded.view, loaded.allocations
     if view.status != ACTIVE:
         raise ReservationNotActive(f"reservation {reservation_id} is {view.status}", status_now=view.status)
@@ -361,18 +375,21 @@ def _with_status(view: ReservationView, status: str) -> ReservationView:
                            expires_at=view.expires_at, created_at=view.created_at, lines=view.lines)
 
 
-def commit_reservation(session: Session, actor: Actor, *, reservation_id: str, now: dt.datetime) -> ReservationOutcome:
+def commit_reservation(session: Session, actor: Actor, *, reservation_id: str, now: dt.datetime,
+                       owner: int | None = None) -> ReservationOutcome:
     """Ship an active reservation: its allocations leave on hand as `shipment` movements
     referencing it (the demand history) and reserved drops by the same amounts.
 
     Raises `ReservationNotActive` if it is not active; if it is active but overdue it is
-    expired instead and the outcome carries that error (commit, then raise it)."""
-    return _close_one(session, actor, reservation_id, commit=True, now=now)
+    expired instead and the outcome carries that error (commit, then raise it). With `owner`,
+    another client's reservation is `NotFound`."""
+    return _close_one(session, actor, reservation_id, commit=True, now=now, owner=owner)
 
 
-def release_reservation(session: Session, actor: Actor, *, reservation_id: str, now: dt.datetime) -> ReservationOutcome:
+def release_reservation(session: Session, actor: Actor, *, reservation_id: str, now: dt.datetime,
+                        owner: int | None = None) -> ReservationOutcome:
     """Give an active reservation's stock back to available (status `released`); errors as commit."""
-    return _close_one(session, actor, reservation_id, commit=False, now=now)
+    return _close_one(session, actor, reservation_id, commit=False, now=now, owner=owner)
 
 
 def expire_reservations(session: Session, actor: Actor, *, now: dt.datetime, limit: int = 5000) -> int:

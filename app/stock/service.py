@@ -2,7 +2,7 @@
 
 `post_stock_effects` is the one path that changes balances: it locks the rows in the
 global order, applies the pure ledger rules, appends ledger movements, stores the
-balances and publishes change-log rows — all in the caller's transaction.
+balances with their change-log rows — all in the caller's transaction.
 """
 from __future__ import annotations
 
@@ -72,8 +72,7 @@ def post_stock_effects(
 
     Raises `StockRuleBroken` (nothing written) when an invariant would break.
     `locked` may pass balances the caller already locked (in the global order).
-    The change-log rows are queued and written last, just before COMMIT
-    (`repository.flush_changes`).
+    The change-log rows are written with the balances (`repository.write_balances`).
     """
     balances = dict(locked or {})
     needed = [e.key for e in effects if e.key not in balances]
@@ -110,7 +109,6 @@ def post_stock_effects(
                 message=f"on hand {bal.on_hand} is below reserved {bal.reserved} after a count",
                 details=json.dumps({"on_hand": bal.on_hand, "reserved": bal.reserved}),
             ))
-    repo.publish_changes(session, changed)
     return changed
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
@@ -31,7 +32,14 @@ class Drift:
 
 
 def verify_stock(session: Session) -> list[Drift]:
-    """Every (SKU × warehouse, field) whose stored balance differs from its recomputation."""
+    """Every (SKU × warehouse, field) whose stored balance differs from its recomputation.
+
+    The queries must see one snapshot, or a stock transaction committing between two of
+    them (a live system; a statement finishing after its client died) shows as drift:
+    on PostgreSQL a session not yet in a transaction starts a REPEATABLE READ one."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     stored = {
         (b.product_id, b.warehouse_id): (b.on_hand, b.reserved, b.in_transit)
         for b in session.scalars(select(StockBalance))

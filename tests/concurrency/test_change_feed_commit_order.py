@@ -1,9 +1,10 @@
-"""The change-feed cursor is handed out in commit order (docs/architecture.md, "Change feed").
+"""The change feed never skips a change, and writers share no row (docs/concurrency.md).
 
 Two overlapping transactions: T1 writes a change first but commits last. An id-order
-cursor (ids handed out at insert) skips T1's row; our `seq` cursor does not: it is handed
-out by the statement that writes the change log, the last one before COMMIT, under the
-feed counter's row lock, which is held until that COMMIT.
+cursor (ids handed out at insert) skips T1's row. Ours does not: a change's cursor is the
+xid of the sub-transaction that wrote it, and a follower is only given cursors below the
+feed horizon (the oldest transaction of the database still running), so T2 is not made to
+wait for T1 — the follower is: it gets T2's change only once T1 has finished, after T1's.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from sqlalchemy.orm import Session
 from app.db import make_sessionmaker, utcnow
 from app.stock.models import StockChange, StockMovement
 from app.stock.reads import changes_after
-from app.stock.repository import flush_changes
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_product, make_warehouse
 
@@ -58,15 +58,15 @@ def _product_of(reader: Session, cursor: int) -> int:
     return reader.scalar(select(StockChange.product_id).where(StockChange.seq == cursor))  # type: ignore[return-value]
 
 
-def test_the_seq_cursor_never_skips_a_change_that_commits_later(committed_app: Any, engine: Engine) -> None:
-    """T1 has taken its cursor (the statement commit runs first) but not committed: T2 cannot
-    take one, let alone commit, until T1 commits; the reader sees T1 then T2."""
+def test_the_cursor_never_skips_a_change_that_commits_later(committed_app: Any, engine: Engine) -> None:
+    """T1 has written (its cursor is taken) but not committed. T2 writes and commits freely
+    (no shared row to wait on); the follower is given neither while T1 is open, then both,
+    T1's first (its cursor is smaller), each once."""
     maker = make_sessionmaker(engine)
     with maker() as db:
         wid, p1, p2 = _setup(db)
     t1, t2, reader = maker(), maker(), maker()
     post_stock_effects(t1, [StockEffect(p1, wid, "receipt", 5)], source="t1", now=utcnow())
-    assert flush_changes(t1) == 1  # what t1.commit() does first: T1 now holds the feed counter
     t2_done = threading.Event()
 
     def second() -> None:
@@ -76,28 +76,25 @@ def test_the_seq_cursor_never_skips_a_change_that_commits_later(committed_app: A
 
     thread = threading.Thread(target=second)
     thread.start()
-    time.sleep(0.5)
-    # T2 cannot take a cursor (let alone commit) while T1 holds the feed counter.
-    assert not t2_done.is_set()
+    thread.join(10)
+    assert t2_done.is_set()  # T2 did not wait for T1: writers share no row
     first_page = changes_after(reader, after=None, limit=100)
     reader.commit()
-    assert first_page.changes == []
+    assert first_page.changes == []  # T2's change is held back while T1, older, may still commit
     t1.commit()
-    thread.join(10)
-    assert t2_done.is_set()
     rest = changes_after(reader, after=first_page.next_cursor, limit=100)
     by_product = {p1: "T1", p2: "T2"}
-    assert [by_product[_product_of(reader, c.cursor)] for c in rest.changes] == ["T1", "T2"]  # commit order
+    assert [by_product[_product_of(reader, c.cursor)] for c in rest.changes] == ["T1", "T2"]
     for s in (t1, t2, reader):
         s.close()
 
 
-def test_a_writer_takes_its_cursor_at_commit_so_an_earlier_reader_still_sees_it(
+def test_a_writer_that_commits_last_is_still_seen_by_a_follower_that_read_in_between(
     committed_app: Any, engine: Engine
 ) -> None:
-    """T1 wrote its balance change first but commits last. Until its commit it holds no feed
-    lock (T2 commits freely), and its cursor is handed out at commit, after the one a reader
-    has already passed — so the reader, following the cursor, still gets it."""
+    """T1 wrote its balance change first but commits last; T2 commits in between and a
+    follower reads in between. Following the cursor, the follower still gets T1's change,
+    and T2's exactly once."""
     maker = make_sessionmaker(engine)
     with maker() as db:
         wid, p1, p2 = _setup(db)
@@ -110,11 +107,83 @@ def test_a_writer_takes_its_cursor_at_commit_so_an_earlier_reader_still_sees_it(
     assert not thread.is_alive()  # not blocked by T1
     first_page = changes_after(reader, after=None, limit=100)
     reader.commit()
-    assert [_product_of(reader, c.cursor) for c in first_page.changes] == [p2]
-    reader.commit()
     t1.commit()
     rest = changes_after(reader, after=first_page.next_cursor, limit=100)
-    assert [_product_of(reader, c.cursor) for c in rest.changes] == [p1]
-    assert rest.changes[0].cursor > first_page.next_cursor
+    seen = [_product_of(reader, c.cursor) for c in first_page.changes + rest.changes]
+    assert sorted(seen) == sorted([p1, p2])  # both, each once: nothing skipped, nothing twice
+    assert all(c.cursor > first_page.next_cursor for c in rest.changes)
     for s in (t1, t2, reader):
         s.close()
+
+
+def test_a_balance_changed_by_a_waiting_older_transaction_is_listed_in_its_commit_order(
+    committed_app: Any, engine: Engine
+) -> None:
+    """T_old gets its xid first (writes another balance), then waits for T_young's lock on
+    the shared balance. T_young commits first, so the shared balance's changes must come
+    in that order: the cursor is the xid of the savepoint that wrote the balance, taken
+    after the lock, not the transaction's first xid."""
+    maker = make_sessionmaker(engine)
+    with maker() as db:
+        wid, shared, other = _setup(db)
+    old, young, reader = maker(), maker(), maker()
+    post_stock_effects(old, [StockEffect(other, wid, "receipt", 1)], source="old", now=utcnow())  # xid first
+    post_stock_effects(young, [StockEffect(shared, wid, "receipt", 10)], source="young", now=utcnow())
+    thread = threading.Thread(target=lambda: (
+        post_stock_effects(old, [StockEffect(shared, wid, "receipt", 5)], source="old", now=utcnow()), old.commit()))
+    thread.start()
+    time.sleep(0.3)
+    assert thread.is_alive()  # waiting for young's row lock
+    young.commit()
+    thread.join(10)
+    page = changes_after(reader, after=None, limit=100)
+    shared_figures = [c.on_hand for c in page.changes if _product_of(reader, c.cursor) == shared]
+    assert shared_figures == [10, 15]  # young's change, then old's on top of it
+    for s in (old, young, reader):
+        s.close()
+
+
+def test_concurrent_writers_and_a_follower_lose_no_change(committed_app: Any, engine: Engine) -> None:
+    """8 writers × 25 receipts over 4 SKUs while a follower polls: the follower ends with
+    every change exactly once, and each balance's figures in its own commit order."""
+    maker = make_sessionmaker(engine)
+    with maker() as db:
+        w = make_warehouse(db, kind="cloud")
+        products = [make_product(db).id for _ in range(4)]
+        db.commit()
+        wid = w.id
+    stop = threading.Event()
+    got: list[tuple[int, int, int]] = []
+
+    def follow() -> None:
+        cursor = 0
+        with maker() as r:
+            while True:
+                finished = stop.is_set()
+                page = changes_after(r, after=cursor, limit=50)
+                r.commit()
+                got.extend((c.cursor, _product_of(r, c.cursor), c.on_hand) for c in page.changes)
+                r.commit()
+                cursor = page.next_cursor
+                if finished and not page.changes:
+                    return
+
+    def write(n: int) -> None:
+        with maker() as s:
+            for i in range(25):
+                pid = products[(n + i) % len(products)]
+                post_stock_effects(s, [StockEffect(pid, wid, "receipt", 1)], source=f"w{n}", now=utcnow())
+                s.commit()
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join(60)
+    stop.set()
+    follower.join(60)
+    assert len(got) == 200 and len({c for c, _, _ in got}) == 200
+    for pid in products:
+        assert [on_hand for _, p, on_hand in got if p == pid] == list(range(1, 51))

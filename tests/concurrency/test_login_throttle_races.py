@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
 from app.auth.throttle import PER_ACCOUNT_ADDRESS, PER_ADDRESS
-from tests.concurrency.test_kill_gunicorn import Gunicorn
+from tests.concurrency.test_kill_server import Server
 from tests.factories import PASSWORD, make_staff_user
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
@@ -25,13 +25,12 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
-def server(db: Session, database_url: str, tmp_path: Path) -> Iterator[Gunicorn]:
-    """gunicorn behind one (pretend) trusted proxy: the client address is the X-Forwarded-For entry."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STOCKWISE_TRUSTED_PROXIES", "1")
-        gunicorn = Gunicorn(database_url, tmp_path)
-    yield gunicorn
-    gunicorn.kill()
+def server(db: Session, database_url: str, tmp_path: Path) -> Iterator[Server]:
+    """The production server (granian, 2 workers) behind one (pretend) trusted proxy: the
+    client address is the X-Forwarded-For entry."""
+    live = Server("granian", database_url, tmp_path, STOCKWISE_TRUSTED_PROXIES="1")
+    yield live
+    live.kill()
 
 
 def _race(url: str, attempts: list[tuple[str, str, str]]) -> list[int]:
@@ -55,7 +54,7 @@ def _race(url: str, attempts: list[tuple[str, str, str]]) -> list[int]:
 
 
 def test_parallel_wrong_passwords_for_one_account_from_one_address_check_at_most_the_limit(
-    server: Gunicorn, db: Session,
+    server: Server, db: Session,
 ) -> None:
     user = make_staff_user(db, "admin")
     db.commit()
@@ -71,7 +70,7 @@ def test_parallel_wrong_passwords_for_one_account_from_one_address_check_at_most
     assert owner == [302]
 
 
-def test_parallel_wrong_logins_from_one_address_check_at_most_its_limit(server: Gunicorn, db: Session) -> None:
+def test_parallel_wrong_logins_from_one_address_check_at_most_its_limit(server: Server, db: Session) -> None:
     codes = Counter(_race(server.url, [(f"guess{i}@stockwise.test", "wrong password!", "198.51.100.51")
                                        for i in range(PER_ADDRESS + 16)]))
     assert set(codes) <= {401, 429}

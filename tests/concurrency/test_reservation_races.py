@@ -98,3 +98,30 @@ def test_ten_concurrent_requests_with_one_key_make_one_reservation(live_url: str
         assert len({content for _, content in results}) == 1  # everybody got the first response
     assert db.scalar(select(func.count()).select_from(Reservation)) == 1
     assert_invariants(db)
+
+
+def test_concurrent_commits_and_releases_of_one_reservation_have_exactly_one_winner(
+    live_url: str, db: Session
+) -> None:
+    cloud = make_warehouse(db, kind="cloud")
+    p = make_product(db, sku="RACE-CLOSE")
+    receive_stock(db, p, cloud, 10)
+    _c, token = make_api_client(db)
+    db.commit()
+    http = _client(token)
+    clients = [_client(token) for _ in range(8)]
+    for round_ in range(5):
+        rid = http.post(f"{live_url}/reservations", timeout=30, json={
+            "order_ref": f"RC-{round_}", "lines": [{"sku": "RACE-CLOSE", "quantity": 2}]}).json()["id"]
+
+        def close(i: int, rid: str = rid) -> tuple[str, int]:
+            action = "commit" if i % 2 else "release"
+            return action, clients[i].post(f"{live_url}/reservations/{rid}/{action}", timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(close, range(8)))
+        winners = [action for action, status in outcomes if status == 200]
+        assert len(winners) == 1 and sorted(status for _a, status in outcomes) == [200] + [409] * 7
+        status = http.get(f"{live_url}/reservations/{rid}", timeout=30).json()["status"]
+        assert status == {"commit": "committed", "release": "released"}[winners[0]]
+    assert_invariants(db)

@@ -1,10 +1,13 @@
 """Hypothesis drives the stock services with random receipts, reservations, commits,
 releases, expiries, transfers in transit and counts; after every step the API.md
-invariants must hold (checked against the database, not against our own bookkeeping)."""
+invariants must hold (checked against the database, not against our own bookkeeping).
+On PostgreSQL the one-statement SQL path (app.stock.reservations_sql) takes part too,
+interleaved with the Python path on the same stock."""
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -23,10 +26,11 @@ from app.stock.reservations import (
     release_reservation,
     reserve_stock,
 )
+from app.stock.reservations_sql import close_in_one_statement, reserve_in_one_statement
 from app.stock.service import MovementInput, StockEffect, post_stock_effects, record_movements
 from app.stock.verify import verify_stock
 from app.transfers.models import Transfer, TransferLine
-from tests.factories import TEST_ACTOR, make_product, make_warehouse
+from tests.factories import TEST_ACTOR, make_api_client, make_product, make_warehouse
 
 _numbers = itertools.count(1)
 
@@ -46,6 +50,8 @@ def test_stock_invariants_hold_after_every_step(session: Session) -> None:
             self.cloud = make_warehouse(self.s, code=f"SM-C{n}", kind="cloud", region="national")
             self.north = make_warehouse(self.s, code=f"SM-N{n}", kind="forward", region="north")
             self.products = [make_product(self.s, sku=f"SM-{n}-{i}") for i in range(2)]
+            self.sql = self.s.get_bind().dialect.name == "postgresql"
+            self.client_id = make_api_client(self.s)[0].id if self.sql else 0
 
         def _try(self, fn: Any) -> Any:
             """Run one service call as its own unit (a savepoint stands in for the handler's transaction)."""
@@ -86,6 +92,26 @@ def test_stock_invariants_hold_after_every_step(session: Session) -> None:
             rid = self.reservations[i % len(self.reservations)]
             fn = commit_reservation if commit else release_reservation
             self._try(lambda: fn(self.s, TEST_ACTOR, reservation_id=rid, now=self.now))
+
+        @rule(lines=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 12)), min_size=1, max_size=3),
+              region=st.sampled_from([None, "north"]), ttl=st.sampled_from([30, 600]))
+        def reserve_sql(self, lines: list[tuple[int, int]], region: str | None, ttl: int) -> None:
+            if not self.sql:
+                return
+            result = reserve_in_one_statement(
+                self.s, TEST_ACTOR, api_client_id=self.client_id, key=None, fingerprint=None, order_ref="sm",
+                lines=[ReserveLine(self.products[p].sku, q) for p, q in lines], region=region, ttl_seconds=ttl,
+                now=self.now)
+            if result.error is None and result.body:
+                self.reservations.append(json.loads(result.body)["id"])
+
+        @rule(i=st.integers(0, 50), commit=st.booleans())
+        def close_sql(self, i: int, commit: bool) -> None:
+            if not self.sql or not self.reservations:
+                return
+            close_in_one_statement(self.s, TEST_ACTOR, api_client_id=self.client_id, admin=True, key=None,
+                                   fingerprint=None, reservation_id=self.reservations[i % len(self.reservations)],
+                                   commit=commit, now=self.now)
 
         @rule(seconds=st.sampled_from([10, 60, 700]))
         def time_passes(self, seconds: int) -> None:

@@ -1,5 +1,7 @@
-"""Crash safety: SIGKILL gunicorn (master and workers) in the middle of a reservation load on
-PostgreSQL, restart it, and check the invariants and idempotency keys survived."""
+"""Crash safety: SIGKILL the HTTP server (gunicorn or granian, master and workers) in the
+middle of a reservation load on PostgreSQL, restart it, and check the invariants and
+idempotency keys survived. Also: with several workers, /metrics adds up every worker's
+samples under either server (prometheus_client multiprocess mode)."""
 from __future__ import annotations
 
 import os
@@ -33,16 +35,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Gunicorn:
-    def __init__(self, database_url: str, instance: Path) -> None:
+def _command(server: str, port: int) -> list[str]:
+    if server == "gunicorn":
+        return [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"]
+    return [str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--workers", "2",
+            "--blocking-threads", "4", "--host", "127.0.0.1", "--port", str(port), "--no-ws", "wsgi:app"]
+
+
+class Server:
+    def __init__(self, server: str, database_url: str, instance: Path, **env: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "kill-test", "STOCKWISE_INSTANCE": str(instance),
-               "LOG_LEVEL": "WARNING"}
+        environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "kill-test",
+                   "STOCKWISE_INSTANCE": str(instance), "LOG_LEVEL": "WARNING", **env}
         # Its own session (process group), so the kill reaches the master and every worker, and only them.
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
-            cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(_command(server, self.port), cwd=ROOT, env=environ, start_new_session=True,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -51,7 +59,7 @@ class Gunicorn:
             except requests.RequestException:
                 time.sleep(0.1)
         self.kill()
-        raise AssertionError("gunicorn did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
+        raise AssertionError(f"{server} did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
 
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -68,7 +76,15 @@ def scratch(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Any]
     engine.dispose()
 
 
-def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(scratch: tuple[str, Any], tmp_path: Path) -> None:
+@pytest.fixture(params=["gunicorn", "granian"])
+def server_name(request: pytest.FixtureRequest) -> str:
+    """Both HTTP servers the app is deployed with (docs/deploy.md)."""
+    return str(request.param)
+
+
+def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(
+    server_name: str, scratch: tuple[str, Any], tmp_path: Path
+) -> None:
     url, maker = scratch
     with maker() as s:
         cloud, north = make_warehouse(s, kind="cloud"), make_warehouse(s, kind="forward", region="north")
@@ -78,7 +94,7 @@ def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(scratch: tupl
             receive_stock(s, p, north, 20)
         _c, token = make_api_client(s)
         s.commit()
-    server = Gunicorn(url, tmp_path)
+    server = Server(server_name, url, tmp_path)
     sent: dict[str, dict[str, Any]] = {}  # idempotency key → body
     stop = threading.Event()
 
@@ -112,7 +128,7 @@ def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(scratch: tupl
 
     with maker() as s:
         assert_invariants(s)
-    server = Gunicorn(url, tmp_path)
+    server = Server(server_name, url, tmp_path)
     try:
         # Retry the last requests of every worker (those whose answer may have been lost, and
         # some that surely committed): same key → the stored answer, never a second reservation.
@@ -130,3 +146,31 @@ def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(scratch: tupl
         per_order = s.execute(select(Reservation.order_ref, func.count()).group_by(Reservation.order_ref)).all()
         assert per_order and max(count for _ref, count in per_order) == 1
         assert_invariants(s)
+
+
+def test_metrics_add_up_every_worker_under_either_server(server_name: str, scratch: tuple[str, Any],
+                                                        tmp_path: Path) -> None:
+    url, maker = scratch
+    with maker() as s:
+        _c, token = make_api_client(s)
+        s.commit()
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    server = Server(server_name, url, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    try:
+        sent = 0
+
+        def workers_seen() -> int:
+            return len({p.name.rsplit("_", 1)[-1] for p in metrics_dir.glob("counter_*.db")})
+
+        while sent < 20 or (workers_seen() < 2 and sent < 400):  # new connections, until both workers served
+            assert requests.get(f"{server.url}/api/v1/warehouses", timeout=10,
+                                headers={"Authorization": f"Bearer {token}"}).status_code == 200
+            sent += 1
+        assert workers_seen() >= 2
+        text = requests.get(f"{server.url}/metrics", timeout=10).text
+    finally:
+        server.kill()
+    line = next(line for line in text.splitlines()
+                if line.startswith("stockwise_http_requests_total") and "/warehouses" in line and 'status="200"' in line)
+    assert float(line.rsplit(" ", 1)[1]) == sent
