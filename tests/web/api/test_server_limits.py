@@ -1,6 +1,7 @@
-"""The production gunicorn settings let every request the contract allows reach the app, so
+"""The production server settings let every request the contract allows reach the app, so
 it answers problem+json (issue 9 item 8): a long bearer token, a long GET /stock, and the POST
-query form for 1000 SKUs. Runs deploy/gunicorn.conf.py for real on a free port."""
+query form for 1000 SKUs. Runs both servers for real on a free port: granian as
+deploy/serve.sh starts it (the default) and gunicorn with deploy/gunicorn.conf.py."""
 from __future__ import annotations
 
 import os
@@ -27,13 +28,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def gunicorn(committed_app: Any, database_url: str, tmp_path: Path) -> Iterator[str]:
+SERVERS = {
+    "gunicorn": [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+    "granian": ["sh", "deploy/serve.sh"],
+}
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def gunicorn(request: pytest.FixtureRequest, committed_app: Any, database_url: str, tmp_path: Path) -> Iterator[str]:
+    """The API base URL of a live server (named for the first one tested; both are run)."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "limits-test", "STOCKWISE_INSTANCE": str(tmp_path),
-           "LOG_LEVEL": "WARNING", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+           "LOG_LEVEL": "WARNING", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2",
+           "BIND_PORT": str(port), "WEB_THREADS": "2", "GRANIAN": str(Path(sys.executable).with_name("granian"))}
+    proc = subprocess.Popen(SERVERS[request.param], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -43,11 +52,11 @@ def gunicorn(committed_app: Any, database_url: str, tmp_path: Path) -> Iterator[
                     break
             except requests.RequestException:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError("gunicorn did not start") from None
+                    raise AssertionError(f"{request.param} did not start") from None
                 time.sleep(0.2)
         yield url + "/api/v1"
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, 15)
         proc.wait(15)
         if proc.stderr:
             proc.stderr.close()
