@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from app.config import load_settings
 from app.db import Database, close_session, make_engine
-from app.errors import register_error_handlers
+from app.web.errors import register_error_handlers
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

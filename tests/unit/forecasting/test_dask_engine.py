@@ -36,7 +36,7 @@ def small_history():
 
 
 def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster(monkeypatch):
-    from forecasting.jobs import SCHEDULER_ENV, scheduler_address
+    from app.planning.job import SCHEDULER_ENV, scheduler_address
 
     history = small_history()
     local = run_forecast(history, 14, n_jobs=1)
