@@ -32,7 +32,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 500  # series per batch: bounds memory; ~60 batches at 30,000 series
 SCHEDULER_ENV = "STOCKWISE_DASK_SCHEDULER"  # address of an existing dask cluster (engine "dask")
 BEAT_EVERY_SECONDS = 5.0
+DASK_POLL_SECONDS = 0.05
 WRITE_ATTEMPTS = 4
 RETRY_BACKOFF_SECONDS = 0.5  # doubled after every failed attempt
 TRANSIENT = (OperationalError, InterfaceError)  # locked database, dropped connection, restart
@@ -287,11 +288,12 @@ class _Dask(_Inline):
         return self.client.submit(fn, *args, pure=False)
 
     def wait(self, futures: list[Any], timeout: float) -> list[Any]:
-        from distributed import wait
-
-        with suppress(TimeoutError):  # nothing finished yet: the caller beats and waits again
-            wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
-        return [f for f in futures if f.done()]
+        deadline = time.monotonic() + timeout
+        while True:  # distributed.wait wants a default client; ours is private to the run
+            finished = [f for f in futures if f.done()]
+            if finished or time.monotonic() >= deadline:
+                return finished
+            time.sleep(DASK_POLL_SECONDS)
 
     def close(self, failed: bool) -> None:
         self.client.close()
