@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+import app.models  # noqa: F401  (every table: the ORM resolves foreign keys when a job runs on its own)
 from app.planning import results, workers
 from app.planning.inputs import BatchBounds, DemandWindow, load_shared_inputs, plan_batches, read_batch
 from app.planning.models import BatchStatus, ForecastBatch, ForecastRun, RunStatus
