@@ -178,11 +178,11 @@ def child_run(url: str, today: dt.date, engine: str, batch_size: int | None) -> 
     return result
 
 
-def child_bare(url: str, series: int, days: int, seed: int, run_id: int) -> dict[str, Any]:
-    """In a child: the statsforecast calls of the run on the same gap-filled frame."""
-    from app.planning.models import ForecastSeries
+def bare_statsforecast(train: pd.DataFrame, chosen: pd.Series) -> float:
+    """Seconds for the statsforecast calls of our pipeline, on the same gap-filled frame, with
+    nothing of ours: cross-validation of each class's candidates, forecast of each chosen model."""
     from forecasting.engine import run_statsforecast
-    from forecasting.history import classify_series, fill_gaps, validate_history
+    from forecasting.history import classify_series
     from forecasting.models import (
         INTERMITTENT_MODELS,
         SMOOTH_MODELS,
@@ -193,6 +193,29 @@ def child_bare(url: str, series: int, days: int, seed: int, run_id: int) -> dict
         min_backtest_length,
         refits_in_backtest,
     )
+
+    started = time.perf_counter()
+    classes = classify_series(train).set_index("unique_id")
+    long_enough = classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)
+    group_of = classes.loc[long_enough, "demand_class"].map(candidate_names)
+    for names in (SMOOTH_MODELS, INTERMITTENT_MODELS):
+        part = train.loc[train["unique_id"].isin(group_of.index[group_of == names])]
+        if not part.empty:
+            run_statsforecast("cross_validation", part, [build_model(n, SEASON) for n in names], freq="D",
+                              fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
+                              step_size=HOLDOUT, input_size=max_train_length(SEASON),
+                              refit=refits_in_backtest(names))
+    recent = train.groupby("unique_id").tail(max_train_length(SEASON))
+    for model, ids in chosen.groupby(chosen).groups.items():
+        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], [build_model(str(model), SEASON)],
+                          freq="D", fallback=None, engine="local", n_jobs=-1, h=HOLDOUT)
+    return time.perf_counter() - started
+
+
+def child_bare(url: str, series: int, days: int, seed: int, run_id: int) -> dict[str, Any]:
+    """In a child: the statsforecast calls of the run on the same gap-filled frame."""
+    from app.planning.models import ForecastSeries
+    from forecasting.history import fill_gaps, validate_history
 
     cut = pd.Timestamp(START) + pd.Timedelta(days=days - 1 - HOLDOUT)
     parts = []
@@ -211,22 +234,7 @@ def child_bare(url: str, series: int, days: int, seed: int, run_id: int) -> dict
     chosen = pd.Series({name[(p, w)]: m for p, w, m in chosen_rows})
     train = fill_gaps(validate_history(pd.concat(parts, ignore_index=True)), end=cut)
     del parts
-    started = time.perf_counter()
-    classes = classify_series(train).set_index("unique_id")
-    long_enough = classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)
-    group_of = classes.loc[long_enough, "demand_class"].map(candidate_names)
-    for names in (SMOOTH_MODELS, INTERMITTENT_MODELS):
-        part = train.loc[train["unique_id"].isin(group_of.index[group_of == names])]
-        if not part.empty:
-            run_statsforecast("cross_validation", part, [build_model(n, SEASON) for n in names], freq="D",
-                              fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
-                              step_size=HOLDOUT, input_size=max_train_length(SEASON),
-                              refit=refits_in_backtest(names))
-    recent = train.groupby("unique_id").tail(max_train_length(SEASON))
-    for model, ids in chosen.groupby(chosen).groups.items():
-        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], [build_model(str(model), SEASON)],
-                          freq="D", fallback=None, engine="local", n_jobs=-1, h=HOLDOUT)
-    return {"seconds": time.perf_counter() - started}
+    return {"seconds": bare_statsforecast(train, chosen)}
 
 
 def in_child(*args: str) -> tuple[dict[str, Any], TreeMemory]:
