@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -92,7 +93,7 @@ def read_batch(session: Session, bounds: BatchBounds, window: DemandWindow, shar
         .group_by(StockMovement.product_id, StockMovement.warehouse_id, StockMovement.business_date)
     )
     rows = session.execute(stmt.execution_options(yield_per=READ_ROWS)).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
     history = compact_history(*columns)
     products = session.execute(select(Product.id, Product.sku, Product.pack_size).where(
         Product.is_active.is_(True), Product.id.between(lo, hi))).all()

@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -229,8 +229,7 @@ class _Heart:
                 if self.worker_id is not None:
                     workers.beat(s, self.worker_id, now=now, run_id=self.run_id)
                 else:
-                    s.execute(ForecastRun.__table__.update().where(ForecastRun.id == self.run_id)
-                              .values(heartbeat_at=now))
+                    s.execute(update(ForecastRun).where(ForecastRun.id == self.run_id).values(heartbeat_at=now))
         except TRANSIENT as exc:
             log.warning("forecast run %s: heartbeat failed: %s", self.run_id, exc)
 

@@ -35,10 +35,9 @@ def ledger(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Engin
     url = fresh_database_url
     migrate.upgrade(url)
     application = create_app({"DATABASE_URL": url, "SECRET_KEY": "kill-test", "INSTANCE_DIR": str(tmp_path)})
-    with application.app_context():
-        with transaction() as s:
-            make_catalogue(s, skus=SKUS, days=120)
-            service.request_run(s, Actor.system("tests"), horizon_days=HORIZON, now=utcnow())
+    with application.app_context(), transaction() as s:
+        make_catalogue(s, skus=SKUS, days=120)
+        service.request_run(s, Actor.system("tests"), horizon_days=HORIZON, now=utcnow())
     application.extensions["stockwise_db"].engine.dispose()
     engine = make_engine(url)
     yield url, engine, tmp_path
