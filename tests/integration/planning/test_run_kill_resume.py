@@ -47,8 +47,9 @@ def ledger(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, Engin
 def _flask(url: str, instance: Path, *args: str, **popen: Any) -> subprocess.Popen[str]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "kill-test", "STOCKWISE_INSTANCE": str(instance),
            "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    popen.setdefault("stdout", subprocess.PIPE)
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "forecast", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+                            stderr=subprocess.STDOUT, text=True, **popen)
 
 
 def _state(engine: Engine) -> dict[str, Any]:
@@ -134,3 +135,74 @@ def test_a_stopped_worker_marks_the_run_failed_and_forecast_resume_finishes_it(
     again = _flask(url, instance, "resume", str(state["run"].id))
     output = again.communicate(timeout=60)[0]
     assert again.returncode == 1 and "already succeeded" in output
+
+
+def test_the_worker_survives_a_locked_or_dropped_database_and_runs_what_is_queued_next(
+        fresh_database_url: str, tmp_path: Path) -> None:
+    """A database error while polling (SQLite: locked past its busy timeout; PostgreSQL: the
+    worker's connections terminated) is logged and retried; the worker keeps going."""
+    import sqlite3
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from app.planning.models import ForecastWorker
+    from tests.planning_data import make_network
+
+    postgres = fresh_database_url.startswith("postgresql")
+    url = fresh_database_url
+    migrate.upgrade(url)
+    application = create_app({"DATABASE_URL": url, "SECRET_KEY": "kill-test", "INSTANCE_DIR": str(tmp_path)})
+    with application.app_context(), transaction() as s:
+        make_network(s)
+    application.extensions["stockwise_db"].engine.dispose()
+    worker_url = make_url(url).update_query_dict({"application_name": "fc-worker-test"}).render_as_string(
+        hide_password=False) if postgres else url
+    engine = make_engine(url)
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("w")
+    worker = _flask(worker_url, tmp_path, "worker", "--poll", "0.2", stdout=log)
+    try:
+        deadline = time.monotonic() + 120
+        while not _scalar(engine, select(func.count()).select_from(ForecastWorker)):
+            assert time.monotonic() < deadline and worker.poll() is None, "the worker never beat"
+            time.sleep(0.1)
+        if postgres:
+            stop = time.monotonic() + 3
+            with engine.connect() as conn:
+                while time.monotonic() < stop:
+                    conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                      "WHERE application_name = 'fc-worker-test'"))
+                    conn.commit()
+                    time.sleep(0.05)
+        else:
+            lock = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+            lock.execute("BEGIN EXCLUSIVE")
+            # well past the app's 30 s busy timeout (counted in requested sleeps, which a busy
+            # machine stretches): the worker's next write fails with "database is locked"
+            deadline = time.monotonic() + 90
+            while "database is locked" not in log_path.read_text() and time.monotonic() < deadline:
+                time.sleep(0.5)
+            lock.execute("ROLLBACK")
+            lock.close()
+        assert worker.poll() is None, "the worker died on a database error"
+        with make_sessionmaker(engine)() as s, s.begin():
+            run_id = service.request_run(s, Actor.system("tests"), horizon_days=7, now=utcnow()).id
+        deadline = time.monotonic() + 240
+        while _scalar(engine, select(ForecastRun.status).where(ForecastRun.id == run_id)) != "succeeded":
+            assert time.monotonic() < deadline and worker.poll() is None, "the queued run was not executed"
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+        log.close()
+        engine.dispose()
+    output = log_path.read_text()
+    assert "forecast worker: stopped" in output
+    if not postgres:  # (PostgreSQL: a dropped idle connection may also be replaced without an error)
+        assert "database error, retrying" in output and "database is locked" in output
+
+
+def _scalar(engine: Engine, stmt: Any) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar()
