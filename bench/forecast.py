@@ -56,13 +56,11 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.audit.service import Actor  # noqa: E402
-from app.catalog.models import Product  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.planning import job as jobs  # noqa: E402
 from app.planning import service  # noqa: E402
 from app.planning.models import ForecastPoint, ForecastRun, ForecastSeries, ReplenishmentSuggestion  # noqa: E402
-from app.stock.models import StockBalance, StockMovement, Warehouse  # noqa: E402
-from app.suppliers.models import Supplier, SupplierPrice  # noqa: E402
+from app.stock.models import StockBalance, StockMovement  # noqa: E402
 from forecasting.evaluate import mase_by_series, seasonal_naive_forecast  # noqa: E402
 from forecasting.history import fill_gaps, validate_history  # noqa: E402
 from forecasting.synthetic import make_daily_demand  # noqa: E402
@@ -80,20 +78,7 @@ def fill_database(url: str, demand: pd.DataFrame, cut: pd.Timestamp) -> dict[str
     engine = make_engine(url)
     ids = np.sort(demand["unique_id"].unique())
     with engine.begin() as conn:
-        cloud = conn.execute(insert(Warehouse).returning(Warehouse.id), [
-            {"code": "CLD", "name": "Cloud", "kind": "cloud", "region": "east", "city": "Hangzhou"}]).scalar_one()
-        forwards = [conn.execute(insert(Warehouse).returning(Warehouse.id), [
-            {"code": code, "name": code, "kind": "forward", "region": code, "city": code,
-             "replenished_from_id": cloud}]).scalar_one() for code in WAREHOUSES[1:]]
-        warehouse_ids = [cloud, *forwards]
-        supplier = conn.execute(insert(Supplier).returning(Supplier.id), [
-            {"code": "SUP", "name": "Bench supplier"}]).scalar_one()
-        n_products = -(-len(ids) // len(WAREHOUSES))
-        conn.execute(insert(Product), [{"sku": f"P{i:05d}", "name": f"Product {i}"} for i in range(n_products)])
-        products = list(conn.scalars(select(Product.id).order_by(Product.id)))
-        conn.execute(insert(SupplierPrice), [
-            {"supplier_id": supplier, "product_id": p, "unit_price": 5, "moq": 10, "pack_size": 5,
-             "lead_time_days": 7, "is_preferred": True, "valid_from": dt.date(2020, 1, 1)} for p in products])
+        warehouse_ids, products = forecast_scale.reference_data(conn, -(-len(ids) // len(WAREHOUSES)))
         keys = {uid: (products[i // len(WAREHOUSES)], warehouse_ids[i % len(WAREHOUSES)]) for i, uid in enumerate(ids)}
         train = demand.loc[(demand["ds"] <= cut) & (demand["y"] > 0)]
         mean = train.groupby("unique_id")["y"].sum() / train["ds"].nunique()

@@ -64,6 +64,24 @@ def chunk_demand(chunk: int, n: int, days: int, seed: int) -> pd.DataFrame:
     return make_daily_demand(n, days, start=START, seed=seed * 100_003 + chunk, drop_zeros=True)
 
 
+def reference_data(conn: Any, n_products: int) -> tuple[list[int], list[int]]:
+    """Warehouses (cloud first, then the forward ones), ``n_products`` products with a
+    preferred price of one supplier; returns (warehouse ids, product ids)."""
+    cloud = conn.execute(insert(Warehouse).returning(Warehouse.id), [
+        {"code": "CLD", "name": "Cloud", "kind": "cloud", "region": "east", "city": "Hangzhou"}]).scalar_one()
+    forwards = [conn.execute(insert(Warehouse).returning(Warehouse.id), [
+        {"code": code, "name": code, "kind": "forward", "region": code, "city": code,
+         "replenished_from_id": cloud}]).scalar_one() for code in WAREHOUSES[1:]]
+    supplier = conn.execute(insert(Supplier).returning(Supplier.id), [
+        {"code": "SUP", "name": "Bench supplier"}]).scalar_one()
+    conn.execute(insert(Product), [{"sku": f"P{i:05d}", "name": f"Product {i}"} for i in range(n_products)])
+    products = list(conn.scalars(select(Product.id).order_by(Product.id)))
+    conn.execute(insert(SupplierPrice), [
+        {"supplier_id": supplier, "product_id": p, "unit_price": 5, "moq": 10, "pack_size": 5,
+         "lead_time_days": 7, "is_preferred": True, "valid_from": dt.date(2020, 1, 1)} for p in products])
+    return [cloud, *forwards], products
+
+
 def fill_ledger(url: str, series: int, days: int, seed: int) -> dict[str, Any]:
     """Reference data and one shipment row per (series, day with demand) before the holdout."""
     migrate.upgrade(url)
@@ -71,20 +89,7 @@ def fill_ledger(url: str, series: int, days: int, seed: int) -> dict[str, Any]:
     cut = pd.Timestamp(START) + pd.Timedelta(days=days - 1 - HOLDOUT)
     rows = history_rows = 0
     with engine.begin() as conn:
-        cloud = conn.execute(insert(Warehouse).returning(Warehouse.id), [
-            {"code": "CLD", "name": "Cloud", "kind": "cloud", "region": "east", "city": "Hangzhou"}]).scalar_one()
-        forwards = [conn.execute(insert(Warehouse).returning(Warehouse.id), [
-            {"code": code, "name": code, "kind": "forward", "region": code, "city": code,
-             "replenished_from_id": cloud}]).scalar_one() for code in WAREHOUSES[1:]]
-        warehouse_ids = np.array([cloud, *forwards])
-        supplier = conn.execute(insert(Supplier).returning(Supplier.id), [
-            {"code": "SUP", "name": "Bench supplier"}]).scalar_one()
-        n_products = -(-series // len(WAREHOUSES))
-        conn.execute(insert(Product), [{"sku": f"P{i:05d}", "name": f"Product {i}"} for i in range(n_products)])
-        products = np.array(list(conn.scalars(select(Product.id).order_by(Product.id))))
-        conn.execute(insert(SupplierPrice), [
-            {"supplier_id": supplier, "product_id": int(p), "unit_price": 5, "moq": 10, "pack_size": 5,
-             "lead_time_days": 7, "is_preferred": True, "valid_from": dt.date(2020, 1, 1)} for p in products])
+        warehouse_ids, products = (np.array(ids) for ids in reference_data(conn, -(-series // len(WAREHOUSES))))
     now = dt.datetime.now(dt.UTC)
     rng = np.random.default_rng(seed)
     for chunk, first in enumerate(range(0, series, CHUNK_SERIES)):

@@ -1,5 +1,8 @@
-"""The dask engine goes through statsforecast's fugue backend and must match local results,
-on an existing cluster given by address (``STOCKWISE_DASK_SCHEDULER``)."""
+"""On an existing cluster given by address (``STOCKWISE_DASK_SCHEDULER``): the library's dask
+engine (statsforecast's fugue backend) matches local results, and a whole forecast run with
+``engine="dask"`` (batches sent to the workers) writes exactly what the local engine writes."""
+
+import contextlib
 
 import numpy as np
 import pandas as pd
@@ -35,12 +38,10 @@ def small_history():
     return pd.concat(frames, ignore_index=True)
 
 
-def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster(monkeypatch):
-    from app.planning.job import SCHEDULER_ENV, scheduler_address
-
-    history = small_history()
-    local = run_forecast(history, 14, n_jobs=1)
-    # Loopback only, and generous start-up timeouts: CI machines are small and busy.
+@contextlib.contextmanager
+def local_cluster():
+    """Two single-threaded worker processes on loopback, with generous start-up timeouts:
+    CI machines are small and busy."""
     with (
         dask.config.set({"distributed.comm.timeouts.connect": "60s", "distributed.comm.timeouts.tcp": "60s"}),
         distributed.LocalCluster(
@@ -48,6 +49,15 @@ def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster(monkey
             host="127.0.0.1", scheduler_port=0, timeout="60s",
         ) as cluster,
     ):
+        yield cluster
+
+
+def test_dask_engine_forecasts_equal_local_engine_on_a_two_worker_cluster(monkeypatch):
+    from app.planning.job import SCHEDULER_ENV, scheduler_address
+
+    history = small_history()
+    local = run_forecast(history, 14, n_jobs=1)
+    with local_cluster() as cluster:
         monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
         assert scheduler_address("local") is None  # only the dask engine connects
         with dask_client(scheduler_address("dask")) as client:
@@ -99,13 +109,7 @@ def test_a_run_on_a_two_worker_cluster_writes_what_the_local_engine_writes(app, 
         return series, points, suggestions
 
     local = run("local")
-    with (
-        dask.config.set({"distributed.comm.timeouts.connect": "60s", "distributed.comm.timeouts.tcp": "60s"}),
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-            host="127.0.0.1", scheduler_port=0, timeout="60s",
-        ) as cluster,
-    ):
+    with local_cluster() as cluster:
         monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
         remote = run("dask")
         with distributed.Client(cluster.scheduler_address) as client:
