@@ -9,6 +9,10 @@ from flask import Flask
 from flask_babel import format_date, format_decimal, format_time
 from flask_babel import lazy_gettext as _l
 
+from app.errors import translated
+from app.locale_names import localized_name
+from app.web.generated_notes import translate_note
+
 # Every status and kind word the UI shows, so it can be translated.
 LABELS: dict[str, Any] = {
     "draft": _l("draft"), "shipped": _l("in transit"), "received": _l("received"), "cancelled": _l("cancelled"),
@@ -39,6 +43,14 @@ LABELS: dict[str, Any] = {
     "damaged": _l("damaged"), "wrong item": _l("wrong item"), "wrong specification": _l("wrong specification"),
     "wrong style number": _l("wrong style number"), "quality defect": _l("quality defect"),
     "short shipped": _l("short shipped"), "staff": _l("staff"), "supplier": _l("supplier"), "api": _l("API client"),
+    "system": _l("system"),
+    # where a stock movement came from (its `source`)
+    "orders": _l("orders"), "returns": _l("returns"), "count": _l("count"), "reservation": _l("reservation"),
+    "seed": _l("demo data"), "import:opening_stock": _l("import: opening stock"), "import:sales": _l("import: sales"),
+    # units of measure
+    "pcs": _l("pcs"), "bottle": _l("bottle"), "box": _l("box"), "pack": _l("pack"), "set": _l("set"),
+    # count scopes
+    "category": _l("category"), "skus": _l("picked SKUs"), "top_value": _l("largest value at risk"),
 }
 
 # Status words that domain messages carry as parameters (app.errors.word): listed so they are extracted.
@@ -73,6 +85,18 @@ def cny(value: Any) -> str:
     return ("-" if amount < 0 else "") + "¥" + money(abs(amount))
 
 
+def signed_cny(value: Any) -> str:
+    """Money with its sign always shown, as variances are: +¥28.18, -¥28.18, ¥0.00."""
+    if value is None:
+        return "—"
+    return ("+" if Decimal(value) > 0 else "") + cny(value)
+
+
+def local_name(name: Any, name_zh: str | None = None) -> str:
+    """Master data's Chinese name when the UI is in Chinese and one is set, else its name."""
+    return localized_name(None if name is None else str(name), name_zh)
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "—"
@@ -84,3 +108,4 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(number=number, money=money, cny=cny, date=date, label=label)
+    app.jinja_env.filters.update(signed_cny=signed_cny, local_name=local_name, note=translate_note, msg=translated)

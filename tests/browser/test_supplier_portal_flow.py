@@ -82,9 +82,11 @@ def test_supplier_confirms_ships_and_both_scorecards_move(live_server: LiveServe
     shot(page, "portal-asn")
 
     page.goto(f"{base}/portal/scorecard")
-    # Before any delivery only the price counts: towel 12 vs median 13 (index 92.3, spend 1,200),
-    # sheet sole-sourced at list (100, spend 1,200) → 96.2 → price score 84.6 → standing B.
-    assert page.locator("h1 .standing").inner_text() == "B"
+    # Before any delivery the price index is shown — towel 12 vs median 13 (index 92.3, spend
+    # 1,200), sheet sole-sourced at list (100, spend 1,200) → 96.2 — but with no line due yet
+    # there is no score and no standing: "no data" (issue 11, item 13: no data is not a grade).
+    assert page.locator("h1 .no-data").inner_text() == "no data"
+    assert page.locator("h1 .standing").count() == 0
     assert "96.2" in page.locator("main").inner_text()
     shot(page, "portal-scorecard-before")
 

@@ -1,7 +1,7 @@
 """resumable forecast runs: batches, worker heartbeats, unique forecast points
 
 Revision ID: 1301
-Revises: 0001
+Revises: 1102
 Create Date: 2026-12-01 09:30:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '1301'
-down_revision: str | None = '0001'
+down_revision: str | None = '1102'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
