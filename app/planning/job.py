@@ -41,6 +41,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 import app.models  # noqa: F401  (every table: the ORM resolves foreign keys when a job runs on its own)
+from app.db import SQLITE_BEGIN
 from app.planning import results, workers
 from app.planning.inputs import BatchBounds, DemandWindow, load_shared_inputs, plan_batches, read_batch
 from app.planning.models import BatchStatus, ForecastBatch, ForecastRun, RunStatus
@@ -146,7 +147,7 @@ def _prepare(sessions: SessionFactory, run_id: int, history_days: int | None, ba
 
 def _forecast_batches(sessions: SessionFactory, run_id: int, plan: _Plan, heart: _Heart) -> int:
     """Read, compute and write every pending batch, a few in flight; return series done."""
-    with sessions() as s:
+    with _reading(sessions) as s:
         shared = load_shared_inputs(s, warehouse_id=plan.warehouse_id)
     done, total = plan.done, plan.total
     heart.progress("forecasting", done, total)
@@ -157,7 +158,7 @@ def _forecast_batches(sessions: SessionFactory, run_id: int, plan: _Plan, heart:
         while pending or in_flight:
             while pending and len(in_flight) < backend.slots:
                 batch_id, bounds = pending.popleft()
-                with sessions() as s:
+                with _reading(sessions) as s:
                     data = read_batch(s, bounds, plan.window, shared)
                 in_flight[backend.submit(run_batch, plan.spec, data)] = (batch_id, bounds)
             finished = backend.wait(list(in_flight), BEAT_EVERY_SECONDS)
@@ -175,6 +176,15 @@ def _forecast_batches(sessions: SessionFactory, run_id: int, plan: _Plan, heart:
                     total += len(output.series) - bounds.series_count
                 heart.progress("forecasting", done, total)
     return done
+
+
+@contextmanager
+def _reading(sessions: SessionFactory) -> Iterator[Session]:
+    """A session that only reads: on SQLite a deferred transaction, so a batch read of a few
+    seconds never holds the write lock that web requests and the stock API need."""
+    with sessions() as s:
+        s.connection(execution_options={SQLITE_BEGIN: "DEFERRED"})
+        yield s
 
 
 def _transact(sessions: SessionFactory, work: Callable[[Session], Any]) -> Any:
