@@ -1,7 +1,7 @@
 """Stockwise: multi-warehouse stock, demand forecasting and supplier collaboration.
 
 `create_app` lives in `app.factory`; this module only re-exports it lazily so that
-importing the domain models (e.g. from `forecasting.jobs`) does not import Flask.
+importing the domain models (e.g. from the forecast job, `app.planning.job`) does not import Flask.
 """
 from __future__ import annotations
 

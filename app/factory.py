@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_settings
 from app.db import Database, close_session, make_engine
-from app.errors import register_error_handlers
+from app.web.errors import register_error_handlers
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -5,9 +5,12 @@ from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
 from app.db import Base
 from app.planning.models import (
+    BatchStatus,
+    ForecastBatch,
     ForecastPoint,
     ForecastRun,
     ForecastSeries,
+    ForecastWorker,
     ReplenishmentSuggestion,
     RunStatus,
     SuggestionKind,
@@ -44,9 +47,9 @@ from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer, TransferLine, TransferStatus
 
 __all__ = [
-    "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "Category", "CountKind", "CountStatus",
-    "CycleCount", "CycleCountLine", "ForecastPoint", "ForecastRun", "ForecastSeries",
-    "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
+    "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "BatchStatus", "Category", "CountKind", "CountStatus",
+    "CycleCount", "CycleCountLine", "ForecastBatch", "ForecastPoint", "ForecastRun", "ForecastSeries",
+    "ForecastWorker", "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
     "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptLine", "ReplenishmentSuggestion",
     "Reservation", "ReservationAllocation", "ReservationLine", "ReservationStatus", "ReturnStatus",
     "Role", "RunStatus", "Scope", "Setting", "ShipmentNotice", "ShipmentNoticeLine", "StaffUser",

@@ -16,14 +16,18 @@ shipment rows into a scratch database (SQLite in a temp dir, or ``--database-url
    windows + final fit, both cores) against the same loop — aim >= 20× faster;
 3. holdout accuracy: MASE of the forecasts read back from the database ÷ seasonal naive's
    — aim <= 0.85;
-4. peak memory (this process + largest child) — aim < 4 GB;
+4. (now the scale part, ``bench/forecast_scale.py``, printed first: end-to-end time, ms per
+   series, ratio to bare statsforecast, peak memory of the run's process tree, bytes per
+   history row, rows/s read from the database — the run in a measured child process);
 5. cold start: a fresh process importing ``forecasting.jobs`` and fitting one tiny batch
    (statsforecast 2.1 / coreforecast here compile nothing at run time: no numba);
 
 and the real-data check (``bench/forecast_models.py``; skipped with a reason when
-``../shared/data/real`` is absent). Uses both cores (n_jobs=-1).
+``../shared/data/real`` is absent). Uses both cores (n_jobs=-1). By default only the scale
+part and the real data run; ``--quality`` adds (1)-(3) and (5) on a second, in-process ledger.
 
-    python bench/forecast.py --series 1000 --days 730
+    python bench/forecast.py --series 30000 --days 730 [--database-url URL] [--skip-bare]
+    python bench/forecast.py --series 1000 --days 730 --quality
 """
 
 from __future__ import annotations
@@ -45,33 +49,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import forecast_models  # noqa: E402  (bench/forecast_models.py)
-import forecast_synthetic  # noqa: E402  (bench/forecast_synthetic.py)
+import forecast_scale  # noqa: E402  (bench/forecast_scale.py)
 from statsforecast import StatsForecast  # noqa: E402
 from statsforecast.models import AutoETS  # noqa: E402
 from statsmodels.tsa.holtwinters import ExponentialSmoothing  # noqa: E402
 
 from app import migrate  # noqa: E402
 from app.audit.service import Actor  # noqa: E402
-from app.catalog.models import Product  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
+from app.planning import job as jobs  # noqa: E402
 from app.planning import service  # noqa: E402
 from app.planning.models import ForecastPoint, ForecastRun, ForecastSeries, ReplenishmentSuggestion  # noqa: E402
-from app.stock.models import StockBalance, StockMovement, Warehouse  # noqa: E402
-from app.suppliers.models import Supplier, SupplierPrice  # noqa: E402
-from forecasting import jobs  # noqa: E402
-from forecasting.engine import run_statsforecast  # noqa: E402
+from app.stock.models import StockBalance, StockMovement  # noqa: E402
 from forecasting.evaluate import mase_by_series, seasonal_naive_forecast  # noqa: E402
-from forecasting.history import classify_series, fill_gaps, validate_history  # noqa: E402
-from forecasting.models import (  # noqa: E402
-    INTERMITTENT_MODELS,
-    SMOOTH_MODELS,
-    build_model,
-    candidate_names,
-    fallback_model,
-    max_train_length,
-    min_backtest_length,
-    refits_in_backtest,
-)
+from forecasting.history import fill_gaps, validate_history  # noqa: E402
 from forecasting.synthetic import make_daily_demand  # noqa: E402
 
 HOLDOUT = 28
@@ -87,20 +78,7 @@ def fill_database(url: str, demand: pd.DataFrame, cut: pd.Timestamp) -> dict[str
     engine = make_engine(url)
     ids = np.sort(demand["unique_id"].unique())
     with engine.begin() as conn:
-        cloud = conn.execute(insert(Warehouse).returning(Warehouse.id), [
-            {"code": "CLD", "name": "Cloud", "kind": "cloud", "region": "east", "city": "Hangzhou"}]).scalar_one()
-        forwards = [conn.execute(insert(Warehouse).returning(Warehouse.id), [
-            {"code": code, "name": code, "kind": "forward", "region": code, "city": code,
-             "replenished_from_id": cloud}]).scalar_one() for code in WAREHOUSES[1:]]
-        warehouse_ids = [cloud, *forwards]
-        supplier = conn.execute(insert(Supplier).returning(Supplier.id), [
-            {"code": "SUP", "name": "Bench supplier"}]).scalar_one()
-        n_products = -(-len(ids) // len(WAREHOUSES))
-        conn.execute(insert(Product), [{"sku": f"P{i:05d}", "name": f"Product {i}"} for i in range(n_products)])
-        products = list(conn.scalars(select(Product.id).order_by(Product.id)))
-        conn.execute(insert(SupplierPrice), [
-            {"supplier_id": supplier, "product_id": p, "unit_price": 5, "moq": 10, "pack_size": 5,
-             "lead_time_days": 7, "is_preferred": True, "valid_from": dt.date(2020, 1, 1)} for p in products])
+        warehouse_ids, products = forecast_scale.reference_data(conn, -(-len(ids) // len(WAREHOUSES)))
         keys = {uid: (products[i // len(WAREHOUSES)], warehouse_ids[i % len(WAREHOUSES)]) for i, uid in enumerate(ids)}
         train = demand.loc[(demand["ds"] <= cut) & (demand["y"] > 0)]
         mean = train.groupby("unique_id")["y"].sum() / train["ds"].nunique()
@@ -159,26 +137,6 @@ def read_forecasts(url: str, names: dict[tuple[int, int], str]) -> tuple[pd.Data
     return frame, chosen
 
 
-def bare_statsforecast(train: pd.DataFrame, chosen: pd.Series) -> float:
-    """The statsforecast calls of our pipeline, on the same frame, without anything of ours."""
-    started = time.perf_counter()
-    classes = classify_series(train).set_index("unique_id")
-    long_enough = classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)
-    group_of = classes.loc[long_enough, "demand_class"].map(candidate_names)
-    for names in (SMOOTH_MODELS, INTERMITTENT_MODELS):
-        part = train.loc[train["unique_id"].isin(group_of.index[group_of == names])]
-        if part.empty:
-            continue
-        run_statsforecast("cross_validation", part, [build_model(n, SEASON) for n in names], freq="D",
-                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
-                          step_size=HOLDOUT, input_size=max_train_length(SEASON), refit=refits_in_backtest(names))
-    recent = train.groupby("unique_id").tail(max_train_length(SEASON))
-    for name, ids in chosen.groupby(chosen).groups.items():
-        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], [build_model(str(name), SEASON)],
-                          freq="D", fallback=None, engine="local", n_jobs=-1, h=HOLDOUT)
-    return time.perf_counter() - started
-
-
 def like_for_like(train: pd.DataFrame, n_series: int) -> dict[str, float]:
     """ms per series, one core each: statsmodels Holt-Winters loop vs statsforecast AAA ETS."""
     ids = train["unique_id"].drop_duplicates().sample(min(STATSMODELS_SAMPLE, n_series), random_state=0)
@@ -205,19 +163,13 @@ def like_for_like(train: pd.DataFrame, n_series: int) -> dict[str, float]:
             "both_cores_ms": both_cores_ms}
 
 
-COLD = ("import time; t=time.perf_counter(); from forecasting import jobs; from forecasting.synthetic import "
+COLD = ("import time; t=time.perf_counter(); from app.planning import job; from forecasting.synthetic import "
         "make_daily_demand; from forecasting import run_forecast; i=time.perf_counter()-t; "
         "run_forecast(make_daily_demand(4, 120), 7); print(f'{i:.2f} {time.perf_counter()-t-i:.2f}')")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--series", type=int, default=10_000)
-    parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--database-url", default=None, help="an EMPTY scratch database (default: temp SQLite)")
-    parser.add_argument("--skip-real", action="store_true")
-    args = parser.parse_args()
+def quality(args: argparse.Namespace) -> None:
+    """(1)-(5) on one in-process ledger: speed vs statsmodels, holdout accuracy, cold start."""
     seconds: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="stockwise-bench-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
@@ -232,7 +184,7 @@ def main() -> int:
     filled = fill_gaps(validate_history(demand.assign(unique_id=demand["unique_id"].map(
         dict(zip(sorted(demand["unique_id"].unique()), names, strict=True))))))
     train, test = filled.loc[filled["ds"] <= cut], filled.loc[filled["ds"] > cut]
-    bare = bare_statsforecast(train, chosen)
+    bare = forecast_scale.bare_statsforecast(train, chosen)
     lfl = like_for_like(train, args.series)
     naive = seasonal_naive_forecast(train.loc[train.groupby("unique_id")["ds"].transform("size") >= SEASON],
                                     HOLDOUT, SEASON, "D")
@@ -258,8 +210,29 @@ def main() -> int:
           f"{ours_mase[scored].mean() / base_mase[scored].mean():.3f} over {int(scored.sum())} series (aim <= 0.85)")
     mix = chosen.value_counts()
     print("    model mix: " + ", ".join(f"{k} {v}" for k, v in mix.items()))
-    print(f"(4) peak memory (self + largest child): {forecast_synthetic.peak_memory_mb():.0f} MiB (aim < 4096)")
     print(f"(5) cold process: import {import_s:.1f} s + first tiny fit {first_fit_s:.1f} s (no JIT: no numba)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--series", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--database-url", default=None, help="an EMPTY scratch database (default: temp SQLite)")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local", help="scale run: engine")
+    parser.add_argument("--batch-size", type=int, default=None, help="scale run: series per batch")
+    parser.add_argument("--skip-bare", action="store_true", help="scale run: skip the bare statsforecast calls")
+    parser.add_argument("--quality", action="store_true", help="also (1)-(5): statsmodels, holdout MASE, cold start")
+    parser.add_argument("--skip-real", action="store_true")
+    args = parser.parse_args()
+    print("== scale (bench/forecast_scale.py): the run in a measured child process")
+    figures = forecast_scale.measure(args.database_url, args.series, args.days, args.seed, engine=args.engine,
+                                     batch_size=args.batch_size, bare=not args.skip_bare)
+    forecast_scale.report(figures, args.series, args.days, args.engine,
+                          "given" if args.database_url else "sqlite")
+    if args.quality:
+        print("== quality (one in-process ledger)")
+        quality(args)
     if args.skip_real:
         print("real data: skipped (--skip-real)")
     else:

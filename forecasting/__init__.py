@@ -2,7 +2,7 @@
 
 Pipeline: history (validate, fill gaps, classify) → model choice (backtest) → forecast
 (with conformal intervals and promotion uplift) → replenishment arithmetic. No Flask, no
-SQLAlchemy; the only I/O lives in ``forecasting.jobs`` (owned by the app). Network planning
+SQLAlchemy; the only I/O lives in ``app.planning.job`` (owned by the app). Network planning
 over a catalogue (forecasts + stock + terms → suggestions) is :mod:`forecasting.plan`.
 """
 

@@ -7,7 +7,7 @@ dask's default scheduler when no client is active). ``engine="ray"`` does the sa
 ray Dataset and needs the optional ``ray`` package (not a project dependency).
 Either way the caller gets a pandas frame back, sorted, with float64 forecast columns.
 To use an existing dask cluster, wrap the run in :func:`dask_client` with its scheduler
-address (the app reads it from ``STOCKWISE_DASK_SCHEDULER``, see ``forecasting.jobs``).
+address (the app reads it from ``STOCKWISE_DASK_SCHEDULER``, see ``app.planning.job``).
 """
 
 from __future__ import annotations

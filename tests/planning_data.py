@@ -93,3 +93,22 @@ def make_suggestion(session: Session, run: ForecastRun, product: Product, wareho
     session.add(obj)
     session.flush()
     return obj
+
+
+def make_catalogue(session: Session, *, skus: int, days: int = 90) -> Network:
+    """A wider network for batching tests: ``skus`` SKUs selling in the cloud and in NTH (the
+    third in STH too), each with its own daily level, a supplier price each."""
+    cloud = make_warehouse(session, code="CLD", name="Cloud", kind="cloud")
+    north = make_warehouse(session, code="NTH", name="North", replenished_from_id=cloud.id)
+    south = make_warehouse(session, code="STH", name="South", replenished_from_id=cloud.id)
+    supplier = make_supplier(session, code="SUPA", name="Alpha Supplies")
+    net = Network(cloud, north, south, supplier, make_supplier(session, code="SUPB", name="Beta Goods"))
+    for i in range(skus):
+        product = make_product(session, sku=f"CAT-{i:03d}", name=f"Catalogue item {i}")
+        net.products[product.sku] = product
+        make_price(session, supplier, product, lead_time_days=5 + i % 4, moq=10, pack_size=5)
+        write_history(session, product, north, daily=3 + i % 7, days=days, end_on_hand=i % 3 * 10)
+        write_history(session, product, cloud, daily=1 + i % 5, days=days, end_on_hand=40)
+        if i % 3 == 2:
+            write_history(session, product, south, daily=2 + i % 4, days=days, end_on_hand=0)
+    return net

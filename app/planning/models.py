@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, BigId, UTCDateTime, utcnow
@@ -16,6 +16,11 @@ class RunStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class BatchStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
 
 
 class SuggestionKind(enum.StrEnum):
@@ -53,6 +58,50 @@ class ForecastRun(Base):
     model_mix: Mapped[str | None] = mapped_column(Text)  # JSON {model: series}
     accuracy: Mapped[str | None] = mapped_column(Text)  # JSON {mase, rmsse, ...}
     error: Mapped[str | None] = mapped_column(Text)
+    # Fixed when the run is first prepared, so a resumed run reads the same history:
+    start_day: Mapped[dt.date | None] = mapped_column(Date)  # the first forecast day
+    history_days: Mapped[int | None] = mapped_column(Integer)  # None = all history
+    batch_size: Mapped[int | None] = mapped_column(Integer)  # series per batch
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("forecast_worker.id"))  # who executes it now
+    elapsed_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # forecasting time, over every attempt
+
+
+class ForecastWorker(Base):
+    """A process that executes runs (``forecast worker``, or ``forecast run``/``resume`` in a
+    terminal); ``seen_at`` is its heartbeat in the database."""
+
+    __tablename__ = "forecast_worker"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "worker" (polls the queue) or "cli"
+    hostname: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ForecastBatch(Base):
+    """One committed step of a run: the series of SKUs ``first_product_id..last_product_id``
+    (all their warehouses). ``done`` batches have their series, points and suggestions
+    written; a resumed run continues with the pending ones. ``stats`` (JSON) holds the
+    batch's model mix and accuracy sums, combined into the run's when it finishes."""
+
+    __tablename__ = "forecast_batch"
+    __table_args__ = (
+        UniqueConstraint("run_id", "number"),
+        CheckConstraint(_enum_check("status", BatchStatus), name="status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_run.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    first_product_id: Mapped[int] = mapped_column(Integer)
+    last_product_id: Mapped[int] = mapped_column(Integer)
+    series_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.PENDING.value)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    stats: Mapped[str | None] = mapped_column(Text)
 
 
 class ForecastSeries(Base):
@@ -73,7 +122,8 @@ class ForecastSeries(Base):
 
 class ForecastPoint(Base):
     __tablename__ = "forecast_point"
-    __table_args__ = (Index("ix_forecast_point_series", "run_id", "product_id", "warehouse_id", "ds"),)
+    # unique: a resumed run can never write a series' forecast twice
+    __table_args__ = (Index("ix_forecast_point_series", "run_id", "product_id", "warehouse_id", "ds", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("forecast_run.id"))

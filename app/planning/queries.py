@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app.catalog.models import Category, Product
 from app.planning.models import (
+    BatchStatus,
+    ForecastBatch,
     ForecastPoint,
     ForecastRun,
     ForecastSeries,
@@ -106,6 +108,32 @@ def runs_page(session: Session, *, page: int = 1, per_page: int = 20) -> Page:
     page = max(1, page)
     rows = session.execute(stmt.order_by(ForecastRun.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
     return Page(rows=[RunRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """How far a run is, from what it committed (so it survives a restart): batches and
+    series done, the rate over its forecasting time (every attempt) and the time left."""
+
+    batches_done: int
+    batches_total: int
+    series_per_second: float | None
+    eta_seconds: float | None
+
+
+def run_progress(session: Session, run: ForecastRun) -> RunProgress:
+    """Batches done/total of ``run`` (1 query), rate and ETA from its progress and elapsed time."""
+    counts = dict(session.execute(
+        select(ForecastBatch.status, func.count()).where(ForecastBatch.run_id == run.id)
+        .group_by(ForecastBatch.status)).all())
+    done = int(counts.get(BatchStatus.DONE.value, 0))
+    total = done + int(counts.get(BatchStatus.PENDING.value, 0))
+    elapsed = run.elapsed_seconds or 0.0
+    rate = run.progress_done / elapsed if elapsed > 0 and run.progress_done else None
+    left = max(run.progress_total - run.progress_done, 0)
+    eta = None if rate is None or run.status != RunStatus.RUNNING.value else round(left / rate, 1)
+    return RunProgress(batches_done=done, batches_total=total,
+                       series_per_second=round(rate, 2) if rate is not None else None, eta_seconds=eta)
 
 
 @dataclass(frozen=True)

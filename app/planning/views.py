@@ -13,8 +13,9 @@ from flask_login import current_user
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
-from app.planning import decisions, queries, service
+from app.planning import decisions, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
+from app.planning.models import RunStatus
 from app.planning.schemas import RunStatusOut
 from app.stock import queries as stock_queries
 from app.web.charts import ForecastDay, forecast_chart
@@ -96,13 +97,26 @@ def decide() -> Any:
     return redirect(url_for("planning.suggestions", **request.args))
 
 
+def _worker_warning(show: bool = True) -> str | None:
+    """The warning the run pages show when no `forecast worker` has been seen for 5 minutes."""
+    if not show or not workers.worker_status(db_session(), now=utcnow()).missing:
+        return None
+    return _("No forecast worker has picked up runs for 5 minutes — start `make forecast-worker`.")
+
+
+def _run_status(run_id: int) -> RunStatusOut:
+    s = db_session()
+    found = service.get_run(s, run_id)
+    return RunStatusOut.of(found, queries.run_progress(s, found), workers.worker_status(s, now=utcnow()))
+
+
 @bp.get("/runs")
 @staff_required()
 def runs() -> Any:
     page = queries.runs_page(db_session(), page=request.args.get("page", 1, type=int) or 1)
     return render_template("planning/runs.html", page=page, start_form=_start_form(),
                            busy=service.runs_blocking(db_session()),
-                           can_run=current_user.role in (*PLANNERS, "admin"))
+                           can_run=current_user.role in (*PLANNERS, "admin"), worker_warning=_worker_warning())
 
 
 @bp.post("/runs")
@@ -113,7 +127,7 @@ def start_run() -> Any:
     if not form.validate():
         page = queries.runs_page(db_session())
         return render_template("planning/runs.html", page=page, start_form=form, can_run=True,
-                               busy=service.runs_blocking(db_session())), 422
+                               busy=service.runs_blocking(db_session()), worker_warning=_worker_warning()), 422
     with transaction() as s:
         run = service.request_run(s, current_user.actor, horizon_days=form.horizon.data or 28,
                                   warehouse_code=form.warehouse.data or None, requested_by_id=current_user.user_id,
@@ -126,14 +140,16 @@ def start_run() -> Any:
 @bp.get("/runs/<int:run_id>")
 @staff_required()
 def run(run_id: int) -> Any:
+    status = _run_status(run_id)
     found = service.get_run(db_session(), run_id)
-    return render_template("planning/run.html", run=found, status=RunStatusOut.of(found))
+    warning = _worker_warning(status.worker_missing and found.status == RunStatus.QUEUED.value)
+    return render_template("planning/run.html", run=found, status=status, worker_warning=warning)
 
 
 @bp.get("/runs/<int:run_id>/status")
 @staff_required()
 def run_status(run_id: int) -> Any:
-    body = RunStatusOut.of(service.get_run(db_session(), run_id)).model_dump_json()
+    body = _run_status(run_id).model_dump_json()
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 

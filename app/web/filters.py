@@ -29,6 +29,7 @@ LABELS: dict[str, Any] = {
     "queued": _l("queued"), "running": _l("running"), "succeeded": _l("succeeded"), "failed": _l("failed"),
     "starting": _l("starting"), "reading history": _l("reading history"), "forecasting": _l("forecasting"),
     "planning": _l("planning"), "writing results": _l("writing results"), "done": _l("done"),
+    "preparing": _l("preparing"), "resuming": _l("resuming"),
     # suggestion kinds and demand classes
     "purchase": _l("purchase"), "transfer": _l("transfer"), "smooth": _l("smooth"), "erratic": _l("erratic"),
     "intermittent": _l("intermittent"), "lumpy": _l("lumpy"),

@@ -86,7 +86,7 @@ def test_the_worker_with_nothing_queued_exits_without_running_anything(app: Any,
 
 
 def test_progress_is_reported_per_batch_and_recorded_on_the_run(app: Any, session: Session) -> None:
-    from forecasting import jobs
+    from app.planning import job as jobs
 
     make_network(session)
     run = service.request_run(session, ACTOR, horizon_days=7, now=utcnow(), start=True)
@@ -103,7 +103,7 @@ def test_progress_is_reported_per_batch_and_recorded_on_the_run(app: Any, sessio
 
 
 def test_a_stale_ledger_is_forecast_from_the_run_day_not_from_its_last_sale(app: Any, session: Session) -> None:
-    from forecasting import jobs
+    from app.planning import job as jobs
 
     make_network(session)  # history ends yesterday
     run = service.request_run(session, ACTOR, horizon_days=7, now=utcnow(), start=True)

@@ -78,3 +78,54 @@ def test_series_page_draws_history_forecast_bands_and_reorder_point(app: Any, cl
     assert 'class="history"' in svg and 'class="forecast"' in svg and 'class="band95"' in svg
     assert 'class="reorder-point"' in svg and "Suggested transfer" in svg
     assert client.get(f"/planning/series/999999/{net.north.id}").status_code == 404
+
+
+WARNING = "No forecast worker has picked up runs for 5 minutes — start `make forecast-worker`."
+
+
+def test_the_run_pages_warn_when_no_worker_has_been_seen_for_five_minutes(client: Any, session: Session) -> None:
+    import datetime as dt
+
+    from app.db import utcnow
+    from app.planning.models import ForecastWorker
+
+    run = ForecastRun(status="queued", stage="queued")
+    session.add(run)
+    session.flush()
+    login_staff(client, make_staff_user(session, "purchasing").email)
+    # never a worker: both pages say so, and the status JSON carries it for the live page
+    assert WARNING in client.get("/planning/runs").text
+    assert WARNING in client.get(f"/planning/runs/{run.id}").text
+    body = json.loads(client.get(f"/planning/runs/{run.id}/status").text)
+    assert body["worker_missing"] is True and body["worker_last_seen_at"] is None
+    # a worker last seen 6 minutes ago is still missing
+    worker = ForecastWorker(kind="worker", hostname="h", pid=1, started_at=utcnow() - dt.timedelta(hours=1),
+                            seen_at=utcnow() - dt.timedelta(minutes=6))
+    session.add(worker)
+    session.flush()
+    assert WARNING in client.get("/planning/runs").text
+    # one that beat a moment ago: no warning
+    worker.seen_at = utcnow() - dt.timedelta(seconds=3)
+    session.flush()
+    assert WARNING not in client.get("/planning/runs").text
+    assert WARNING not in client.get(f"/planning/runs/{run.id}").text
+    body = json.loads(client.get(f"/planning/runs/{run.id}/status").text)
+    assert body["worker_missing"] is False and body["worker_last_seen_at"] is not None
+
+
+def test_run_status_reports_committed_batches_rate_and_eta(client: Any, session: Session) -> None:
+    from app.planning.models import ForecastBatch
+
+    run = ForecastRun(status="running", stage="forecasting", progress_done=600, progress_total=1000,
+                      elapsed_seconds=30.0)
+    session.add(run)
+    session.flush()
+    session.add_all([ForecastBatch(run_id=run.id, number=n, first_product_id=n, last_product_id=n,
+                                   series_count=200, status="done" if n <= 3 else "pending") for n in range(1, 6)])
+    session.flush()
+    login_staff(client, make_staff_user(session, "viewer").email)
+    body = json.loads(client.get(f"/planning/runs/{run.id}/status").text)
+    assert (body["batches_done"], body["batches_total"]) == (3, 5)
+    assert body["series_per_second"] == 20.0 and body["eta_seconds"] == 20.0  # 400 left at 20/s
+    page = client.get(f"/planning/runs/{run.id}").text
+    assert "3 / 5" in page and "20.0 series/s" in page
