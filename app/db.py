@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import select
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,9 +95,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-# A pooled connection idle longer than this is pinged before use (a dead one is replaced).
-# Pinging every checkout (pool_pre_ping) would cost one round trip per request.
+# A pooled connection idle longer than this, or one whose socket has input waiting (the
+# server hung up), is pinged before use; a dead one is replaced. Pinging every checkout
+# (pool_pre_ping) would cost one round trip per request.
 IDLE_PING_SECONDS = 10.0
+
+
+def _has_pending_input(dbapi_connection: Any) -> bool:
+    """Whether an idle PostgreSQL connection has something to read — which, between
+    statements, means the server has closed it (a terminated backend sends its error and
+    hangs up). One non-blocking poll of the socket, no round trip: a connection killed
+    seconds ago is caught before the request's first statement uses it."""
+    try:
+        fd = dbapi_connection.pgconn.socket
+    except Exception:  # no socket any more: certainly dead
+        return True
+    readable, _, _ = select.select([fd], [], [], 0)
+    return bool(readable)
 
 
 def _ping_idle_connections(engine: Engine) -> None:
@@ -106,7 +121,8 @@ def _ping_idle_connections(engine: Engine) -> None:
 
     @event.listens_for(engine.pool, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_SECONDS:
+        recent = time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_SECONDS
+        if recent and not _has_pending_input(dbapi_connection):
             return
         try:
             cursor = dbapi_connection.cursor()

@@ -13,6 +13,7 @@ from flask import Flask, Response, flash, json, redirect, render_template, reque
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.db import close_session
 from app.errors import N_, PROBLEM_BASE, DomainError, Msg, translated
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ def register_error_handlers(app: Flask) -> None:
     def _database_unavailable(exc: OperationalError) -> Any:
         # The connection was lost (killed backend, restart) or SQLite stayed locked: the unit
         # of work was rolled back; the pool replaces the connection for the next request.
+        # The request's session is dropped first: rendering the page (the signed-in user in
+        # the header) must not reuse a session whose connection is dead.
+        close_session()
         log.error("database unavailable on %s %s: %s", request.method, request.path,
                   str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
         if _wants_problem():
