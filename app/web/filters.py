@@ -5,8 +5,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_currency_symbol
 from flask import Flask
-from flask_babel import format_date, format_decimal, format_time
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
 # Every status and kind word the UI shows, so it can be translated.
@@ -72,6 +73,17 @@ def cny(value: Any) -> str:
     return ("-" if amount < 0 else "") + "¥" + money(abs(amount))
 
 
+def amount(value: Any, currency: str = "CNY") -> str:
+    """Money in a currency, one way in every locale: the sign, the symbol, grouping, two decimals
+    (−¥1,234.50; US$12.00). The yuan is ¥ in English too: it is the house currency."""
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    code = currency or "CNY"
+    symbol = "¥" if code == "CNY" else get_currency_symbol(code, locale=get_locale())
+    return ("−" if value < 0 else "") + symbol + str(format_decimal(abs(value), format="#,##0.00"))
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "—"
@@ -82,4 +94,4 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, cny=cny, date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, date=date, label=label)
