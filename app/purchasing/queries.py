@@ -69,7 +69,7 @@ def _line_totals() -> Any:
     return (
         select(L.purchase_order_id.label("po_id"), func.count(L.id).label("lines"), func.sum(L.quantity).label("ordered"),
                func.sum(L.received_quantity).label("received"), func.sum(L.accepted_quantity).label("accepted"),
-               func.sum(L.quantity * L.unit_price).label("value"), func.min(L.promised_date).label("next_promised"))
+               func.sum(L.value).label("value"), func.min(L.promised_date).label("next_promised"))
         .group_by(L.purchase_order_id).subquery()
     )
 
@@ -194,7 +194,7 @@ class OrderDetail:
 
     @property
     def total_value(self) -> Decimal:
-        return sum((ln.quantity * ln.unit_price for ln in self.po.lines), Decimal("0"))
+        return sum((ln.value for ln in self.po.lines), Decimal("0"))
 
 
 def order_detail(session: Session, number: str) -> OrderDetail:

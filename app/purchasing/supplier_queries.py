@@ -62,7 +62,7 @@ def supplier_orders(
     rows = session.execute(
         select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, PurchaseOrder.sent_at,
                PurchaseOrder.currency, func.count(PurchaseOrderLine.id),
-               func.coalesce(func.sum(case((live, qty * PurchaseOrderLine.unit_price), else_=0)), 0),
+               func.coalesce(func.sum(PurchaseOrderLine.value), 0),
                func.min(case((live & (PurchaseOrderLine.received_quantity < qty), _due()))))
         .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
         .where(PurchaseOrder.id.in_(base))

@@ -66,11 +66,8 @@ def money(value: Any) -> str:
 
 
 def cny(value: Any) -> str:
-    """Money with the yuan sign, the minus sign in front of it: −¥12.40."""
-    if value is None:
-        return "—"
-    amount = Decimal(value)
-    return ("-" if amount < 0 else "") + "¥" + money(abs(amount))
+    """Money in yuan: −¥12.40 (the same format as `amount`)."""
+    return amount(value, "CNY")
 
 
 def amount(value: Any, currency: str = "CNY") -> str:
@@ -84,6 +81,17 @@ def amount(value: Any, currency: str = "CNY") -> str:
     return ("−" if value < 0 else "") + symbol + str(format_decimal(abs(value), format="#,##0.00"))
 
 
+def place(warehouse: Any) -> str:
+    """A warehouse as an address line: its name, and its city unless the name already says it
+    ("Shanghai Cloud Warehouse (Kunshan)", not "… (Kunshan) (Kunshan)")."""
+    if warehouse is None:
+        return "—"
+    name, city = warehouse.name or "", (getattr(warehouse, "city", None) or "").strip()
+    if not city or city.lower() in name.lower():
+        return name
+    return f"{name} ({city})"
+
+
 def date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "—"
@@ -94,4 +102,4 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, place=place, date=date, label=label)
