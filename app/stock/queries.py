@@ -22,6 +22,7 @@ class StockRow:
     reserved: int
     available: int
     in_transit: int
+    variant: str | None = None  # the product's variant attributes
 
 
 def stock_overview(
@@ -35,7 +36,8 @@ def stock_overview(
 ) -> Page:
     """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
     stmt = (
-        select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name)
+        select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name,
+               Product.specification)
         .join(Product, Product.id == StockBalance.product_id)
         .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .outerjoin(Category, Category.id == Product.category_id)
@@ -54,8 +56,9 @@ def stock_overview(
     ).all()
     return Page(
         rows=[
-            StockRow(sku, name, cat, wcode, wname, bal.on_hand, bal.reserved, bal.on_hand - bal.reserved, bal.in_transit)
-            for bal, sku, name, cat, wcode, wname in rows
+            StockRow(sku, name, cat, wcode, wname, bal.on_hand, bal.reserved, bal.on_hand - bal.reserved, bal.in_transit,
+                     variant)
+            for bal, sku, name, cat, wcode, wname, variant in rows
         ],
         total=total,
         page=page,
