@@ -101,5 +101,12 @@ def date(value: dt.date | dt.datetime | None) -> str:
     return str(format_date(value, "medium"))
 
 
+def days_late(due: dt.date | None, today: dt.date | None = None) -> int | None:
+    """Days past `due` (0 = due today, negative = not yet due); None without a date."""
+    if due is None:
+        return None
+    return ((today or dt.datetime.now(dt.UTC).date()) - due).days
+
+
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, place=place, date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, place=place, days_late=days_late, date=date, label=label)
