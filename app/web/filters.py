@@ -109,4 +109,5 @@ def days_late(due: dt.date | None, today: dt.date | None = None) -> int | None:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, place=place, days_late=days_late, date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, place=place, days_late=days_late,
+                                 date=date, label=label)
