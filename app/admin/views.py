@@ -35,6 +35,7 @@ SETTING_LABELS = {
     "scorecard_weights": _l("Scorecard weights (on time / quality / price, sum 100)"),
     "scorecard_thresholds": _l("Scorecard grade thresholds (A / B)"),
     "inspection_reasons": _l("Inspection reject reasons (one per line)"),
+    "count_separate_approver": _l("Counts: the person who submitted a count may not approve it"),
 }
 
 

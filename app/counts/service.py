@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import numbering
-from app.audit.service import Actor, record_audit
+from app.audit.models import AuditEntry
+from app.audit.service import Actor, get_setting, record_audit
 from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
 from app.counts.variance import line_variance
-from app.errors import N_, Conflict, InvalidState, NotFound, ValidationFailed, word
+from app.errors import N_, Conflict, Forbidden, InvalidState, NotFound, ValidationFailed, word
 from app.paging import Page, clamp_page
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
@@ -133,6 +134,10 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
         raise InvalidState(N_("count %(number)s is %(status)s; only a submitted count can be approved",
                               number=count.number, status=word(str(count.status))),
                            status_now=count.status)
+    if get_setting(session, "count_separate_approver") and actor.staff_id is not None \
+            and submitted_by(session, count) == actor.staff_id:
+        raise Forbidden(N_("you submitted count %(number)s: another person must approve it (separation of duties)",
+                           number=count.number))
     effects = []
     for line in count.lines:
         assert line.counted_quantity is not None  # submit guarantees it
@@ -153,6 +158,15 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
                  corrections=len(effects), variance_units=summary.variance_units,
                  variance_value=str(summary.variance_value))
     return count
+
+
+def submitted_by(session: Session, count: CycleCount) -> int | None:
+    """The staff user who submitted the count, from its audit trail (the `count.submit` entry)."""
+    return session.scalar(
+        select(AuditEntry.actor_id).where(AuditEntry.entity_type == "cycle_count",
+                                          AuditEntry.entity_id == str(count.id), AuditEntry.action == "count.submit",
+                                          AuditEntry.actor_type == "staff")
+        .order_by(AuditEntry.id.desc()).limit(1))
 
 
 def cancel_count(session: Session, actor: Actor, *, count_id: int) -> CycleCount:

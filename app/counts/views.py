@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.audit.service import get_setting
 from app.auth.session import staff_required
 from app.catalog.models import Category
 from app.counts import service
 from app.counts.forms import ActionForm, CountFilterForm, CountSheetForm, OpenCountForm
 from app.db import session as db_session
 from app.db import transaction, utcnow
-from app.errors import ValidationFailed
+from app.errors import Forbidden, ValidationFailed, translated
 from app.stock.models import Warehouse
 from app.web.export import csv_response
 from app.web.formerrors import apply_errors
@@ -107,8 +108,11 @@ def _render(count_id: int, sheet: CountSheetForm | None = None, status: int = 20
         lines = [(ln.product.sku, ln.product.name, ln.product.unit) for ln in count.lines]
         return render_template("counts/sheet.html", count=count, lines=lines, sheet=sheet,
                                action_form=ActionForm(), can_write=_can_write()), status
+    s = db_session()
+    own = (count.status == "submitted" and get_setting(s, "count_separate_approver")
+           and service.submitted_by(s, count) == current_user.user_id)
     return render_template("counts/review.html", count=count, review=service.review_summary(count),
-                           action_form=ActionForm(), can_write=_can_write()), status
+                           action_form=ActionForm(), can_write=_can_write(), own_submission=own), status
 
 
 @bp.get("/<int:count_id>")
@@ -142,8 +146,12 @@ def save_sheet(count_id: int) -> Any:
 def approve(count_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
-    with transaction() as s:
-        count = service.approve_count(s, current_user.actor, count_id=count_id, now=utcnow())
+    try:
+        with transaction() as s:
+            count = service.approve_count(s, current_user.actor, count_id=count_id, now=utcnow())
+    except Forbidden as exc:  # separation of duties: say so on the count, not on an error page
+        flash(translated(exc.detail), "error")
+        return redirect(url_for("counts.detail", count_id=count_id))
     flash(_("Count %(number)s approved; stock corrected.", number=count.number), "success")
     return redirect(url_for("counts.detail", count_id=count_id))
 
