@@ -16,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.purchasing.models import POStatus, ReturnStatus
 from app.web.forms import FixedChoices
@@ -66,6 +66,10 @@ class ReceiveForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A bare form for action buttons (send, cancel, ship, close): CSRF only."""
+
+
+class ShortCloseForm(FlaskForm):
+    reason = StringField(_l("Why the rest will not come"), validators=[DataRequired(), Length(max=255)])
 
 
 class ReturnFilterForm(FixedChoices, FlaskForm):

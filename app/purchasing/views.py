@@ -18,7 +18,7 @@ from app.db import transaction, utcnow
 from app.errors import ValidationFailed
 from app.paging import Page
 from app.purchasing import orders, queries
-from app.purchasing.forms import BLANK_LINES, ActionForm, OrderFilterForm, OrderForm
+from app.purchasing.forms import BLANK_LINES, ActionForm, OrderFilterForm, OrderForm, ShortCloseForm
 from app.stock.models import Warehouse
 from app.stock.queries import warehouse_choices
 from app.suppliers import service as suppliers
@@ -165,7 +165,7 @@ def order_edit(number: str) -> Any:
 def order(number: str) -> Any:
     detail = queries.order_detail(db_session(), number)
     return render_template("purchasing/order.html", d=detail, po=detail.po, action=ActionForm(),
-                           can_buy=can(*BUYERS), can_receive=can(*RECEIVERS))
+                           short_close=ShortCloseForm(), can_buy=can(*BUYERS), can_receive=can(*RECEIVERS))
 
 
 @bp.post("/purchase-orders/<number>/send")
@@ -185,6 +185,22 @@ def order_cancel(number: str) -> Any:
         with transaction() as s:
             orders.cancel_purchase_order(s, current_user.actor, number=number, now=utcnow())
         flash(_("%(number)s cancelled.", number=number), "success")
+    return redirect(url_for("purchasing.order", number=number))
+
+
+@bp.post("/purchase-orders/<number>/short-close")
+@staff_required(*BUYERS)
+def order_short_close(number: str) -> Any:
+    """Close the outstanding rest of an order with a reason (the service audits it)."""
+    form = ShortCloseForm()
+    if not form.validate_on_submit():
+        flash(_("Closing short needs a reason (at most 255 characters)."), "error")
+        return redirect(url_for("purchasing.order", number=number))
+    with transaction() as s:
+        orders.short_close_purchase_order(s, current_user.actor, number=number, reason=form.reason.data or "",
+                                          now=utcnow())
+    flash(_("%(number)s closed short: the rest is no longer expected. To get it after all, create a new order.",
+            number=number), "success")
     return redirect(url_for("purchasing.order", number=number))
 
 
