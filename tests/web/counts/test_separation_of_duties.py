@@ -1,6 +1,8 @@
 """The separation-of-duties setting is enforced by the service, not only hidden in the page."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -36,3 +38,23 @@ def test_the_submitter_may_approve_when_the_setting_is_off(session: Session) -> 
     clerk = Actor("staff", user.id, user.email)
     count_id = _submitted_count(session, clerk)
     assert service.approve_count(session, clerk, count_id=count_id, now=utcnow()).status == "approved"
+
+
+def test_review_lists_variances_first_and_hides_zero_rows_behind_a_toggle(client: Any, session: Session) -> None:
+    from tests.web.clients import login_as
+
+    wh = make_warehouse(session, kind="cloud")
+    a, b = make_product(session, sku="AAA-SAME"), make_product(session, sku="ZZZ-DIFF")
+    receive_stock(session, a, wh, 5)
+    receive_stock(session, b, wh, 5)
+    user = login_as(client, session, "warehouse")
+    clerk = Actor("staff", user.id, user.email)
+    count = service.open_count(session, clerk, warehouse_id=wh.id)
+    counted = {ln.id: (5 if ln.product_id == a.id else 3) for ln in count.lines}
+    service.record_counts(session, clerk, count_id=count.id, counted=counted, submit=True, now=utcnow())
+    html = client.get(f"/counts/{count.id}").text
+    table = html.split('class="data review"')[1]
+    assert "ZZZ-DIFF" in table and "AAA-SAME" not in table
+    assert "Show the 1 line(s) without a variance" in html
+    table = client.get(f"/counts/{count.id}?zeros=1").text.split('class="data review"')[1]
+    assert table.index("ZZZ-DIFF") < table.index("AAA-SAME")  # variances first
