@@ -7,6 +7,7 @@ from wtforms import DateField, IntegerField, SearchField, SelectField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from app.stock.models import MovementKind
+from app.web.filters import LABELS
 from app.web.forms import FixedChoices
 
 
@@ -31,7 +32,7 @@ class MovementFilterForm(FixedChoices, FlaskForm):
         csrf = False
 
     fixed_choices = {
-        "kind": [("", _l("All kinds")), *[(k.value, k.value.replace("_", " ")) for k in MovementKind]],
+        "kind": [("", _l("All kinds")), *[(k.value, LABELS.get(k.value, k.value)) for k in MovementKind]],
         "demand": [("week", _l("week")), ("day", _l("day"))],
     }
 

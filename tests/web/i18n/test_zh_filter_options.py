@@ -1,0 +1,21 @@
+"""Filter options of code lists (movement kinds, PO and return statuses) read in Chinese."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tests.factories import make_product
+from tests.web.clients import login_as
+
+
+def test_movement_kind_and_status_options_are_translated(client: Any, session: Session) -> None:
+    make_product(session, sku="HL-TOWEL")
+    user = login_as(client, session, "admin")
+    user.locale = "zh"
+    session.flush()
+    product = client.get("/products/HL-TOWEL").text
+    assert '<option value="transfer_out">调拨出库</option>' in product
+    assert ">transfer out<" not in product and ">customer return<" not in product
+    orders = client.get("/purchase-orders").text
+    assert '<option value="partially_received">部分收货</option>' in orders
