@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.admin import service
 from app.admin.forms import ActionForm, ActiveForm, ApiClientForm, AuditFilterForm, RoleForm, UserForm
+from app.audit.readable import readable
 from app.audit.service import SETTING_DEFAULTS
 from app.auth import service as auth_service
 from app.auth.models import ApiClient
@@ -178,7 +179,9 @@ def audit() -> Any:
     form = _audit_form()
     if request.args and not form.validate():
         return render_template("admin/audit.html", form=form, page=None), 422
-    return render_template("admin/audit.html", form=form, page=_audit_page(form, 50))
+    page = _audit_page(form, 50)
+    shown = readable(db_session(), [r.details for r in page.rows])
+    return render_template("admin/audit.html", form=form, page=page, shown=shown)
 
 
 @bp.get("/audit/export.csv")
