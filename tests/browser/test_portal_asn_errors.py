@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.db import transaction, utcnow
 from app.purchasing.models import ShipmentNotice
-from tests.browser.conftest import LiveServer, shot
+from tests.browser.conftest import LiveServer, login_supplier_in_browser, shot
 from tests.factories import PASSWORD, make_product, make_supplier, make_supplier_user, make_warehouse
 from tests.factories_purchasing import confirm_as_ordered, make_po
 
@@ -28,11 +28,7 @@ def test_asn_form_keeps_what_was_typed_and_shows_errors_beside_fields(live_serve
         confirm_as_ordered(po, utcnow())
         email, po_id = make_supplier_user(s, supplier).email, po.id
     base = live_server.url
-    page.goto(f"{base}/portal/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/portal/")
+    login_supplier_in_browser(page, base, email, PASSWORD)
     page.goto(f"{base}/portal/orders/{po_id}/shipments/new")
     assert "70×140 / White" in page.locator("table").inner_text()
     page.fill("input[name=carrier]", "SF Express")

@@ -16,7 +16,7 @@ from app.audit.service import Actor
 from app.db import transaction, utcnow
 from app.purchasing.models import PurchaseOrder, ShipmentNotice
 from app.purchasing.receiving import ReceiveLineInput, receive_purchase_order
-from tests.browser.conftest import LiveServer, login_in_browser, shot
+from tests.browser.conftest import LiveServer, login_in_browser, login_supplier_in_browser, shot
 from tests.factories import (
     PASSWORD,
     make_price,
@@ -49,11 +49,7 @@ def test_supplier_confirms_ships_and_both_scorecards_move(live_server: LiveServe
         supplier_id, po_id = supplier.id, po.id
     base = live_server.url
 
-    page.goto(f"{base}/portal/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/portal/")
+    login_supplier_in_browser(page, base, email, PASSWORD)
     assert "PO-2026-000777" in page.locator("main").inner_text()
     shot(page, "portal-home-before")
 
