@@ -336,7 +336,9 @@ def _card(supplier_id: int, period: Period, b: _Bucket, refs: ReferencePrices, r
         "quality": None if quality_rate is None else round(100 * quality_rate, 1),
         "price": None if index is None else round(price_score(index), 1),
     }
-    overall = overall_score(scores, rules.weights)
+    # No delivery evaluated in the period: "no data", not a score from prices alone (an empty
+    # month must not rank first on the strength of quotes).
+    overall = overall_score(scores, rules.weights) if b.evaluated else None
     return Scorecard(
         supplier_id=supplier_id, period=period, lines_evaluated=b.evaluated, lines_on_time=b.on_time,
         lines_in_full=b.in_full, on_time_rate=on_time_rate, in_full_rate=_ratio(b.in_full, b.evaluated),

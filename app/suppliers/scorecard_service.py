@@ -69,7 +69,7 @@ def _all_cards(session: Session, periods: Sequence[Period], today: dt.date,
 
 @dataclass(frozen=True)
 class RankedRow:
-    rank: int
+    rank: int | None  # None: no data in the window, not ranked
     supplier_id: int
     code: str
     name: str
@@ -83,7 +83,8 @@ def ranking(session: Session, *, month: dt.date, months: int, today: dt.date) ->
     names = {s.id: (s.code, s.name) for s in session.scalars(select(Supplier).where(Supplier.is_active.is_(True)))}
     rows = sorted((cards[sid, period] for sid in names),
                   key=lambda c: (c.overall is None, -(c.overall or 0), names[c.supplier_id][0]))
-    return [RankedRow(i, c.supplier_id, *names[c.supplier_id], card=c) for i, c in enumerate(rows, start=1)]
+    return [RankedRow(i if c.overall is not None else None, c.supplier_id, *names[c.supplier_id], card=c)
+            for i, c in enumerate(rows, start=1)]
 
 
 @dataclass(frozen=True)
