@@ -39,6 +39,8 @@ LABELS: dict[str, Any] = {
     "damaged": _l("damaged"), "wrong item": _l("wrong item"), "wrong specification": _l("wrong specification"),
     "wrong style number": _l("wrong style number"), "quality defect": _l("quality defect"),
     "short shipped": _l("short shipped"), "staff": _l("staff"), "supplier": _l("supplier"), "api": _l("API client"),
+    # units of measure the catalog uses (others show as typed)
+    "pcs": _l("pcs"), "set": _l("set"), "pair": _l("pair"), "box": _l("box"),
 }
 
 # Status words that domain messages carry as parameters (app.errors.word): listed so they are extracted.

@@ -19,3 +19,12 @@ def test_movement_kind_and_status_options_are_translated(client: Any, session: S
     assert ">transfer out<" not in product and ">customer return<" not in product
     orders = client.get("/purchase-orders").text
     assert '<option value="partially_received">部分收货</option>' in orders
+
+
+def test_the_unit_pcs_reads_in_chinese(client: Any, session: Session) -> None:
+    make_product(session, sku="HL-SOAP", unit="pcs")
+    user = login_as(client, session, "admin")
+    user.locale = "zh"
+    session.flush()
+    html = client.get("/products/HL-SOAP").text
+    assert "单位 件" in html and "单位 pcs" not in html
