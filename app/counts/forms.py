@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, IntegerField, SelectField
+from wtforms import Form, IntegerField, SelectField, TextAreaField
 from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class OpenCountForm(FlaskForm):
@@ -13,6 +13,10 @@ class OpenCountForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice("cycle", _l("Cycle count")),
                                             SelectChoice("full", _l("Full count (year end)"))])
     category = SelectField(_l("Category"), validators=[Optional()])
+    skus = TextAreaField(_l("Only these SKUs (optional; one per line or comma-separated)"),
+                         validators=[Optional(), Length(max=20_000)])
+    top_value = IntegerField(_l("Or only the N with the largest stock value"),
+                             validators=[Optional(), NumberRange(min=1, max=1000)])
 
 
 class CountLineForm(Form):

@@ -11,7 +11,7 @@ the stock core raises a `count_below_reserved` alert).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,17 +46,29 @@ def get_count(session: Session, count_id: int, *, for_update: bool = False) -> C
 
 def open_count(
     session: Session, actor: Actor, *, warehouse_id: int, category_id: int | None = None, kind: str = "cycle",
-    today: dt.date | None = None,
+    today: dt.date | None = None, skus: Sequence[str] = (), top_value: int | None = None,
 ) -> CycleCount:
-    """Open a count of every product with a balance in the warehouse (or one category of them).
+    """Open a count of every product with a balance in the warehouse (or one category of them),
+    or only of the chosen `skus`, or of the `top_value` products with the largest stock value
+    there (on hand × unit cost: the value at risk).
 
-    A `full` count ignores `category_id`. Raises `Conflict` when an unfinished count already
-    covers the same stock, `ValidationFailed` when there is nothing to count.
+    A `full` count ignores `category_id`, `skus` and `top_value`. Raises `Conflict` when an
+    unfinished count already covers the same warehouse, `ValidationFailed` (field `skus`) for
+    unknown SKUs, or when there is nothing to count.
     """
     if kind not in {k.value for k in CountKind}:
         raise ValidationFailed(f"unknown count kind {kind!r}", [{"field": "kind", "message": N_("unknown kind")}])
     if kind == CountKind.FULL:
-        category_id = None
+        category_id, skus, top_value = None, (), None
+    wanted = sorted({sku.strip() for sku in skus if sku.strip()})
+    chosen: set[int] | None = None
+    if wanted:
+        found = {sku: pid for sku, pid in session.execute(select(Product.sku, Product.id).where(Product.sku.in_(wanted)))}
+        unknown = [sku for sku in wanted if sku not in found]
+        if unknown:
+            raise ValidationFailed(N_("unknown SKU(s): %(skus)s", skus=", ".join(unknown)),
+                                   [{"field": "skus", "message": N_("unknown SKU(s): %(skus)s", skus=", ".join(unknown))}])
+        chosen = set(found.values())
     if session.get(Warehouse, warehouse_id) is None:
         raise ValidationFailed(N_("unknown warehouse"), [{"field": "warehouse", "message": N_("unknown warehouse")}])
     overlapping = select(CycleCount.number).where(CycleCount.warehouse_id == warehouse_id,
@@ -75,6 +87,15 @@ def open_count(
     )
     if category_id is not None:
         snapshot = snapshot.where(Product.category_id == category_id)
+    if chosen is not None:
+        snapshot = snapshot.where(Product.id.in_(chosen))
+    if top_value:
+        top = (select(Product.id).join(StockBalance, StockBalance.product_id == Product.id)
+               .where(StockBalance.warehouse_id == warehouse_id, StockBalance.on_hand > 0)
+               .order_by((StockBalance.on_hand * Product.unit_cost).desc(), Product.sku).limit(top_value))
+        if category_id is not None:
+            top = top.where(Product.category_id == category_id)
+        snapshot = snapshot.where(Product.id.in_(top.scalar_subquery()))
     rows = session.execute(snapshot).all()
     if not rows:
         raise ValidationFailed(N_("nothing to count: no product has a balance there"),

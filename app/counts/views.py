@@ -86,6 +86,8 @@ def new() -> Any:
                     s, current_user.actor, warehouse_id={w.code: w.id for w in warehouses}[form.warehouse.data],
                     category_id={c.code: c.id for c in categories}.get(form.category.data or ""),
                     kind=form.kind.data or "cycle",
+                    skus=[part for line in (form.skus.data or "").splitlines() for part in line.split(",")],
+                    top_value=form.top_value.data,
                 )
             flash(_("Count %(number)s opened with %(n)s lines.", number=count.number, n=len(count.lines)), "success")
             return redirect(url_for("counts.detail", count_id=count.id))

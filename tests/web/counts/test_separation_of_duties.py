@@ -58,3 +58,24 @@ def test_review_lists_variances_first_and_hides_zero_rows_behind_a_toggle(client
     assert "Show the 1 line(s) without a variance" in html
     table = client.get(f"/counts/{count.id}?zeros=1").text.split('class="data review"')[1]
     assert table.index("ZZZ-DIFF") < table.index("AAA-SAME")  # variances first
+
+
+def test_a_cycle_count_of_chosen_skus_or_of_the_largest_value_at_risk(session: Session) -> None:
+    from decimal import Decimal
+
+    from app.errors import ValidationFailed
+
+    wh = make_warehouse(session, kind="cloud")
+    cheap, dear, mid = (make_product(session, sku=s, unit_cost=Decimal(c)) for s, c in
+                        (("P-CHEAP", "1"), ("P-DEAR", "100"), ("P-MID", "10")))
+    for p in (cheap, dear, mid):
+        receive_stock(session, p, wh, 10)
+    picked = service.open_count(session, TEST_ACTOR, warehouse_id=wh.id, skus=["P-MID", " P-CHEAP "])
+    assert sorted(ln.product_id for ln in picked.lines) == sorted([mid.id, cheap.id])
+    service.cancel_count(session, TEST_ACTOR, count_id=picked.id)
+    top = service.open_count(session, TEST_ACTOR, warehouse_id=wh.id, top_value=2)
+    assert sorted(ln.product_id for ln in top.lines) == sorted([dear.id, mid.id])
+    service.cancel_count(session, TEST_ACTOR, count_id=top.id)
+    with pytest.raises(ValidationFailed) as err:
+        service.open_count(session, TEST_ACTOR, warehouse_id=wh.id, skus=["P-NOPE"])
+    assert err.value.data["errors"][0]["field"] == "skus"
