@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -110,6 +111,27 @@ def days_late(due: dt.date | None, today: dt.date | None = None) -> int | None:
     return ((today or dt.datetime.now(dt.UTC).date()) - due).days
 
 
+# Notes the system writes into documents, in English in the database, shown in the reader's language.
+_GENERATED_NOTES: dict[str, Any] = {"from replenishment suggestions": _l("from replenishment suggestions")}
+_SHORT_CLOSED = re.compile(r"^Closed short on (\d{4}-\d{2}-\d{2}): (.*)$")
+
+
+def notes(value: str | None) -> str:
+    """A document's notes, each line the system generated translated; what people typed stays as typed."""
+    if not value:
+        return ""
+    out = []
+    for line in value.splitlines():
+        closed = _SHORT_CLOSED.match(line)
+        if closed:
+            out.append(str(_l("Closed short on %(date)s: %(reason)s", date=date(dt.date.fromisoformat(closed[1])),
+                              reason=closed[2])))
+        else:
+            out.append(str(_GENERATED_NOTES.get(line.strip(), line)))
+    return "\n".join(out)
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, place=place, days_late=days_late,
+                                 notes=notes,
                                  date=date, label=label)
