@@ -78,9 +78,10 @@ def test_supplier_confirms_ships_and_both_scorecards_move(live_server: LiveServe
     shot(page, "portal-asn")
 
     page.goto(f"{base}/portal/scorecard")
-    # Before any delivery only the price counts: towel 12 vs median 13 (index 92.3, spend 1,200),
-    # sheet sole-sourced at list (100, spend 1,200) → 96.2 → price score 84.6 → standing B.
-    assert page.locator("h1 .standing").inner_text() == "B"
+    # Before any delivery there is no grade (issue 11: prices alone — here price score 84.6 — must
+    # not grade a supplier that has delivered nothing): "no data".
+    assert page.locator("h1 .standing").count() == 0
+    assert page.locator("h1 .no-data").inner_text() == "no data"
     assert "96.2" in page.locator("main").inner_text()
     shot(page, "portal-scorecard-before")
 
