@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export STOCKWISE_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast clean forecast-worker
+.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast bench-scorecards clean forecast-worker messages
 
 venv: $(STAMP)
 
@@ -41,6 +41,9 @@ test-pg: venv browser translations
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(MAKE) --no-print-directory typecheck
+
+typecheck: venv
 	$(VENV)/bin/mypy app/stock forecasting
 
 demo: venv translations
@@ -68,7 +71,6 @@ clean:
 
 # Re-extract every translatable string (app/ and portal/) and merge it into the catalogs;
 # then translate the new entries in app/translations/<lang>/LC_MESSAGES/messages.po.
-.PHONY: messages
 messages: venv
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching

@@ -1,9 +1,11 @@
 """Every setting, read from the environment once, here."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,24 @@ def _secret_key(instance_dir: Path) -> str:
     return key
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(value: str | Sequence[Network], name: str) -> tuple[Network, ...]:
+    """"127.0.0.0/8, ::1" → networks; a bare address is a /32 (or /128). `ConfigError` naming `name`."""
+    if not isinstance(value, str):
+        return tuple(value)
+    nets = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name}: {part!r} is not an address or network (e.g. 10.0.0.0/8)") from None
+    return tuple(nets)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -42,6 +62,11 @@ class Settings:
     log_level: str = "INFO"
     instance_dir: Path = INSTANCE_DIR
     session_cookie_secure: bool = False
+    # Webhook targets inside these ranges are allowed although private/loopback/reserved (docs/deploy.md).
+    webhook_allow_nets: tuple[Network, ...] = ()
+    # Who may scrape /metrics without an admin bearer token (docs/deploy.md).
+    metrics_allow_nets: tuple[Network, ...] = ()
+    trusted_proxies: int = 0  # reverse proxies in front of the app whose X-Forwarded-For/-Proto we believe
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -61,11 +86,19 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     secure = overrides.pop("SESSION_COOKIE_SECURE", None)
     if secure is None:
         secure = os.environ.get("SESSION_COOKIE_SECURE", "0").lower() in {"1", "true", "yes"}
+    raw_proxies = str(overrides.pop("TRUSTED_PROXIES", os.environ.get("STOCKWISE_TRUSTED_PROXIES", "0"))).strip()
+    if not raw_proxies.isdigit() or int(raw_proxies) > 10:
+        raise ConfigError(f"STOCKWISE_TRUSTED_PROXIES={raw_proxies!r} must be a whole number of proxies, 0 to 10")
     return Settings(
+        webhook_allow_nets=parse_networks(os.environ.get("STOCKWISE_WEBHOOK_ALLOW_NETS", ""),
+                                          "STOCKWISE_WEBHOOK_ALLOW_NETS"),
+        metrics_allow_nets=parse_networks(os.environ.get("STOCKWISE_METRICS_ALLOW_NETS", ""),
+                                          "STOCKWISE_METRICS_ALLOW_NETS"),
         database_url=database_url,
         secret_key=secret_key,
         log_level=log_level,
         instance_dir=instance_dir,
         session_cookie_secure=bool(secure),
+        trusted_proxies=int(raw_proxies),
         extra=overrides,
     )

@@ -1,24 +1,35 @@
 """Database plumbing: the declarative Base, engine and session, and `transaction()`.
 
 Transactions have one home: each entry point (view, API handler, CLI command, job)
-opens exactly one `transaction()`; services receive the session and may flush, never
-commit. On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so writers are
-serialised and the embedded default is as correct as PostgreSQL under concurrency.
+opens exactly one `transaction()` — its unit of work that writes; services receive the
+session and may flush, never commit.
+
+Reads and writes start differently on SQLite (docs/concurrency.md, rule 6): the request
+session (`session()`) reads in a deferred transaction, which takes no lock (WAL lets it
+run beside the writer); `transaction()` takes the write lock with ``BEGIN IMMEDIATE``
+before its first statement, so check-then-write cannot race and a read never has to be
+upgraded into a write (the upgrade is what fails with SQLITE_BUSY). Any other
+transaction (a job's own sessions, ``engine.begin()``) starts ``BEGIN IMMEDIATE`` too.
+On PostgreSQL nothing differs: row locks do that work.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.config import ConfigError
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,12 +90,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
         raise ConfigError(f"DATABASE_URL names a driver that is not installed: {parsed.drivername!r}") from exc
     if engine.dialect.name == "sqlite":
-        _serialise_sqlite_writers(engine)
+        _configure_sqlite(engine)
     return engine
 
 
-def _serialise_sqlite_writers(engine: Engine) -> None:
-    """Take SQLite's write lock at BEGIN, so check-then-write cannot race."""
+# Execution option naming how a SQLite transaction begins: "DEFERRED" (a read: no lock until
+# it writes, and it never should) or "IMMEDIATE" (the default: the write lock at BEGIN).
+SQLITE_BEGIN = "stockwise_sqlite_begin"
+_WRITE_LOCKED = "stockwise_write_locked"  # connection info: this transaction holds the write lock
+_CHANGES_AT_BEGIN = "stockwise_changes_at_begin"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Emit BEGIN ourselves: deferred for the request's reads, IMMEDIATE for everything else."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -98,8 +116,28 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE") == "IMMEDIATE"
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.info[_WRITE_LOCKED] = immediate
+        conn.info[_CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+
+
+def _take_sqlite_write_lock(conn: Connection) -> None:
+    """Turn the deferred read transaction on `conn` into one holding the write lock.
+
+    Never by upgrading it (a reader whose snapshot is stale gets SQLITE_BUSY at its first
+    write, whatever the busy timeout): a transaction that has only read is ended — it has
+    nothing to lose — and a new one begins with BEGIN IMMEDIATE, which waits its turn. The
+    ORM session does not notice: its loaded objects and pending changes stay as they are.
+    """
+    if conn.info.get(_WRITE_LOCKED, True):
+        return
+    if conn.connection.dbapi_connection.total_changes == conn.info.get(_CHANGES_AT_BEGIN):  # type: ignore[union-attr]
+        conn.exec_driver_sql("COMMIT")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # else it has written already, so SQLite gave it the write lock then
+    conn.info[_WRITE_LOCKED] = True
 
 
 def make_sessionmaker(bind: Any, **kwargs: Any) -> sessionmaker[Session]:
@@ -126,20 +164,69 @@ def current_db() -> Database:
 
 
 def session() -> Session:
-    """The session of the current request or CLI command (created on first use)."""
+    """The session of the current request or CLI command (created on first use).
+
+    Its reads run in a deferred transaction (no lock on SQLite); it starts on a connection
+    checked (pre-ping) with a short retry, so a database that is restarting or has just
+    dropped its connections answers the next request instead of failing it.
+    """
     from flask import g
 
     s: Session | None = g.get("_db_session")
     if s is None:
-        s = current_db().sessionmaker()
+        s = current_db().sessionmaker(execution_options={SQLITE_BEGIN: "DEFERRED"})
         g._db_session = s
+        _connect(s, begin="DEFERRED")
     return s
+
+
+def hand_over_session() -> Session | None:
+    """Take the request's session away from the request: the caller now closes it.
+
+    For a streamed response, whose body reads after the view has returned (and after the
+    request's teardown): the body ends the transaction and returns the connection itself,
+    when it is done or when the client goes away.
+    """
+    from flask import g
+
+    s: Session | None = g.pop("_db_session", None)
+    return s
+
+
+# Back-off before each retry of a connection that could not be had (PostgreSQL restarting).
+CONNECT_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)
+
+
+def _connect(s: Session, *, begin: str) -> None:
+    """Begin `s` on a live connection (`begin`: how, on SQLite); retry while the database cannot be reached.
+
+    Only a failure before any statement of the unit of work ran is retried (the pool's
+    pre-ping or the connect itself), so a retry can never repeat an effect.
+    """
+    for delay in (*CONNECT_RETRY_DELAYS, None):
+        try:
+            s.connection(execution_options={SQLITE_BEGIN: begin})
+            return
+        except OperationalError as exc:
+            s.rollback()
+            if delay is None or current_db().dialect != "postgresql":
+                raise
+            log.warning("database unreachable (%s); retrying in %.1f s", type(exc.orig).__name__, delay)
+            time.sleep(delay)
 
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """The one commit point of an entry point: commit on success, roll back on error."""
+    """The one commit point of an entry point: commit on success, roll back on error.
+
+    On SQLite it holds the write lock from before its first statement to its commit
+    (`_take_sqlite_write_lock`): the unit of work is serialised with every other writer.
+    """
     s = session()
+    if not s.in_transaction():
+        _connect(s, begin="IMMEDIATE")
+    elif current_db().dialect == "sqlite":
+        _take_sqlite_write_lock(s.connection())
     try:
         yield s
         s.commit()

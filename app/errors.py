@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, json, redirect, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,25 @@ def problem_response(body: dict[str, Any], status: int, headers: dict[str, str] 
     return resp
 
 
+def same_origin_path(url: str | None) -> str | None:
+    """The path (and query) of `url` if it points into this site, else None: an error
+    redirect goes back to the page the form was on, never to a foreign `Referer`."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    here = urlsplit(request.host_url)
+    if (parts.scheme or parts.netloc) and (parts.scheme, parts.netloc) != (here.scheme, here.netloc):
+        return None
+    path = parts.path
+    # "//host" and "/\\host" are other sites to a browser.
+    if not path.startswith("/") or path.startswith("//") or path.startswith("/\\") or any(c in path for c in "\r\n"):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 def _wants_problem() -> bool:
     return request.path.startswith("/api/")
 
@@ -165,7 +186,7 @@ def register_error_handlers(app: Flask) -> None:
             return problem_response(exc.problem(), exc.status, headers)
         if request.method == "POST" and exc.status in (409, 422):
             flash(translated(exc.detail), "error")
-            return redirect(request.referrer or request.path)
+            return redirect(same_origin_path(request.referrer) or request.path)
         return render_template("error.html", status=exc.status, title=translated(exc.title),
                                detail=translated(exc.detail)), exc.status
 
@@ -184,6 +205,20 @@ def register_error_handlers(app: Flask) -> None:
         title, detail = _HTTP_TEXTS.get(exc.code or 0, (exc.name, exc.description))
         return render_template("error.html", status=exc.code, title=translated(title),
                                detail=translated(detail)), exc.code
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError) -> Any:
+        # The connection was lost (killed backend, restart) or SQLite stayed locked: the unit
+        # of work was rolled back; the pool replaces the connection for the next request.
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__)
+        if _wants_problem():
+            body = {"type": PROBLEM_BASE + "database-unavailable", "title": "Service unavailable", "status": 503,
+                    "detail": "The database could not complete this request; nothing was changed. Retry shortly."}
+            return problem_response(body, 503, {"Retry-After": "5"})
+        return render_template("error.html", status=503, title=translated(N_("Service unavailable")),
+                               detail=translated(N_("The database could not complete this request; nothing was "
+                                                    "changed. Try again in a moment."))), 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

@@ -8,6 +8,7 @@ from flask import Flask, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import load_settings
 from app.db import Database, close_session, make_engine
@@ -18,6 +19,8 @@ login_manager = LoginManager()
 babel = Babel()
 
 LANGUAGES = ("en", "zh")
+# `create_app(config)` keys that are settings (app/config.py), not Flask config.
+SETTING_KEYS = {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL", "INSTANCE_DIR", "SESSION_COOKIE_SECURE", "TRUSTED_PROXIES"}
 
 
 def _select_locale() -> str:
@@ -33,8 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings (DATABASE_URL, SECRET_KEY, TESTING, …)."""
     config = dict(config or {})
     engine = config.pop("ENGINE", None)
-    settings = load_settings({k: v for k, v in config.items() if k in
-                              {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL", "INSTANCE_DIR", "SESSION_COOKIE_SECURE"}})
+    settings = load_settings({k: v for k, v in config.items() if k in SETTING_KEYS})
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
                 instance_path=str(settings.instance_dir))
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -52,9 +54,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         JSON_SORT_KEYS=False,
+        WEBHOOK_ALLOW_NETS=settings.webhook_allow_nets,
+        METRICS_ALLOW_NETS=settings.metrics_allow_nets,
     )
-    app.config.update({k: v for k, v in config.items() if k not in {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL",
-                                                                     "INSTANCE_DIR", "SESSION_COOKIE_SECURE"}})
+    app.config.update({k: v for k, v in config.items() if k not in SETTING_KEYS})
+    if settings.trusted_proxies:
+        # The client address (login throttle, audit) and scheme come from X-Forwarded-For/-Proto,
+        # read only through this many proxies: an entry a client wrote itself is never believed.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies)
     app.extensions["stockwise_db"] = Database(engine or make_engine(settings.database_url))
     app.teardown_request(close_session)  # the test client may share one app context
     app.teardown_appcontext(close_session)
@@ -80,6 +88,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if not request.path.startswith("/api/"):
             resp.headers.setdefault("Content-Security-Policy",
                                     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only: tell browsers to stay there
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if "Cache-Control" not in resp.headers and request.endpoint != "static" and (
+                "Authorization" in request.headers or getattr(current_user, "is_authenticated", False)):
+            # A signed-in page or an API answer must not stay in a shared or browser cache.
+            resp.headers["Cache-Control"] = "no-store"
         return resp
 
     from app.web.nav import has_endpoint, nav_entries, nav_items

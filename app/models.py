@@ -1,6 +1,6 @@
 """Imports every domain's models so that `Base.metadata` is complete (Alembic, tests)."""
 from app.audit.models import Alert, AuditEntry, Setting
-from app.auth.models import ApiClient, LoginAttempt, Role, Scope, StaffUser, SupplierUser, WebhookDelivery
+from app.auth.models import ApiClient, LoginThrottle, Role, Scope, StaffUser, SupplierUser, WebhookDelivery
 from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
 from app.db import Base
@@ -47,7 +47,7 @@ from app.transfers.models import Transfer, TransferLine, TransferStatus
 __all__ = [
     "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "Category", "CountKind", "CountStatus",
     "CycleCount", "CycleCountLine", "FeedCounter", "ForecastPoint", "ForecastRun", "ForecastSeries",
-    "IdempotencyRecord", "LoginAttempt", "MovementKind", "POLineStatus", "POStatus", "Product",
+    "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
     "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptLine", "ReplenishmentSuggestion",
     "Reservation", "ReservationAllocation", "ReservationLine", "ReservationStatus", "ReturnStatus",
     "Role", "RunStatus", "Scope", "Setting", "ShipmentNotice", "ShipmentNoticeLine", "StaffUser",

@@ -16,6 +16,14 @@ graceful_timeout = 30
 keepalive = 5
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
+# Request size limits (docs/deploy.md). gunicorn answers a request past them itself, in HTML,
+# before the app can give a problem+json. The request line gets gunicorn's maximum (8190
+# bytes; the default 4094 cut GET /stock at ~250 SKUs) — longer SKU lists go to
+# POST /api/v1/stock/query. A header field may be 32 KiB, so an oversized bearer token
+# reaches the app and gets its 401 problem rather than gunicorn's 431 page.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", "32768"))
+limit_request_fields = 100
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

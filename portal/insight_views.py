@@ -1,11 +1,9 @@
 """Portal pages that show figures: our stock for their SKUs, their scorecard, CSV exports."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import render_template, request
 
 from app.db import session as db_session
 from app.db import utcnow
@@ -13,6 +11,7 @@ from app.purchasing import supplier_queries
 from app.suppliers import scorecard_service
 from app.suppliers.scorecard_views import trend_charts
 from app.suppliers.stock_visibility import supplied_stock
+from app.web.exports import csv_response
 from portal import bp
 from portal.access import current_supplier_id, supplier_required
 from portal.views import _page_arg
@@ -36,32 +35,26 @@ def scorecard() -> Any:
     return render_template("portal/scorecard.html", cards=cards, chart=chart, price_chart=price_chart)
 
 
-def _csv(rows: list[list[Any]], header: list[str], filename: str) -> Response:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(buf.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.get("/scorecard.csv")
 @supplier_required
 def scorecard_csv() -> Any:
     cards = scorecard_service.supplier_scorecards(db_session(), supplier_id=current_supplier_id(),
                                                   today=utcnow().date())
-    rows = [["month", c] for c in cards.monthly] + [[f"rolling_{w}m", c] for w, c in cards.rolling.items() if w > 1]
+    rows: list[tuple[str, Any]] = [("month", c) for c in cards.monthly]
+    rows += [(f"rolling_{w}m", c) for w, c in cards.rolling.items() if w > 1]
     fields = ["lines_evaluated", "lines_on_time", "on_time_rate", "lines_in_full", "in_full_rate",
               "lead_time_mean_days", "lead_time_std_days", "inspected", "accepted", "quality_rate",
-              "defects_per_million", "price_index", "response_hours_mean", "overall", "standing"]
-    return _csv([[kind, c.period.label, *[getattr(c, f) for f in fields]] for kind, c in rows],
-                ["window", "period", *fields], "scorecard.csv")
+              "defects_per_million", "price_index", "response_hours_mean", "overall", "standing",
+              "lead_time_median_days", "lead_time_p10_days", "lead_time_p90_days"]
+    return csv_response("scorecard.csv", ["window", "period", *fields],
+                        [[kind, c.period.label, *[getattr(c, f) for f in fields]] for kind, c in rows])
 
 
 @bp.get("/orders.csv")
 @supplier_required
 def orders_csv() -> Any:
     rows = supplier_queries.supplier_order_lines_csv(db_session(), supplier_id=current_supplier_id())
-    return _csv(rows, ["po_number", "po_status", "sent_at", "line_no", "sku", "product", "quantity", "unit_price",
-                       "currency", "promised_date", "line_status", "confirmed_quantity", "confirmed_date",
-                       "received_quantity", "accepted_quantity", "rejected_quantity", "variant"], "purchase-orders.csv")
+    header = ["po_number", "po_status", "sent_at", "line_no", "sku", "product", "quantity", "unit_price", "currency",
+              "promised_date", "line_status", "confirmed_quantity", "confirmed_date", "received_quantity",
+              "accepted_quantity", "rejected_quantity", "variant"]
+    return csv_response("purchase-orders.csv", header, rows)

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.account import account_view, end_sessions_view
 from app.auth.login import PORTAL, login_view, logout_view, start_session
 from app.db import session as db_session
 from app.db import transaction, utcnow
@@ -30,6 +31,16 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     return logout_view(PORTAL)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account() -> Any:
+    return account_view(PORTAL)
+
+
+@bp.post("/account/end-sessions")
+def account_end_sessions() -> Any:
+    return end_sessions_view(PORTAL)
 
 
 @bp.get("/")

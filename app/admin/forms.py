@@ -51,3 +51,13 @@ class AuditFilterForm(FlaskForm):
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+
+class MasterDataForm(FlaskForm):
+    """A category's or warehouse's names; `kind` and `code` say which."""
+
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("category", _l("Category")),
+                                            SelectChoice("warehouse", _l("Warehouse"))])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name_zh = StringField(_l("Chinese name"), validators=[Optional(), Length(max=120)])

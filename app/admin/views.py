@@ -11,16 +11,25 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import service
-from app.admin.forms import ActionForm, ActiveForm, ApiClientForm, AuditFilterForm, RoleForm, UserForm
-from app.audit.readable import readable
+from app.admin.forms import (
+    ActionForm,
+    ActiveForm,
+    ApiClientForm,
+    AuditFilterForm,
+    MasterDataForm,
+    RoleForm,
+    UserForm,
+)
 from app.audit.service import SETTING_DEFAULTS
 from app.auth import service as auth_service
 from app.auth.models import ApiClient
 from app.auth.session import staff_required
+from app.catalog.models import Category
 from app.db import session as db_session
 from app.db import transaction
 from app.errors import DomainError, ValidationFailed, translated
-from app.web.export import csv_response
+from app.stock.models import Warehouse
+from app.web.exports import csv_response
 from app.web.formerrors import apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,10 +42,11 @@ SETTING_LABELS = {
     "slow_mover_monthly_units": _l("Slow mover below (units a month, three months in a row)"),
     "over_receipt_tolerance_pct": _l("Over-receipt tolerance (%)"),
     "on_time_grace_days": _l("On-time grace (days)"),
+    "count_separation_of_duties": _l("Separation of duties for counts: the user who submitted a count cannot "
+                                     "approve it"),
     "scorecard_weights": _l("Scorecard weights (on time / quality / price, sum 100)"),
     "scorecard_thresholds": _l("Scorecard grade thresholds (A / B)"),
     "inspection_reasons": _l("Inspection reject reasons (one per line)"),
-    "count_separate_approver": _l("Counts: the person who submitted a count may not approve it"),
 }
 
 
@@ -68,7 +78,7 @@ def users() -> Any:
         status = 422
     page = service.list_users(db_session(), page=request.args.get("page", 1, type=int) or 1)
     return render_template("admin/users.html", form=form, page=page,
-                           role_form=RoleForm(), active_form=ActiveForm()), status
+                           role_form=RoleForm(), active_form=ActiveForm(), action_form=ActionForm()), status
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -93,6 +103,17 @@ def set_active(user_id: int) -> Any:
         user = service.set_user_active(s, current_user.actor, user_id=user_id, active=bool(form.active.data))
     flash(_("%(email)s activated.", email=user.email) if user.is_active else
           _("%(email)s deactivated.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/end-sessions")
+@staff_required("admin")
+def end_sessions(user_id: int) -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with transaction() as s:
+        user = service.end_user_sessions(s, current_user.actor, user_id=user_id)
+    flash(_("%(email)s was logged out everywhere.", email=user.email), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -160,6 +181,30 @@ def settings() -> Any:
                            errors=errors, raw=raw, action_form=ActionForm()), status
 
 
+@bp.route("/master-data", methods=["GET", "POST"])
+@staff_required("admin")
+def master_data() -> Any:
+    """Categories and warehouses: their names, and the Chinese names shown when the UI is in Chinese."""
+    form = MasterDataForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transaction() as s:
+                service.rename_master_data(s, current_user.actor, kind=form.kind.data or "", code=form.code.data or "",
+                                           name=form.name.data or "", name_zh=form.name_zh.data)
+            flash(_("%(code)s saved.", code=form.code.data), "success")
+            return redirect(url_for("admin.master_data") + f"#{form.kind.data}-{form.code.data}")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    s = db_session()
+    return render_template("admin/master_data.html", form=form,
+                           categories=list(s.scalars(select(Category).order_by(Category.code))),
+                           warehouses=list(s.scalars(select(Warehouse).order_by(Warehouse.code)))), status
+
+
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     form.entity.choices = [("", _l("All"))] + [(e, e) for e in service.entity_types(db_session())]
@@ -179,9 +224,7 @@ def audit() -> Any:
     form = _audit_form()
     if request.args and not form.validate():
         return render_template("admin/audit.html", form=form, page=None), 422
-    page = _audit_page(form, 50)
-    shown = readable(db_session(), [r.details for r in page.rows])
-    return render_template("admin/audit.html", form=form, page=page, shown=shown)
+    return render_template("admin/audit.html", form=form, page=_audit_page(form, 50))
 
 
 @bp.get("/audit/export.csv")
@@ -190,6 +233,8 @@ def audit_export() -> Any:
     form = _audit_form()
     if request.args and not form.validate():
         abort(422)
-    return csv_response("audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id", "details"],
+    return csv_response("audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id", "details",
+                                          "changes"],
                         ([r.at.isoformat(), r.actor_type, r.actor_label, r.action, r.entity_type, r.entity_id,
-                          json.dumps(r.details, ensure_ascii=False)] for r in _audit_page(form, None).rows))
+                          json.dumps(r.details, ensure_ascii=False), "; ".join(map(str, r.changes))]
+                         for r in _audit_page(form, None).rows))

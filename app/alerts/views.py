@@ -14,7 +14,7 @@ from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page
-from app.web.export import csv_response
+from app.web.exports import csv_response
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 PER_PAGE = 50

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.api.routing import ApiPrincipal
 from app.api.schemas import Problem
 from app.db import transaction, utcnow
-from app.errors import Conflict, DomainError, ValidationFailed
+from app.errors import N_, Conflict, DomainError, ValidationFailed
 from app.stock.models import IdempotencyRecord
 
 KEY_HEADER = "Idempotency-Key"
@@ -35,17 +35,17 @@ IN_FLIGHT = 0  # response_status of a placeholder (only ever visible inside its 
 
 class IdempotencyKeyReused(ValidationFailed):
     code = "idempotency-key-reused"
-    title = "Idempotency key reused with a different request"
+    title = N_("Idempotency key reused with a different request")
 
 
 class IdempotencyInFlight(Conflict):
     code = "idempotency-in-flight"
-    title = "A request with this idempotency key is still being processed"
+    title = N_("A request with this idempotency key is still being processed")
 
 
 class ConcurrentConflict(Conflict):
     code = "concurrent-conflict"
-    title = "A concurrent request conflicted; retry"
+    title = N_("A concurrent request conflicted; retry")
 
 
 @dataclass(frozen=True)

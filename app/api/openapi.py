@@ -16,7 +16,8 @@ from app.api.schemas import Problem
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "Malformed JSON", 401: "Missing or unknown bearer token", 403: "Token lacks the scope",
               404: "Not found", 409: "Conflict with the current state (e.g. insufficient stock)",
-              415: "Body is not application/json", 422: "Invalid input; `errors` names each field"}
+              415: "Body is not application/json in UTF-8",
+              422: "Invalid input (also a JSON key twice in one object); `errors` names each field"}
 
 
 def _models() -> list[tuple[type[BaseModel], Any]]:
@@ -88,6 +89,9 @@ def build_document() -> dict[str, Any]:
             if status == 401:
                 resp["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
             responses[str(status)] = resp
+        responses["503"] = {"description": "The database could not complete the request (its connection was lost); "
+                                           "nothing was changed — retry after `Retry-After` seconds",
+                            "content": problem, "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
         operation: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "responses": responses}
         params = _parameters(op)
         if params:
@@ -102,6 +106,8 @@ def build_document() -> dict[str, Any]:
             operation["description"] = f"Requires the `{op.scope}` scope (or `admin`)."
         else:
             operation["security"] = []
+        if op.description:
+            operation["description"] = " ".join(filter(None, (operation.get("description"), op.description)))
         paths.setdefault("/api/v1" + op.path, {})[op.method.lower()] = operation
     return {
         "openapi": "3.1.0",

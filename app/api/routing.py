@@ -6,6 +6,7 @@ schema violation 422 with `errors` naming each field like ``lines[0].quantity``.
 """
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     idempotent: bool = False
     path_params: dict[str, Any] = field(default_factory=dict)
+    description: str | None = None  # prose for the OpenAPI operation, after the scope line
 
 
 OPERATIONS: list[Operation] = []
@@ -104,11 +106,42 @@ def authenticate(scope: str | None) -> ApiPrincipal:
     return principal
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
 def parse_body(model: type[BaseModel]) -> BaseModel:
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
-        raise UnsupportedMediaType(f"send the body as application/json, not {request.mimetype or 'nothing'}")
+    """The body as `model`: `application/json` in UTF-8 only (415 otherwise — no `+json`
+    variants, no other charset), valid JSON (400) with no key twice in one object (422: which
+    one wins differs between parsers), then the schema (422 naming each field)."""
+    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    if request.mimetype != "application/json" or charset not in ("utf-8", "utf8"):
+        sent = request.content_type or "nothing"
+        raise UnsupportedMediaType(f"send the body as application/json in UTF-8, not {sent}")
+    data = request.get_data(cache=True)
     try:
-        return model.model_validate_json(request.get_data(cache=True))
+        json.loads(data.decode("utf-8"), object_pairs_hook=_refuse_duplicate_keys)
+    except UnicodeDecodeError as exc:
+        raise MalformedJson("the body is not UTF-8", errors=[
+            {"field": "body", "message": f"invalid UTF-8 at byte {exc.start}"}]) from None
+    except DuplicateKey as exc:
+        raise ValidationFailed(f"the key {exc.key!r} appears twice in one JSON object", [
+            {"field": exc.key, "message": "appears twice in one JSON object"}]) from None
+    except (ValueError, RecursionError):
+        pass  # not JSON (or nested too deep for the stdlib parser): pydantic's parser below says where
+    try:
+        return model.model_validate_json(data)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise MalformedJson("the body is not valid JSON", errors=[
@@ -152,6 +185,7 @@ def endpoint(
     errors: tuple[int, ...] = (),
     idempotent: bool = False,
     path_params: dict[str, Any] | None = None,
+    description: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a handler as route + OpenAPI operation. The handler receives the principal
     (if `scope`), validated path parameters, and `query=`/`body=` models."""
@@ -159,7 +193,7 @@ def endpoint(
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         OPERATIONS.append(Operation(method, path, fn.__name__, summary, scope, body, query, responses, errors,
-                                    idempotent, dict(path_params or {})))
+                                    idempotent, dict(path_params or {}), description))
 
         @wraps(fn)
         def view(**path_args: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.stock.reads import ChangePage, SkuAvailability, StockLevel
 from app.stock.reservations import ReservationView
@@ -27,6 +27,19 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_P
 Unit = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=_PRINTABLE)]
 CategoryName = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=_PRINTABLE)]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=_PRINTABLE)]
+
+
+def _in_utc_range(value: dt.datetime) -> dt.datetime:
+    """The instant must exist in UTC: `9999-12-31T23:59:59-12:00` is past year 9999 there and
+    `0001-01-01T00:00:00+14:00` before year 1, so neither can be stored (was a 500 OverflowError)."""
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("timestamp is outside the years 0001–9999 once converted to UTC") from None
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc_range),
+                      Field(description="ISO 8601 with a zone, within 0001-01-01 and 9999-12-31 in UTC.")]
 
 
 class RequestModel(BaseModel):
@@ -101,6 +114,13 @@ class StockQuery(QueryModel):
     warehouse: WarehouseCode | None = None
 
 
+class StockLookup(RequestModel):
+    """`POST /stock/query`: the GET's parameters as a JSON body, for SKU lists too long for a URL."""
+
+    sku: Annotated[list[Sku], Field(min_length=1, max_length=MAX_BATCH)]
+    warehouse: WarehouseCode | None = None
+
+
 class StockRow(ResponseModel):
     sku: str
     warehouse: str
@@ -120,6 +140,13 @@ class StockList(ResponseModel):
 
 
 class AvailabilityQuery(QueryModel):
+    sku: Annotated[list[Sku], Field(min_length=1, max_length=MAX_BATCH)]
+    region: Region | None = None
+
+
+class AvailabilityLookup(RequestModel):
+    """`POST /availability/query`: the GET's parameters as a JSON body, for long SKU lists."""
+
     sku: Annotated[list[Sku], Field(min_length=1, max_length=MAX_BATCH)]
     region: Region | None = None
 
@@ -198,7 +225,7 @@ class MovementIn(RequestModel):
     kind: MovementKindIn
     quantity: Annotated[int, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY, description=(
         "receipt, customer_return, damage: > 0; adjustment: ≠ 0 (signed); count: the counted on-hand figure ≥ 0."))]
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
 
 
 class MovementBatch(RequestModel):

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.api import schemas as sc
 from app.api.idempotency import Outcome, run_write
+from app.api.ownership import check_reservation_owner
 from app.api.routing import ApiPrincipal, endpoint
+from app.audit.service import record_audit
 from app.catalog import sync as catalog
 from app.db import session as db_session
 from app.db import transaction, utcnow
@@ -22,8 +24,13 @@ from app.stock import reads, reservations
 from app.stock.service import MovementInput, record_movements
 
 READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
+AUDITED_EVENT_IDS = 20  # the audit row names the first ones; the ledger has them all
 RESERVATION_ID = {"id": str}
+OWNED = ("A reservation belongs to the API client that created it: for any other client this answers 404, "
+         "exactly as for an id that does not exist. A client with the `admin` scope may act on any reservation.")
 SKU_PARAM = {"sku": sc.Sku}
+LONG_LISTS = ("The same answer as the GET with these parameters. Use it when the SKU list (up to 1000) "
+              "makes the URL longer than the server's request-line limit (8190 bytes).")
 
 
 def _json(model: Any, status: int = 200) -> Response:
@@ -63,22 +70,40 @@ def list_warehouses(principal: ApiPrincipal) -> Response:
 
 
 @endpoint("GET", "/stock", summary="Stock levels per SKU × warehouse", scope=READ, query=sc.StockQuery,
-          responses={200: sc.StockList}, errors=(401, 403, 404, 422))
-def get_stock(principal: ApiPrincipal, query: sc.StockQuery) -> Response:
+          responses={200: sc.StockList}, errors=(401, 403, 404, 422),
+          description="For a SKU list too long for a URL, `POST /api/v1/stock/query` takes it as a JSON body.")
+def get_stock(principal: ApiPrincipal, query: sc.StockQuery | sc.StockLookup) -> Response:
     levels = reads.stock_levels(db_session(), skus=query.sku, warehouse_code=query.warehouse)
     return _json(sc.StockList(stock=[sc.StockRow.of(level) for level in levels]))
 
 
+@endpoint("POST", "/stock/query", summary="Stock levels per SKU × warehouse (SKU list in the body)", scope=READ,
+          body=sc.StockLookup, responses={200: sc.StockList}, errors=(400, 401, 403, 404, 415, 422),
+          description=LONG_LISTS)
+def query_stock(principal: ApiPrincipal, body: sc.StockLookup) -> Response:
+    return get_stock(principal, body)
+
+
 @endpoint("GET", "/availability", summary="Sellable quantity per SKU, total and per warehouse", scope=READ,
-          query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422))
-def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery) -> Response:
+          query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422),
+          description="For a SKU list too long for a URL, `POST /api/v1/availability/query` takes it as a JSON body.")
+def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery | sc.AvailabilityLookup) -> Response:
     rows = reads.availability(db_session(), skus=query.sku, region=query.region)
     return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
 
 
+@endpoint("POST", "/availability/query", summary="Sellable quantity per SKU (SKU list in the body)", scope=READ,
+          body=sc.AvailabilityLookup, responses={200: sc.AvailabilityList}, errors=(400, 401, 403, 404, 415, 422),
+          description=LONG_LISTS)
+def query_availability(principal: ApiPrincipal, body: sc.AvailabilityLookup) -> Response:
+    return get_availability(principal, body)
+
+
 @endpoint("POST", "/reservations", summary="Reserve stock for an order (all lines or none)", scope=WRITE,
           body=sc.ReservationCreate, responses={201: sc.ReservationOut},
-          errors=(400, 401, 403, 409, 415, 422), idempotent=True)
+          errors=(400, 401, 403, 409, 415, 422), idempotent=True,
+          description="The reservation belongs to the calling client: only it (or an `admin` client) can read, "
+                      "commit or release it.")
 def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> Response:
     def action(s: Session) -> Outcome:
         try:
@@ -96,15 +121,18 @@ def create_reservation(principal: ApiPrincipal, body: sc.ReservationCreate) -> R
 
 
 @endpoint("GET", "/reservations/{id}", summary="A reservation", scope=READ, responses={200: sc.ReservationOut},
-          errors=(401, 403, 404), path_params=RESERVATION_ID)
+          errors=(401, 403, 404), path_params=RESERVATION_ID, description=OWNED)
 def get_reservation(principal: ApiPrincipal, id: str) -> Response:
-    return _json(sc.ReservationOut.of(reservations.get_reservation(db_session(), id)))
+    s = db_session()
+    check_reservation_owner(s, principal, id)
+    return _json(sc.ReservationOut.of(reservations.get_reservation(s, id)))
 
 
 def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Response:
     close = reservations.commit_reservation if commit else reservations.release_reservation
 
     def action(s: Session) -> Outcome:
+        check_reservation_owner(s, principal, reservation_id)
         outcome = close(s, principal.actor, reservation_id=reservation_id, now=utcnow())
         if outcome.error is not None:  # it had expired: the expiry is kept, the caller gets 409
             RESERVATIONS.labels("expired").inc()
@@ -117,14 +145,14 @@ def _close(principal: ApiPrincipal, reservation_id: str, *, commit: bool) -> Res
 
 @endpoint("POST", "/reservations/{id}/commit", summary="Ship a reservation (stock leaves as shipments)",
           scope=WRITE, responses={200: sc.ReservationOut}, errors=(401, 403, 404, 409, 422), idempotent=True,
-          path_params=RESERVATION_ID)
+          path_params=RESERVATION_ID, description=OWNED)
 def commit_reservation(principal: ApiPrincipal, id: str) -> Response:
     return _close(principal, id, commit=True)
 
 
 @endpoint("POST", "/reservations/{id}/release", summary="Cancel a reservation (stock is available again)",
           scope=WRITE, responses={200: sc.ReservationOut}, errors=(401, 403, 404, 409, 422), idempotent=True,
-          path_params=RESERVATION_ID)
+          path_params=RESERVATION_ID, description=OWNED)
 def release_reservation(principal: ApiPrincipal, id: str) -> Response:
     return _close(principal, id, commit=False)
 
@@ -136,6 +164,9 @@ def post_movements(principal: ApiPrincipal, body: sc.MovementBatch) -> Response:
     def action(s: Session) -> Outcome:
         inputs = _movement_inputs(s, body)
         result = record_movements(s, inputs, source=principal.source, now=utcnow())
+        record_audit(s, principal.actor, "movements.apply", "movement_batch", body.movements[0].event_id,
+                     applied=result.applied, duplicates=result.duplicates, lines=len(body.movements),
+                     event_ids=[m.event_id for m in body.movements[:AUDITED_EVENT_IDS]])
         return Outcome.of(200, sc.MovementResult(applied=result.applied, duplicates=result.duplicates))
 
     return run_write(principal, action)

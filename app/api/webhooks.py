@@ -6,23 +6,32 @@ A delivery claims the client with a lease (a conditional update of
 once), POSTs the next batch *outside* any transaction, then records the attempt and
 — only on a 2xx — advances the cursor (conditionally on it not having moved). So
 changes are delivered at least once, in order; a failure backs off exponentially.
+Deliveries to different clients run in parallel with connect/read/total timeouts, go
+only to addresses `app.api.webhook_address` allows, and never follow a redirect.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import logging
+import socket
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from flask import current_app
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.api.schemas import ChangeList, WebhookBatch
+from app.api.webhook_address import allowed_networks, webhook_session
 from app.auth.models import ApiClient, WebhookDelivery
+from app.config import Network
 from app.db import transaction, utcnow
 from app.stock.models import FeedCounter
 from app.stock.reads import changes_after
@@ -32,7 +41,7 @@ SIGNATURE_HEADER = "X-Stockwise-Signature"
 LEASE = dt.timedelta(seconds=60)
 BACKOFF_BASE = dt.timedelta(seconds=5)
 BACKOFF_MAX = dt.timedelta(hours=1)
-TIMEOUT_SECONDS = 10
+MAX_PARALLEL = 8  # clients delivered to at once
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -95,55 +104,104 @@ def record_attempt(session: Session, claim: Claim, *, first: int, last: int, ok:
     session.execute(update(ApiClient).where(*where).values(**values).execution_options(synchronize_session=False))
 
 
-Post = Callable[..., Any]
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds: to connect, between bytes read, and for the whole attempt (a receiver that
+    trickles its answer is cut at `total`)."""
+
+    connect: float = 5.0
+    read: float = 10.0
+    total: float = 20.0
 
 
-def deliver_once(*, batch_size: int = 100, post: Post = requests.post,
-                 clock: Callable[[], dt.datetime] = utcnow) -> tuple[int, int]:
+@dataclass(frozen=True)
+class _Attempt:
+    ok: bool
+    status: int | None
+    error: str | None
+
+
+def _post(url: str, body: bytes, secret: str, allow: tuple[Network, ...], timeouts: Timeouts) -> _Attempt:
+    """One signed POST: only to an allowed address, no redirects, bounded in time."""
+    http, opened = webhook_session(allow)
+    overran = threading.Event()
+
+    def cut() -> None:  # the deadline passed: unblock the read; whatever was read does not count
+        overran.set()
+        for sock in list(opened):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(timeouts.total, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        resp = http.post(url, data=body, timeout=(timeouts.connect, timeouts.read), allow_redirects=False, stream=True,
+                         headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)})
+        resp.close()  # the status is the answer; the body is not read
+    except requests.RequestException as exc:
+        if overran.is_set():
+            return _Attempt(False, None, f"no answer within {timeouts.total:g} s (deadline)")
+        return _Attempt(False, None, f"{type(exc).__name__}: {exc}")
+    finally:
+        watchdog.cancel()
+        http.close()
+    if overran.is_set():
+        return _Attempt(False, None, f"no complete answer within {timeouts.total:g} s (deadline)")
+    if 200 <= resp.status_code < 300:
+        return _Attempt(True, resp.status_code, None)
+    if 300 <= resp.status_code < 400:
+        return _Attempt(False, resp.status_code, f"HTTP {resp.status_code}: redirects are not followed")
+    return _Attempt(False, resp.status_code, f"HTTP {resp.status_code}")
+
+
+def deliver_once(*, batch_size: int = 100, clock: Callable[[], dt.datetime] = utcnow,
+                 timeouts: Timeouts | None = None) -> tuple[int, int]:
     """One round: one batch to every due client. Returns (batches delivered, failures).
 
-    Runs its own short transactions (claim, read, record); never holds one over HTTP.
+    Runs its own short transactions (claim, read, record); never holds one over HTTP. The
+    POSTs run in parallel, one thread per client (at most `MAX_PARALLEL`), and each is
+    recorded as soon as it ends: a receiver that hangs costs its own client a timeout and
+    a back-off, never another client's delivery.
     """
+    timeouts = timeouts or Timeouts(**current_app.config.get("WEBHOOK_TIMEOUTS", {}))
+    allow = allowed_networks()
     with transaction() as s:
         claims = claim_due_clients(s, now=clock())
     delivered = failed = 0
-    for claim in claims:
-        with transaction() as s:
-            page = changes_after(s, after=claim.cursor, limit=batch_size)
-        if not page.changes:
+    pending: dict[Future[_Attempt], tuple[Claim, int, int]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_PARALLEL, len(claims)))) as pool:
+        for claim in claims:
             with transaction() as s:
-                record_attempt(s, claim, first=claim.cursor, last=claim.cursor, ok=True, status=None,
-                               error=None, now=clock())
-            continue
-        body = WebhookBatch(changes=ChangeList.of(page).changes).model_dump_json().encode()
-        status: int | None = None
-        error: str | None = None
-        try:
-            resp = post(claim.url, data=body, timeout=TIMEOUT_SECONDS, headers={
-                "Content-Type": "application/json", SIGNATURE_HEADER: sign(body, claim.secret)})
-            status = resp.status_code
-            ok = 200 <= resp.status_code < 300
-            if not ok:
-                error = f"HTTP {resp.status_code}"
-        except requests.RequestException as exc:
-            ok, error = False, f"{type(exc).__name__}: {exc}"
-        with transaction() as s:
-            record_attempt(s, claim, first=page.changes[0].cursor, last=page.next_cursor, ok=ok, status=status,
-                           error=error, now=clock())
-        if ok:
-            delivered += 1
-        else:
-            failed += 1
-            log.warning("webhook delivery to client %s failed: %s", claim.client_id, error)
+                page = changes_after(s, after=claim.cursor, limit=batch_size)
+            if not page.changes:
+                with transaction() as s:
+                    record_attempt(s, claim, first=claim.cursor, last=claim.cursor, ok=True, status=None,
+                                   error=None, now=clock())
+                continue
+            body = WebhookBatch(changes=ChangeList.of(page).changes).model_dump_json().encode()
+            future = pool.submit(_post, claim.url, body, claim.secret, allow, timeouts)
+            pending[future] = (claim, page.changes[0].cursor, page.next_cursor)
+        for future in as_completed(pending):
+            claim, first, last = pending[future]
+            attempt = future.result()
+            with transaction() as s:
+                record_attempt(s, claim, first=first, last=last, ok=attempt.ok, status=attempt.status,
+                               error=attempt.error, now=clock())
+            if attempt.ok:
+                delivered += 1
+            else:
+                failed += 1
+                log.warning("webhook delivery to client %s failed: %s", claim.client_id, attempt.error)
     return delivered, failed
 
 
-def deliver_pending(*, batch_size: int = 100, max_rounds: int = 1000, post: Post = requests.post,
-                    clock: Callable[[], dt.datetime] = utcnow) -> tuple[int, int]:
+def deliver_pending(*, batch_size: int = 100, max_rounds: int = 1000, clock: Callable[[], dt.datetime] = utcnow,
+                    timeouts: Timeouts | None = None) -> tuple[int, int]:
     """Rounds until nothing is due (every client caught up or backing off)."""
     total_ok = total_failed = 0
     for _ in range(max_rounds):
-        ok, failed = deliver_once(batch_size=batch_size, post=post, clock=clock)
+        ok, failed = deliver_once(batch_size=batch_size, clock=clock, timeouts=timeouts)
         total_ok, total_failed = total_ok + ok, total_failed + failed
         if ok == 0:
             break

@@ -58,6 +58,8 @@ SETTING_DEFAULTS: dict[str, Any] = {
     "slow_mover_monthly_units": 5,
     "over_receipt_tolerance_pct": 5,
     "on_time_grace_days": 2,
+    # When on, the user who submitted a count cannot approve it (another user must).
+    "count_separation_of_duties": False,
     "scorecard_weights": {"on_time": 40, "quality": 30, "price": 30},
     "scorecard_thresholds": {"A": 85, "B": 70},
     "inspection_reasons": ["damaged", "wrong item", "wrong specification", "wrong style number",

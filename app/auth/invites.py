@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
 from app.auth.models import SupplierUser
-from app.auth.service import check_password_strength, hash_password, hash_token, normalise_email
+from app.auth.service import check_password_strength, end_sessions, hash_password, hash_token, normalise_email
 from app.errors import Conflict, NotFound
 from app.suppliers.models import Supplier
 
@@ -60,14 +60,16 @@ def user_for_invite(session: Session, *, token: str, now: dt.datetime) -> Suppli
 
 
 def accept_invite(session: Session, *, token: str, password: str, now: dt.datetime) -> SupplierUser:
-    """Set the password and burn the token: the link works once."""
+    """Set the password and burn the token: the link works once. A re-invited user's earlier
+    sessions end (a new password ends every session)."""
     user = user_for_invite(session, token=token, now=now)
     check_password_strength(password)
+    actor = Actor("supplier", user.id, user.email)
     user.password_hash = hash_password(password)
     user.invite_token_hash = None
     user.invite_expires_at = None
-    record_audit(session, Actor("supplier", user.id, user.email), "supplier_user.accept_invite", "supplier_user",
-                 user.id)
+    end_sessions(session, actor, user)
+    record_audit(session, actor, "supplier_user.accept_invite", "supplier_user", user.id)
     return user
 
 

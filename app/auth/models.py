@@ -1,10 +1,10 @@
-"""Staff users, supplier users, API clients and login attempts (for rate limiting)."""
+"""Staff users, supplier users, API clients and login throttles (rate limiting)."""
 from __future__ import annotations
 
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, BigId, UTCDateTime, utcnow
@@ -39,6 +39,8 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session id (see app.auth.session): raising it ends every session of the user.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class SupplierUser(Base):
@@ -57,6 +59,8 @@ class SupplierUser(Base):
     invite_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session id (see app.auth.session): raising it ends every session of the user.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     supplier: Mapped[Supplier] = relationship()
 
@@ -105,18 +109,21 @@ class WebhookDelivery(Base):
     attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LoginAttempt(Base):
-    """Failed and successful logins, per realm (staff/portal), for rate limiting."""
+class LoginThrottle(Base):
+    """One login rate-limit counter: per (realm, e-mail, client address), or per (realm, client
+    address) when `email` is "". See app/auth/throttle.py for how it is claimed atomically.
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (
-        Index("ix_login_attempt_email", "realm", "email", "at"),
-        Index("ix_login_attempt_ip", "realm", "ip", "at"),
-    )
+    `attempts` counts password checks claimed in the window that ends at `window_ends_at`
+    (including ones still in flight); `strikes` counts windows in a row that ran out, and
+    lengthens the next one (back-off).
+    """
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    realm: Mapped[str] = mapped_column(String(16))
-    email: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(64))
-    succeeded: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_window_ends_at", "window_ends_at"),)
+
+    realm: Mapped[str] = mapped_column(String(16), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    strikes: Mapped[int] = mapped_column(Integer, default=0)
+    window_ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""Staff users, supplier users, API clients and login rate limiting.
+"""Staff users, supplier users, API clients, logins and sessions.
 
 Passwords are stored as scrypt hashes (werkzeug); API tokens are 256-bit random
 strings of which only the SHA-256 is stored (a fast hash is right for high-entropy
@@ -15,12 +15,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit.service import Actor, record_audit
-from app.auth.models import ApiClient, LoginAttempt, Role, Scope, StaffUser, SupplierUser
+from app.auth.models import ApiClient, Role, Scope, StaffUser, SupplierUser
+from app.auth.throttle import claim_password_check, settle_password_check
 from app.db import utcnow
 from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.stock.models import FeedCounter
@@ -29,10 +30,6 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "sw_"
 
-# Login rate limits: failures in the window, per account and per address.
-LOGIN_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
 
 
 def normalise_email(email: str) -> str:
@@ -94,44 +91,120 @@ def create_supplier_user(
     return user
 
 
-def _too_many_failures(session: Session, realm: str, email: str, ip: str, now: dt.datetime) -> bool:
-    since = now - LOGIN_WINDOW
-    base = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.realm == realm, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
-    )
-    by_account = session.scalar(base.where(LoginAttempt.email == email)) or 0
-    by_address = session.scalar(base.where(LoginAttempt.ip == ip)) or 0
-    return by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS
+@dataclass(frozen=True)
+class LoginCandidate:
+    """What a login needs between its two transactions (plain data: no session is open while hashing)."""
+
+    realm: str  # "staff" | "portal"
+    email: str
+    ip: str
+    user_id: int | None  # None: no such account (the caller must not be able to tell)
+    password_hash: str | None  # None: no account, deactivated, or no password set yet
 
 
-class LoginThrottled(Conflict):
-    code = "login-throttled"
-    title = "Too many failed logins"
-    status = 429
+_user_models: dict[str, type[StaffUser] | type[SupplierUser]] = {"staff": StaffUser, "portal": SupplierUser}
 
 
-def authenticate(
-    session: Session, *, realm: str, email: str, password: str, ip: str, now: dt.datetime | None = None
-) -> StaffUser | SupplierUser | None:
-    """Check a login; records the attempt. Raises `LoginThrottled` when rate-limited.
+def begin_login(session: Session, *, realm: str, email: str, ip: str, now: dt.datetime) -> LoginCandidate:
+    """Claim a password check for `email` from `ip` (raises `LoginThrottled`) and read the account.
 
-    Returns the user, or None for a wrong e-mail/password (indistinguishable on purpose).
+    Commit this before `password_matches`, so the claim is seen by every concurrent request.
     """
-    now = now or utcnow()
     email = email.strip().lower()
-    if _too_many_failures(session, realm, email, ip, now):
-        raise LoginThrottled(N_("too many failed logins; try again in 15 minutes"))
-    user: StaffUser | SupplierUser | None
-    if realm == "staff":
-        user = session.scalar(select(StaffUser).where(StaffUser.email == email))
-    else:
-        user = session.scalar(select(SupplierUser).where(SupplierUser.email == email))
-    ok = bool(user and user.is_active and user.password_hash and check_password_hash(user.password_hash, password))
-    session.add(LoginAttempt(realm=realm, email=email, ip=ip, succeeded=ok, at=now))
-    if not ok or user is None:
+    claim_password_check(session, realm=realm, email=email, ip=ip, now=now)
+    model = _user_models[realm]
+    row = session.execute(select(model.id, model.password_hash, model.is_active).where(model.email == email)).first()
+    if row is None:
+        return LoginCandidate(realm, email, ip, None, None)
+    return LoginCandidate(realm, email, ip, row.id, row.password_hash if row.is_active else None)
+
+
+_dummy_hash: list[str] = []
+_dummy_lock = threading.Lock()
+
+
+def _dummy_password_hash() -> str:
+    """A hash of a random password, made like real ones (same method and cost), once per process."""
+    with _dummy_lock:
+        if not _dummy_hash:
+            _dummy_hash.append(hash_password(secrets.token_urlsafe(16)))
+        return _dummy_hash[0]
+
+
+def password_matches(candidate: LoginCandidate, password: str) -> bool:
+    """Hash `password` exactly once, against a dummy hash of the same cost when there is no
+    usable account, so the time taken does not tell which e-mails have accounts."""
+    if candidate.password_hash is None:
+        check_password_hash(_dummy_password_hash(), password)
+        return False
+    return check_password_hash(candidate.password_hash, password)
+
+
+def _login_actor(candidate: LoginCandidate) -> Actor:
+    return Actor("staff" if candidate.realm == "staff" else "supplier", candidate.user_id, candidate.email)
+
+
+def _entity(realm: str) -> str:
+    return "staff_user" if realm == "staff" else "supplier_user"
+
+
+def finish_login(
+    session: Session, candidate: LoginCandidate, *, succeeded: bool, now: dt.datetime
+) -> StaffUser | SupplierUser | None:
+    """Settle the throttle and audit the login; returns the user when `succeeded`, else None."""
+    settle_password_check(session, realm=candidate.realm, email=candidate.email, ip=candidate.ip,
+                          succeeded=succeeded, now=now)
+    record_audit(session, _login_actor(candidate), "login.succeeded" if succeeded else "login.failed",
+                 _entity(candidate.realm), candidate.user_id, realm=candidate.realm, ip=candidate.ip)
+    if not succeeded or candidate.user_id is None:
+        return None
+    user: StaffUser | SupplierUser | None = (session.get(StaffUser, candidate.user_id) if candidate.realm == "staff"
+                                             else session.get(SupplierUser, candidate.user_id))
+    if user is None or not user.is_active:  # deactivated between the two transactions
         return None
     user.last_login_at = now
     return user
+
+
+def record_throttled_login(session: Session, *, realm: str, email: str, ip: str) -> None:
+    """Audit a login refused by the throttle (no password was checked)."""
+    email = email.strip().lower()
+    model = _user_models[realm]
+    user_id = session.scalar(select(model.id).where(model.email == email))
+    record_audit(session, _login_actor(LoginCandidate(realm, email, ip, user_id, None)), "login.throttled",
+                 _entity(realm), user_id, realm=realm, ip=ip)
+
+
+def end_sessions(session: Session, actor: Actor, user: StaffUser | SupplierUser, *, action: str | None = None) -> None:
+    """End every session of `user` (all browsers, every copy of the cookie): raise its
+    session generation, which each request's user loader compares. With `action`
+    (session.logout, session.end_all) it is audited; a caller that ends sessions as part of
+    another change (password, deactivation) audits that change instead."""
+    model = type(user)
+    session.execute(update(model).where(model.id == user.id)
+                    .values(session_generation=model.session_generation + 1))
+    session.refresh(user, ["session_generation"])
+    if action is not None:
+        record_audit(session, actor, action, _entity("staff" if model is StaffUser else "portal"), user.id,
+                     email=user.email)
+
+
+def change_password(
+    session: Session, actor: Actor, user: StaffUser | SupplierUser, *, current_password: str, new_password: str
+) -> None:
+    """Set a new password after checking the current one; ends every session of the user
+    (the caller starts a new one for the browser that made the change)."""
+    if not (user.password_hash and check_password_hash(user.password_hash, current_password)):
+        raise ValidationFailed(N_("the current password is wrong"),
+                               [{"field": "current_password", "message": N_("wrong password")}])
+    check_password_strength(new_password)
+    if new_password == current_password:
+        raise ValidationFailed(N_("the new password is the same as the current one"),
+                               [{"field": "new_password", "message": N_("same as the current password")}])
+    user.password_hash = hash_password(new_password)
+    end_sessions(session, actor, user)
+    record_audit(session, actor, "user.password", _entity("staff" if isinstance(user, StaffUser) else "portal"),
+                 user.id, email=user.email)
 
 
 def hash_token(token: str) -> str:
@@ -156,6 +229,10 @@ def create_api_client(
         )
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise Conflict(f"an API client named {name!r} already exists", field="name")
+    if webhook_url:
+        from app.api.webhook_address import check_webhook_url  # the address policy lives with the deliverer
+
+        check_webhook_url(webhook_url)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     secret = secrets.token_hex(32) if webhook_url else None
     client = ApiClient(

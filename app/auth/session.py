@@ -1,5 +1,11 @@
 """Flask-Login glue. Ids are namespaced so staff and supplier sessions never mix:
-"staff:<id>" loads a StaffUser, "supplier:<id>" a SupplierUser."""
+"staff:<id>:<generation>" loads a StaffUser, "supplier:<id>:<generation>" a SupplierUser.
+
+The generation is the user's `session_generation` when the session started; the loader
+refuses a session whose generation is no longer the user's, so raising it
+(`service.end_sessions`: logout, log out everywhere, password change, deactivation) ends
+every copy of every cookie of that user on the next request.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,9 +29,10 @@ class StaffPrincipal(UserMixin):
         self.name = user.name
         self.role = user.role
         self.locale = user.locale
+        self.generation = user.session_generation
 
     def get_id(self) -> str:
-        return f"staff:{self.user_id}"
+        return f"staff:{self.user_id}:{self.generation}"
 
     @property
     def actor(self) -> Actor:
@@ -41,9 +48,10 @@ class SupplierPrincipal(UserMixin):
         self.email = user.email
         self.name = user.name
         self.locale = user.locale
+        self.generation = user.session_generation
 
     def get_id(self) -> str:
-        return f"supplier:{self.user_id}"
+        return f"supplier:{self.user_id}:{self.generation}"
 
     @property
     def actor(self) -> Actor:
@@ -51,16 +59,21 @@ class SupplierPrincipal(UserMixin):
 
 
 def load_user(user_id: str) -> StaffPrincipal | SupplierPrincipal | None:
-    kind, _, raw = user_id.partition(":")
-    if not raw.isdigit():
+    """The principal of a session id, or None (logged out) for an unknown, deactivated or
+    ended session (older generation; ids without one are from before generations existed)."""
+    kind, raw_id, raw_generation = [*user_id.split(":"), "", ""][:3]
+    if not (raw_id.isdigit() and raw_generation.isdigit()):
         return None
+    user: StaffUser | SupplierUser | None
     if kind == "staff":
-        staff = db_session().get(StaffUser, int(raw))
-        return StaffPrincipal(staff) if staff and staff.is_active else None
-    if kind == "supplier":
-        supplier = db_session().get(SupplierUser, int(raw))
-        return SupplierPrincipal(supplier) if supplier and supplier.is_active else None
-    return None
+        user = db_session().get(StaffUser, int(raw_id))
+    elif kind == "supplier":
+        user = db_session().get(SupplierUser, int(raw_id))
+    else:
+        return None
+    if user is None or not user.is_active or user.session_generation != int(raw_generation):
+        return None
+    return StaffPrincipal(user) if isinstance(user, StaffUser) else SupplierPrincipal(user)
 
 
 def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -1,4 +1,4 @@
-"""Staff login and logout, and the language switch."""
+"""Staff login and logout, the user's own page, and the language switch."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, request, session
 from flask_login import current_user
 
+from app.auth.account import account_view, end_sessions_view
 from app.auth.forms import LanguageForm
 from app.auth.login import STAFF, login_view, logout_view, safe_next
 from app.auth.models import StaffUser, SupplierUser
@@ -40,3 +41,13 @@ def set_language() -> Any:
                 if user is not None:
                     user.locale = locale
     return redirect(safe_next(request.referrer and urlsplit(request.referrer).path, STAFF))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account() -> Any:
+    return account_view(STAFF)
+
+
+@bp.post("/account/end-sessions")
+def account_end_sessions() -> Any:
+    return end_sessions_view(STAFF)

@@ -32,7 +32,7 @@ class MovementFilterForm(FixedChoices, FlaskForm):
         csrf = False
 
     fixed_choices = {
-        "kind": [("", _l("All kinds")), *[(k.value, LABELS.get(k.value, k.value)) for k in MovementKind]],
+        "kind": [("", _l("All kinds")), *[(k.value, LABELS.get(k.value, k.value.replace("_", " "))) for k in MovementKind]],
         "demand": [("week", _l("week")), ("day", _l("day"))],
     }
 

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
+from app.locale_names import localized_name
 
 
 class Category(Base):
@@ -16,6 +17,12 @@ class Category(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    name_zh: Mapped[str | None] = mapped_column(String(120))  # shown when the UI is in Chinese
+
+    @property
+    def local_name(self) -> str:
+        """The name a page shows: the Chinese name when the UI is in Chinese and one is set."""
+        return localized_name(self.name, self.name_zh)
 
 
 class Product(Base):

@@ -116,8 +116,10 @@ def list_products(session: Session, f: ProductFilter, *, page: int = 1, per_page
 
 def iter_products(session: Session, f: ProductFilter) -> Iterator[ProductRow]:
     """Every product matching `f`, in page order (for CSV export)."""
-    for r in session.execute(_products_query(f).execution_options(yield_per=500)):
-        yield ProductRow(*r)
+    # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
+    with session.execute(_products_query(f).execution_options(yield_per=500)) as result:
+        for r in result:
+            yield ProductRow(*r)
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,8 @@ def get_product_by_sku(session: Session, sku: str) -> Product:
 def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDetail:
     """The product, its stock in every warehouse that holds it or expects it, its supplier prices."""
     product = get_product_by_sku(session, sku)
-    category = session.scalar(select(Category.name).where(Category.id == product.category_id)) \
-        if product.category_id else None
+    category_row = session.get(Category, product.category_id) if product.category_id else None
+    category = category_row.local_name if category_row else None
     outstanding = func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.accepted_quantity)
     on_order = dict(session.execute(
         select(PurchaseOrder.warehouse_id, outstanding)
@@ -193,7 +195,7 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
         for w in session.scalars(select(Warehouse).where(Warehouse.id.in_(ids)).order_by(Warehouse.kind, Warehouse.code)):
             b = balances.get(w.id)
             on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
-            stock.append(WarehouseStock(w.code, w.name, w.kind, on_hand, reserved, on_hand - reserved,
+            stock.append(WarehouseStock(w.code, w.local_name, w.kind, on_hand, reserved, on_hand - reserved,
                                         b.in_transit if b else 0, int(on_order.get(w.id) or 0)))
     prices = [
         PriceRow(p.id, sup.id, sup.code, sup.name, p.unit_price, p.currency, p.moq, p.pack_size, p.lead_time_days,
@@ -257,8 +259,10 @@ def list_movements(session: Session, *, product_id: int, f: MovementFilter, page
 
 
 def iter_movements(session: Session, *, product_id: int, f: MovementFilter) -> Iterator[MovementRow]:
-    for r in session.execute(_movements_query(product_id, f).execution_options(yield_per=1000)):
-        yield MovementRow(*r)
+    # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
+    with session.execute(_movements_query(product_id, f).execution_options(yield_per=1000)) as result:
+        for r in result:
+            yield MovementRow(*r)
 
 
 def demand_series(session: Session, *, product_id: int, today: dt.date, granularity: str = "week",

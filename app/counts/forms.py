@@ -12,11 +12,20 @@ class OpenCountForm(FlaskForm):
     warehouse = SelectField(_l("Warehouse"), validators=[DataRequired()])
     kind = SelectField(_l("Kind"), choices=[SelectChoice("cycle", _l("Cycle count")),
                                             SelectChoice("full", _l("Full count (year end)"))])
+    scope = SelectField(_l("What to count"), default="warehouse", choices=[
+        SelectChoice("warehouse", _l("Everything in the warehouse")),
+        SelectChoice("category", _l("One category")),
+        SelectChoice("skus", _l("SKUs I pick")),
+        SelectChoice("top_value", _l("The SKUs with the largest value at risk")),
+    ])
     category = SelectField(_l("Category"), validators=[Optional()])
-    skus = TextAreaField(_l("Only these SKUs (optional; one per line or comma-separated)"),
-                         validators=[Optional(), Length(max=20_000)])
-    top_value = IntegerField(_l("Or only the N with the largest stock value"),
-                             validators=[Optional(), NumberRange(min=1, max=1000)])
+    skus = TextAreaField(_l("SKUs"), validators=[Optional(), Length(max=20_000)],
+                         description=_l("One per line, or separated by commas or spaces."))
+    top_value = IntegerField(_l("How many SKUs (largest value at risk)"), default=20,
+                             validators=[Optional(), NumberRange(min=1, max=500)])
+
+    def sku_list(self) -> list[str]:
+        return (self.skus.data or "").replace(",", " ").split()
 
 
 class CountLineForm(Form):

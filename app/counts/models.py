@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.catalog.models import Product
+from app.catalog.models import Category, Product
 from app.db import Base, UTCDateTime, utcnow
 from app.stock.models import Warehouse, _enum_check
 
@@ -24,11 +24,22 @@ class CountStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class CountScope(enum.StrEnum):
+    """What a count covers: every balance of the warehouse, one category, SKUs the user
+    picked, or the N SKUs with the largest value at risk (on hand × unit cost)."""
+
+    WAREHOUSE = "warehouse"
+    CATEGORY = "category"
+    SKUS = "skus"
+    TOP_VALUE = "top_value"
+
+
 class CycleCount(Base):
     __tablename__ = "cycle_count"
     __table_args__ = (
         CheckConstraint(_enum_check("kind", CountKind), name="kind_valid"),
         CheckConstraint(_enum_check("status", CountStatus), name="status_valid"),
+        CheckConstraint(_enum_check("scope", CountScope), name="scope_valid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -37,13 +48,17 @@ class CycleCount(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
     kind: Mapped[str] = mapped_column(String(16), default=CountKind.CYCLE.value)
     status: Mapped[str] = mapped_column(String(16), default=CountStatus.OPEN.value)
+    scope: Mapped[str] = mapped_column(String(16), default=CountScope.WAREHOUSE.value,
+                                       server_default=CountScope.WAREHOUSE.value)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     warehouse: Mapped[Warehouse] = relationship()
+    category: Mapped[Category | None] = relationship()
     lines: Mapped[list[CycleCountLine]] = relationship(
         back_populates="count", order_by="CycleCountLine.id", cascade="all, delete-orphan"
     )

@@ -19,12 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import numbering
-from app.audit.models import AuditEntry
 from app.audit.service import Actor, get_setting, record_audit
 from app.catalog.models import Category, Product
-from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
+from app.counts.models import CountKind, CountScope, CountStatus, CycleCount, CycleCountLine
 from app.counts.variance import line_variance
-from app.errors import N_, Conflict, Forbidden, InvalidState, NotFound, ValidationFailed, word
+from app.errors import N_, Conflict, InvalidState, NotFound, ValidationFailed, word
 from app.paging import Page, clamp_page
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
@@ -35,7 +34,8 @@ ACTIVE = (CountStatus.OPEN.value, CountStatus.SUBMITTED.value)
 
 def get_count(session: Session, count_id: int, *, for_update: bool = False) -> CycleCount:
     stmt = select(CycleCount).where(CycleCount.id == count_id).options(
-        selectinload(CycleCount.lines).selectinload(CycleCountLine.product), selectinload(CycleCount.warehouse))
+        selectinload(CycleCount.lines).selectinload(CycleCountLine.product), selectinload(CycleCount.warehouse),
+        selectinload(CycleCount.category))
     if for_update:
         stmt = stmt.with_for_update(of=CycleCount)
     count = session.scalar(stmt)
@@ -44,71 +44,100 @@ def get_count(session: Session, count_id: int, *, for_update: bool = False) -> C
     return count
 
 
-def open_count(
-    session: Session, actor: Actor, *, warehouse_id: int, category_id: int | None = None, kind: str = "cycle",
-    today: dt.date | None = None, skus: Sequence[str] = (), top_value: int | None = None,
-) -> CycleCount:
-    """Open a count of every product with a balance in the warehouse (or one category of them),
-    or only of the chosen `skus`, or of the `top_value` products with the largest stock value
-    there (on hand × unit cost: the value at risk).
+MAX_TOP_VALUE = 500
 
-    A `full` count ignores `category_id`, `skus` and `top_value`. Raises `Conflict` when an
-    unfinished count already covers the same warehouse, `ValidationFailed` (field `skus`) for
-    unknown SKUs, or when there is nothing to count.
-    """
-    if kind not in {k.value for k in CountKind}:
-        raise ValidationFailed(f"unknown count kind {kind!r}", [{"field": "kind", "message": N_("unknown kind")}])
-    if kind == CountKind.FULL:
-        category_id, skus, top_value = None, (), None
-    wanted = sorted({sku.strip() for sku in skus if sku.strip()})
-    chosen: set[int] | None = None
-    if wanted:
-        found = {sku: pid for sku, pid in session.execute(select(Product.sku, Product.id).where(Product.sku.in_(wanted)))}
-        unknown = [sku for sku in wanted if sku not in found]
-        if unknown:
-            raise ValidationFailed(N_("unknown SKU(s): %(skus)s", skus=", ".join(unknown)),
-                                   [{"field": "skus", "message": N_("unknown SKU(s): %(skus)s", skus=", ".join(unknown))}])
-        chosen = set(found.values())
-    if session.get(Warehouse, warehouse_id) is None:
-        raise ValidationFailed(N_("unknown warehouse"), [{"field": "warehouse", "message": N_("unknown warehouse")}])
-    overlapping = select(CycleCount.number).where(CycleCount.warehouse_id == warehouse_id,
-                                                  CycleCount.status.in_(ACTIVE))
-    if category_id is not None:
-        overlapping = overlapping.where((CycleCount.category_id.is_(None)) | (CycleCount.category_id == category_id))
-    clash = session.scalar(overlapping.limit(1))
-    if clash:
-        raise Conflict(N_("count %(number)s already covers this stock; finish or cancel it first", number=clash),
-                       count=clash)
+
+def _parse_skus(raw: Sequence[str]) -> list[str]:
+    """Distinct SKUs in the order given (blank entries dropped)."""
+    seen: dict[str, None] = {}
+    for sku in raw:
+        if sku.strip():
+            seen.setdefault(sku.strip(), None)
+    return list(seen)
+
+
+def _snapshot_rows(
+    session: Session, *, warehouse_id: int, scope: str, category_id: int | None, skus: Sequence[str],
+    top_value: int | None,
+) -> list[tuple[int, int]]:
+    """(product id, on hand) of the products the count covers, by SKU."""
     snapshot = (
         select(StockBalance.product_id, StockBalance.on_hand)
         .join(Product, Product.id == StockBalance.product_id)
         .where(StockBalance.warehouse_id == warehouse_id)
-        .order_by(Product.sku)
     )
-    if category_id is not None:
+    if scope == CountScope.CATEGORY:
         snapshot = snapshot.where(Product.category_id == category_id)
-    if chosen is not None:
-        snapshot = snapshot.where(Product.id.in_(chosen))
-    if top_value:
-        top = (select(Product.id).join(StockBalance, StockBalance.product_id == Product.id)
-               .where(StockBalance.warehouse_id == warehouse_id, StockBalance.on_hand > 0)
+    elif scope == CountScope.SKUS:
+        snapshot = snapshot.where(Product.sku.in_(skus))
+    elif scope == CountScope.TOP_VALUE:
+        # Value at risk = on hand × unit cost: what a wrong book figure could be worth.
+        top = (snapshot.where(StockBalance.on_hand > 0)
                .order_by((StockBalance.on_hand * Product.unit_cost).desc(), Product.sku).limit(top_value))
-        if category_id is not None:
-            top = top.where(Product.category_id == category_id)
-        snapshot = snapshot.where(Product.id.in_(top.scalar_subquery()))
-    rows = session.execute(snapshot).all()
+        ids = [pid for pid, _ in session.execute(top).all()]
+        snapshot = snapshot.where(StockBalance.product_id.in_(ids))
+    rows = session.execute(snapshot.order_by(Product.sku)).all()
+    return [(pid, on_hand) for pid, on_hand in rows]
+
+
+def open_count(
+    session: Session, actor: Actor, *, warehouse_id: int, category_id: int | None = None, kind: str = "cycle",
+    skus: Sequence[str] = (), top_value: int | None = None, today: dt.date | None = None,
+) -> CycleCount:
+    """Open a count of the products with a balance in the warehouse: all of them, one category,
+    the SKUs picked (`skus`), or the `top_value` SKUs with the largest value at risk.
+
+    A `full` count ignores the scope arguments and covers everything. Picked SKUs win over
+    `top_value`, which wins over the category. Raises `Conflict` when an unfinished count in the
+    warehouse already covers one of these products, `ValidationFailed` naming the field when a
+    SKU is unknown or has no balance there, or when there is nothing to count.
+    """
+    if kind not in {k.value for k in CountKind}:
+        raise ValidationFailed(f"unknown count kind {kind!r}", [{"field": "kind", "message": N_("unknown kind")}])
+    picked = _parse_skus(skus)
+    if kind == CountKind.FULL:
+        category_id, picked, top_value = None, [], None
+    scope = (CountScope.SKUS if picked else CountScope.TOP_VALUE if top_value
+             else CountScope.CATEGORY if category_id is not None else CountScope.WAREHOUSE)
+    if top_value is not None and not 1 <= top_value <= MAX_TOP_VALUE:
+        raise ValidationFailed(N_("between 1 and %(n)s", n=MAX_TOP_VALUE),
+                               [{"field": "top_value", "message": N_("between 1 and %(n)s", n=MAX_TOP_VALUE)}])
+    if session.get(Warehouse, warehouse_id) is None:
+        raise ValidationFailed(N_("unknown warehouse"), [{"field": "warehouse", "message": N_("unknown warehouse")}])
+    rows = _snapshot_rows(session, warehouse_id=warehouse_id, scope=scope, category_id=category_id, skus=picked,
+                          top_value=top_value)
+    if scope == CountScope.SKUS:
+        found = set(session.scalars(select(Product.sku).where(Product.id.in_([pid for pid, _ in rows]))))
+        missing = [sku for sku in picked if sku not in found]
+        if missing:
+            message = N_("no balance in this warehouse for: %(skus)s", skus=", ".join(missing))
+            raise ValidationFailed(message, [{"field": "skus", "message": message}])
     if not rows:
         raise ValidationFailed(N_("nothing to count: no product has a balance there"),
                                [{"field": "warehouse", "message": N_("no stock to count")}])
+    clash = session.scalar(
+        select(CycleCount.number).join(CycleCountLine, CycleCountLine.cycle_count_id == CycleCount.id)
+        .where(CycleCount.warehouse_id == warehouse_id, CycleCount.status.in_(ACTIVE),
+               CycleCountLine.product_id.in_([pid for pid, _ in rows]))
+        .limit(1))
+    if clash:
+        raise Conflict(N_("count %(number)s already covers this stock; finish or cancel it first", number=clash),
+                       count=clash)
     count = CycleCount(
-        warehouse_id=warehouse_id, category_id=category_id, kind=kind, status=CountStatus.OPEN.value,
-        created_by_id=actor.staff_id,
+        warehouse_id=warehouse_id, category_id=category_id if scope == CountScope.CATEGORY else None, kind=kind,
+        scope=scope.value, status=CountStatus.OPEN.value, created_by_id=actor.staff_id,
         lines=[CycleCountLine(product_id=pid, system_quantity=on_hand) for pid, on_hand in rows],
     )
     numbering.assign_number(session, count, numbering.CYCLE_COUNT, today or dt.datetime.now(dt.UTC).date())
     record_audit(session, actor, "count.open", "cycle_count", count.id, number=count.number, kind=kind,
-                 warehouse_id=warehouse_id, category_id=category_id, lines=len(rows))
+                 scope=scope.value, warehouse_id=warehouse_id, category_id=category_id, lines=len(rows))
     return count
+
+
+def sku_choices(session: Session, limit: int = 5000) -> list[tuple[str, str]]:
+    """(SKU, name) of active products for the count form's SKU picker."""
+    return [(sku, name) for sku, name in session.execute(
+        select(Product.sku, Product.name).where(Product.is_active.is_(True)).order_by(Product.sku).limit(limit))]
 
 
 def record_counts(
@@ -138,9 +167,16 @@ def record_counts(
     if submit:
         count.status = CountStatus.SUBMITTED.value
         count.submitted_at = now
+        count.submitted_by_id = actor.staff_id
     record_audit(session, actor, "count.submit" if submit else "count.save", "cycle_count", count.id,
                  number=count.number, counted=sum(1 for ln in count.lines if ln.counted_quantity is not None))
     return count
+
+
+def approval_blocked_for(session: Session, count: CycleCount, actor: Actor) -> bool:
+    """True when separation of duties is on and `actor` submitted the count (so may not approve it)."""
+    return (actor.staff_id is not None and actor.staff_id == count.submitted_by_id
+            and bool(get_setting(session, "count_separation_of_duties")))
 
 
 def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.datetime) -> CycleCount:
@@ -155,10 +191,9 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
         raise InvalidState(N_("count %(number)s is %(status)s; only a submitted count can be approved",
                               number=count.number, status=word(str(count.status))),
                            status_now=count.status)
-    if get_setting(session, "count_separate_approver") and actor.staff_id is not None \
-            and submitted_by(session, count) == actor.staff_id:
-        raise Forbidden(N_("you submitted count %(number)s: another person must approve it (separation of duties)",
-                           number=count.number))
+    if approval_blocked_for(session, count, actor):
+        raise Conflict(N_("separation of duties: you submitted count %(number)s, so another user must approve it",
+                          number=count.number), count=count.number, rule="separation_of_duties")
     effects = []
     for line in count.lines:
         assert line.counted_quantity is not None  # submit guarantees it
@@ -179,15 +214,6 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
                  corrections=len(effects), variance_units=summary.variance_units,
                  variance_value=str(summary.variance_value))
     return count
-
-
-def submitted_by(session: Session, count: CycleCount) -> int | None:
-    """The staff user who submitted the count, from its audit trail (the `count.submit` entry)."""
-    return session.scalar(
-        select(AuditEntry.actor_id).where(AuditEntry.entity_type == "cycle_count",
-                                          AuditEntry.entity_id == str(count.id), AuditEntry.action == "count.submit",
-                                          AuditEntry.actor_type == "staff")
-        .order_by(AuditEntry.id.desc()).limit(1))
 
 
 def cancel_count(session: Session, actor: Actor, *, count_id: int) -> CycleCount:
@@ -219,6 +245,17 @@ class ReviewSummary:
     variance_units: int
     variance_value: Decimal
 
+    @property
+    def variances_first(self) -> list[ReviewLine]:
+        """Lines with a variance (largest value first), then lines not counted; zero-variance lines left out."""
+        differ = sorted((r for r in self.lines if r.variance), key=lambda r: (-abs(r.variance_value or Decimal(0)), r.sku))
+        return differ + [r for r in self.lines if r.counted_quantity is None]
+
+    @property
+    def agreeing(self) -> list[ReviewLine]:
+        """Counted lines where count and snapshot agree."""
+        return [r for r in self.lines if r.variance == 0]
+
 
 def review_summary(count: CycleCount) -> ReviewSummary:
     """System vs counted for every line, variances and their value (unit cost × variance)."""
@@ -226,7 +263,7 @@ def review_summary(count: CycleCount) -> ReviewSummary:
     for i, ln in enumerate(count.lines):
         v = line_variance(ln.system_quantity, ln.counted_quantity, ln.product.unit_cost)
         out.append(ReviewLine(i, ln.product.sku, ln.product.name, ln.system_quantity, ln.counted_quantity,
-                              v and v.quantity, v and v.value))
+                              None if v is None else v.quantity, None if v is None else v.value))
     return ReviewSummary(
         lines=out,
         counted=sum(1 for r in out if r.counted_quantity is not None),
@@ -248,6 +285,8 @@ class CountRow:
     counted: int
     created_at: dt.datetime
     approved_at: dt.datetime | None
+    scope: str = CountScope.WAREHOUSE.value
+    category_zh: str | None = None
 
 
 def list_counts(
@@ -263,7 +302,7 @@ def list_counts(
     stmt = (
         select(CycleCount.id, CycleCount.number, CycleCount.kind, CycleCount.status, Warehouse.code, Category.name,
                func.coalesce(agg.c.n, 0), func.coalesce(agg.c.counted, 0), CycleCount.created_at,
-               CycleCount.approved_at)
+               CycleCount.approved_at, CycleCount.scope, Category.name_zh)
         .join(Warehouse, Warehouse.id == CycleCount.warehouse_id)
         .outerjoin(Category, Category.id == CycleCount.category_id)
         .outerjoin(agg, agg.c.cycle_count_id == CycleCount.id)

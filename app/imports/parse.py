@@ -5,6 +5,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from app.errors import N_
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 100_000
 
@@ -36,32 +38,33 @@ def parse_csv(data: bytes, columns: Columns) -> ParsedFile:
     """
     out = ParsedFile()
     if not data.strip():
-        out.errors.append(RowError(0, None, "the file is empty"))
+        out.errors.append(RowError(0, None, N_("the file is empty")))
         return out
     if len(data) > MAX_BYTES:
-        out.errors.append(RowError(0, None, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"))
+        out.errors.append(RowError(0, None, N_("the file is larger than %(mb)s MB", mb=MAX_BYTES // (1024 * 1024))))
         return out
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        out.errors.append(RowError(0, None, f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"))
+        out.errors.append(RowError(0, None, N_(
+            "the file is not UTF-8 text (byte %(byte)s); save it as CSV UTF-8", byte=exc.start)))
         return out
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except (StopIteration, csv.Error):
-        out.errors.append(RowError(1, None, "no header row"))
+        out.errors.append(RowError(1, None, N_("no header row")))
         return out
     out.header = header
     missing = [c for c in columns.required if c not in header]
     unknown = [c for c in header if c not in columns.required + columns.optional]
     duplicated = sorted({c for c in header if header.count(c) > 1})
     for c in missing:
-        out.errors.append(RowError(1, c, "required column is missing"))
+        out.errors.append(RowError(1, c, N_("required column is missing")))
     for c in unknown:
-        out.errors.append(RowError(1, c or "(blank)", "unknown column"))
+        out.errors.append(RowError(1, c or "(blank)", N_("unknown column")))
     for c in duplicated:
-        out.errors.append(RowError(1, c, "column appears twice"))
+        out.errors.append(RowError(1, c, N_("column appears twice")))
     if out.errors:
         return out
     try:
@@ -69,14 +72,15 @@ def parse_csv(data: bytes, columns: Columns) -> ParsedFile:
             if not any(c.strip() for c in cells):
                 continue
             if len(out.rows) >= MAX_ROWS:
-                out.errors.append(RowError(line_no, None, f"more than {MAX_ROWS} rows; split the file"))
+                out.errors.append(RowError(line_no, None, N_("more than %(n)s rows; split the file", n=MAX_ROWS)))
                 break
             if len(cells) != len(header):
-                out.errors.append(RowError(line_no, None, f"{len(cells)} cells, the header has {len(header)}"))
+                out.errors.append(RowError(line_no, None, N_(
+                    "%(cells)s cells, the header has %(header)s", cells=len(cells), header=len(header))))
                 continue
             out.rows.append({"_row": str(line_no), **{h: c.strip() for h, c in zip(header, cells, strict=True)}})
     except csv.Error as exc:
-        out.errors.append(RowError(reader.line_num, None, f"not valid CSV: {exc}"))
+        out.errors.append(RowError(reader.line_num, None, N_("not valid CSV: %(error)s", error=str(exc))))
     if not out.rows and not out.errors:
-        out.errors.append(RowError(2, None, "the file has a header but no rows"))
+        out.errors.append(RowError(2, None, N_("the file has a header but no rows")))
     return out

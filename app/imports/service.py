@@ -9,6 +9,7 @@ row's content, so importing the same file twice changes nothing the second time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Category, Product
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.imports.parse import Columns, ParsedFile, RowError, parse_csv
 from app.stock import repository as stock_repo
 from app.stock.ledger import BalanceChange, NegativeStock, Position, apply_change
@@ -35,6 +36,9 @@ COLUMNS = {
     "sales": Columns(("date", "warehouse", "sku", "quantity"), ("reference",)),
 }
 SOURCES = {"opening_stock": "import:opening_stock", "sales": "import:sales"}
+MAX_INTEGER = 1_000_000_000  # quantities, pack sizes, lead times: well inside a 32-bit column
+MAX_MONEY = Decimal("99999999.9999")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and line breaks are allowed in a cell
 
 
 @dataclass
@@ -59,24 +63,31 @@ class _Row:
     def text(self, col: str, *, required: bool = False, max_len: int = 200) -> str | None:
         v = self.row.get(col) or None
         if v is None and required:
-            self.fail(col, "required")
+            self.fail(col, N_("required"))
         elif v is not None and len(v) > max_len:
-            self.fail(col, f"longer than {max_len} characters")
+            self.fail(col, N_("longer than %(n)s characters", n=max_len))
+        elif v is not None and _CONTROL.search(v):
+            # PostgreSQL refuses NUL in text (a 500 at confirm); the other control characters are never meant.
+            self.fail(col, N_("contains a control character (such as NUL)"))
+            return None
         return v
 
-    def integer(self, col: str, *, default: int | None = None, minimum: int = 0) -> int | None:
+    def integer(self, col: str, *, default: int | None = None, minimum: int = 0, maximum: int = MAX_INTEGER) -> int | None:
         raw = self.row.get(col) or ""
         if not raw:
             if default is None:
-                self.fail(col, "required")
+                self.fail(col, N_("required"))
             return default
         try:
             v = int(raw)
         except ValueError:
-            self.fail(col, f"{raw!r} is not a whole number")
+            self.fail(col, N_("%(value)s is not a whole number", value=repr(raw[:40])))
             return None
         if v < minimum:
-            self.fail(col, f"must be at least {minimum}")
+            self.fail(col, N_("must be at least %(n)s", n=minimum))
+            return None
+        if v > maximum:
+            self.fail(col, N_("must be at most %(n)s", n=maximum))
             return None
         return v
 
@@ -84,15 +95,22 @@ class _Row:
         raw = self.row.get(col) or ""
         if not raw:
             if default is None:
-                self.fail(col, "required")
+                self.fail(col, N_("required"))
             return default
         try:
             v = Decimal(raw)
         except InvalidOperation:
-            self.fail(col, f"{raw!r} is not a number")
+            self.fail(col, N_("%(value)s is not a number", value=repr(raw[:40])))
             return None
-        if v < 0 or not v.is_finite():
-            self.fail(col, "must be zero or more")
+        # Finite first: comparing a signalling NaN raises InvalidOperation (was a 500 at preview).
+        if not v.is_finite():
+            self.fail(col, N_("%(value)s is not a number", value=repr(raw[:40])))
+            return None
+        if v < 0:
+            self.fail(col, N_("must be zero or more"))
+            return None
+        if v > MAX_MONEY:  # the columns are NUMERIC(12, 4)
+            self.fail(col, N_("must be at most %(n)s", n=str(MAX_MONEY)))
             return None
         return v
 
@@ -100,16 +118,17 @@ class _Row:
         raw = self.row.get(col) or ""
         if not raw:
             if default is None:
-                self.fail(col, "required")
+                self.fail(col, N_("required"))
             return default
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            self.fail(col, f"{raw!r} is not a date (YYYY-MM-DD)")
+            self.fail(col, N_("%(value)s is not a date (YYYY-MM-DD)", value=repr(raw)))
             return None
 
 
 def _lookup(session: Session, column: Any, id_column: Any, values: set[str]) -> dict[str, int]:
+    values = {v for v in values if not _CONTROL.search(v)}  # those rows fail on their own; PostgreSQL refuses NUL
     if not values:
         return {}
     return dict(session.execute(select(column, id_column).where(column.in_(values))).all())
@@ -122,7 +141,7 @@ def _check_products(session: Session, parsed: ParsedFile, errors: list[RowError]
         r = _Row(raw, errors)
         sku = r.text("sku", required=True, max_len=64)
         if sku in seen:
-            r.fail("sku", f"{sku} appears twice in the file")
+            r.fail("sku", N_("%(sku)s appears twice in the file", sku=sku))
         seen.add(sku or "")
         values = {"sku": sku, "name": r.text("name", required=True), "category": r.text("category", max_len=40),
                   "unit": r.text("unit", max_len=16) or "pcs", "pack_size": r.integer("pack_size", default=1, minimum=1),
@@ -159,16 +178,16 @@ def _check_prices(session: Session, parsed: ParsedFile, errors: list[RowError], 
         r = _Row(raw, errors)
         code, sku = r.text("supplier", required=True), r.text("sku", required=True)
         if code and code not in suppliers:
-            r.fail("supplier", f"unknown supplier {code}")
+            r.fail("supplier", N_("unknown supplier %(code)s", code=code))
         if sku and sku not in products:
-            r.fail("sku", f"unknown SKU {sku}")
+            r.fail("sku", N_("unknown SKU %(sku)s", sku=sku))
         valid_from = r.date("valid_from", default=dt.date(2000, 1, 1))
         valid_to = r.date("valid_to", default=dt.date.max)
         if valid_from and valid_to and valid_to < valid_from:
-            r.fail("valid_to", "is before valid_from")
+            r.fail("valid_to", N_("is before valid_from"))
         preferred = (r.row.get("is_preferred") or "").lower()
         if preferred not in ("", "yes", "no", "true", "false", "1", "0", "y", "n"):
-            r.fail("is_preferred", "use yes or no")
+            r.fail("is_preferred", N_("use yes or no"))
         currency = (r.text("currency", max_len=3) or "CNY").upper()
         checked.actions.append({
             "supplier_id": suppliers.get(code or ""), "product_id": products.get(sku or ""),
@@ -205,13 +224,13 @@ def _check_movements(kind: str) -> Callable[[Session, ParsedFile, list[RowError]
             r = _Row(raw, errors)
             code, sku = r.text("warehouse", required=True), r.text("sku", required=True)
             if code and code not in warehouses:
-                r.fail("warehouse", f"unknown warehouse {code}")
+                r.fail("warehouse", N_("unknown warehouse %(code)s", code=code))
             if sku and sku not in products:
-                r.fail("sku", f"unknown SKU {sku}")
+                r.fail("sku", N_("unknown SKU %(sku)s", sku=sku))
             qty = r.integer("quantity", minimum=1)
             day = r.date("date", default=now.date() if kind == "opening_stock" else None)
             if day and day > now.date():
-                r.fail("date", "is in the future")
+                r.fail("date", N_("is in the future"))
             event = (f"{code}:{sku}" if kind == "opening_stock"
                      else r.text("reference", max_len=100) or f"{day}:{code}:{sku}")
             candidates.append((r, event, warehouses.get(code or ""), products.get(sku or ""), qty, day))
@@ -227,7 +246,7 @@ def _check_movements(kind: str) -> Callable[[Session, ParsedFile, list[RowError]
             if r.n in bad_rows:
                 continue
             if event in in_file:
-                r.fail("reference" if kind == "sales" else "sku", f"same movement as row {in_file[event]}")
+                r.fail("reference" if kind == "sales" else "sku", N_("same movement as row %(row)s", row=in_file[event]))
                 continue
             in_file[event] = r.n
             if event in seen:
@@ -238,7 +257,9 @@ def _check_movements(kind: str) -> Callable[[Session, ParsedFile, list[RowError]
                 positions[(pid, wid)] = apply_change(positions.get((pid, wid), Position()),
                                                      BalanceChange(pid, wid, signed))
             except NegativeStock as exc:
-                r.fail("quantity", f"{exc.reason} (on hand {exc.position.on_hand}, reserved {exc.position.reserved})")
+                r.fail("quantity", N_(
+                    "%(reason)s (on hand %(on_hand)s, reserved %(reserved)s)", reason=exc.reason,
+                    on_hand=exc.position.on_hand, reserved=exc.position.reserved))
                 continue
             checked.actions.append(MovementInput(
                 pid, wid, MovementKind.RECEIPT.value if kind == "opening_stock" else MovementKind.SHIPMENT.value,
@@ -264,7 +285,7 @@ WRITERS = {"products": _write_products, "supplier_prices": _write_prices, "openi
 def preview_import(session: Session, *, kind: str, data: bytes, now: dt.datetime) -> Checked:
     """Validate a file completely without writing anything."""
     if kind not in COLUMNS:
-        raise ValidationFailed(f"unknown import {kind!r}", [{"field": "kind", "message": "unknown import"}])
+        raise ValidationFailed(N_("unknown import %(kind)s", kind=kind), [{"field": "kind", "message": N_("unknown import")}])
     parsed = parse_csv(data, COLUMNS[kind])
     errors = list(parsed.errors)
     if errors:
@@ -289,7 +310,7 @@ def run_import(session: Session, actor: Actor, *, kind: str, data: bytes, now: d
     checked = preview_import(session, kind=kind, data=data, now=now)
     if checked.errors:
         raise ValidationFailed(
-            f"{len(checked.errors)} problem(s) in the file; nothing was imported",
+            N_("%(n)s problem(s) in the file; nothing was imported", n=len(checked.errors)),
             [{"field": f"row {e.row}" + (f", {e.column}" if e.column else ""), "message": e.message}
              for e in checked.errors],
         )

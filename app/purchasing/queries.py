@@ -125,8 +125,10 @@ def list_orders(session: Session, f: OrderFilter, *, page: int = 1, per_page: in
 
 
 def iter_orders(session: Session, f: OrderFilter) -> Iterator[OrderRow]:
-    for r in session.execute(_orders_query(f).order_by(PurchaseOrder.id.desc()).execution_options(yield_per=500)):
-        yield _row(r)
+    # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
+    with session.execute(_orders_query(f).order_by(PurchaseOrder.id.desc()).execution_options(yield_per=500)) as result:
+        for r in result:
+            yield _row(r)
 
 
 @dataclass(frozen=True)
@@ -181,11 +183,12 @@ def receiving_queue(session: Session, f: OrderFilter, *, page: int = 1, per_page
 
 def iter_receiving_queue(session: Session, f: OrderFilter) -> Iterator[AwaitingRow]:
     batch: list[OrderRow] = []
-    for r in session.execute(_awaiting_query(f).execution_options(yield_per=500)):
-        batch.append(_row(r))
-        if len(batch) == 500:
-            yield from _with_notices(session, batch)
-            batch = []
+    with session.execute(_awaiting_query(f).execution_options(yield_per=500)) as result:  # `with`: see iter_orders
+        for r in result:
+            batch.append(_row(r))
+            if len(batch) == 500:
+                yield from _with_notices(session, batch)
+                batch = []
     yield from _with_notices(session, batch)
 
 
@@ -284,8 +287,10 @@ def list_returns(session: Session, f: ReturnFilter, *, page: int = 1, per_page: 
 
 
 def iter_returns(session: Session, f: ReturnFilter) -> Iterator[ReturnRow]:
-    for r in session.execute(_returns_query(f).execution_options(yield_per=500)):
-        yield ReturnRow(*r)
+    # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
+    with session.execute(_returns_query(f).execution_options(yield_per=500)) as result:
+        for r in result:
+            yield ReturnRow(*r)
 
 
 def return_detail(session: Session, number: str) -> tuple[SupplierReturn, Receipt | None]:

@@ -47,17 +47,23 @@ class LineConfirmation:
     ship_date: dt.date
 
 
-def supplier_po(session: Session, *, supplier_id: int, po_id: int) -> PurchaseOrder:
+def supplier_po(session: Session, *, supplier_id: int, po_id: int, lock: bool = False) -> PurchaseOrder:
     """The PO `po_id` if it belongs to `supplier_id` and was sent to it; else `NotFound`.
 
-    Drafts are purchasing's own working copies: the supplier never sees them.
+    Drafts are purchasing's own working copies: the supplier never sees them. With `lock`,
+    the PO row is locked (``FOR UPDATE``) until the transaction ends and the PO and its lines
+    are read fresh: a second answer or shipment notice for the same PO waits, then sees what
+    the first one wrote.
     """
-    po = session.scalar(
+    stmt = (
         select(PurchaseOrder)
         .where(PurchaseOrder.id == po_id, PurchaseOrder.supplier_id == supplier_id,
                PurchaseOrder.status != POStatus.DRAFT.value)
         .options(selectinload(PurchaseOrder.lines).selectinload(PurchaseOrderLine.product))
     )
+    if lock:
+        stmt = stmt.with_for_update(of=PurchaseOrder).execution_options(populate_existing=True)
+    po = session.scalar(stmt)
     if po is None:
         raise NotFound(N_("purchase order %(number)s not found", number=po_id))
     return po
@@ -101,7 +107,7 @@ def confirm_po_lines(
     else `confirmed`. Raises `NotFound` (not their PO / line), `InvalidState` (PO not
     answerable, line not open), `ValidationFailed` (quantity < 1).
     """
-    po = supplier_po(session, supplier_id=supplier_id, po_id=po_id)
+    po = supplier_po(session, supplier_id=supplier_id, po_id=po_id, lock=True)
     if po.status not in ANSWERABLE:
         raise InvalidState(N_("%(number)s is %(status)s; it can no longer be confirmed", number=po.number,
                               status=word(po.status)), po_number=po.number)
@@ -147,7 +153,7 @@ def reject_po_line(
     if not reason or len(reason) > 255:
         raise ValidationFailed(N_("a reason (1–255 characters) is required to reject a line"),
                                [{"field": "reason", "message": N_("1–255 characters")}])
-    po = supplier_po(session, supplier_id=supplier_id, po_id=po_id)
+    po = supplier_po(session, supplier_id=supplier_id, po_id=po_id, lock=True)
     if po.status not in ANSWERABLE:
         raise InvalidState(N_("%(number)s is %(status)s; its lines can no longer be rejected", number=po.number,
                               status=word(po.status)), po_number=po.number)
@@ -198,8 +204,10 @@ def create_shipment_notice(
     Numbered ``ASN-<year>-<id, 6 digits>`` (unique by construction, no counter race).
     Raises `ValidationFailed` naming the line when a quantity exceeds what is open on it
     (see `open_to_ship`), when nothing is announced, or when arrival precedes shipping.
+    The PO row stays locked from the check of what is open until commit, so parallel
+    notices for one PO are checked one after the other (never over-announced).
     """
-    po = supplier_po(session, supplier_id=supplier_id, po_id=po_id)
+    po = supplier_po(session, supplier_id=supplier_id, po_id=po_id, lock=True)
     if po.status not in SHIPPABLE:
         raise InvalidState(N_("%(number)s is %(status)s; shipments can be announced once it is confirmed",
                               number=po.number, status=word(po.status)),

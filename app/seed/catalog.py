@@ -20,15 +20,17 @@ class WarehouseSpec:
     city: str
     transit_days: int  # cloud → here by road
     demand_share: float  # share of national demand served from here
+    name_zh: str | None = None
 
 
 # Index 0 is the cloud warehouse; the forwards are replenished from it.
 WAREHOUSES: tuple[WarehouseSpec, ...] = (
-    WarehouseSpec("CLOUD-SH", "Shanghai Cloud Warehouse (Kunshan)", "cloud", "east", "Kunshan", 0, 0.34),
-    WarehouseSpec("FWD-BJ", "Beijing Forward Warehouse", "forward", "north", "Beijing", 2, 0.21),
-    WarehouseSpec("FWD-GZ", "Guangzhou Forward Warehouse", "forward", "south", "Guangzhou", 2, 0.19),
-    WarehouseSpec("FWD-CD", "Chengdu Forward Warehouse", "forward", "west", "Chengdu", 3, 0.12),
-    WarehouseSpec("FWD-WH", "Wuhan Forward Warehouse", "forward", "central", "Wuhan", 1, 0.14),
+    WarehouseSpec("CLOUD-SH", "Shanghai Cloud Warehouse (Kunshan)", "cloud", "east", "Kunshan", 0, 0.34,
+                  "上海云仓（昆山）"),
+    WarehouseSpec("FWD-BJ", "Beijing Forward Warehouse", "forward", "north", "Beijing", 2, 0.21, "北京前置仓"),
+    WarehouseSpec("FWD-GZ", "Guangzhou Forward Warehouse", "forward", "south", "Guangzhou", 2, 0.19, "广州前置仓"),
+    WarehouseSpec("FWD-CD", "Chengdu Forward Warehouse", "forward", "west", "Chengdu", 3, 0.12, "成都前置仓"),
+    WarehouseSpec("FWD-WH", "Wuhan Forward Warehouse", "forward", "central", "Wuhan", 1, 0.14, "武汉前置仓"),
 )
 
 
@@ -38,12 +40,13 @@ class CategorySpec:
     name: str
     promo_elasticity: float  # exponent on the promotion multiplier
     return_rate: float  # share of shipped units that customers send back
+    name_zh: str | None = None
 
 
 CATEGORIES: tuple[CategorySpec, ...] = (
-    CategorySpec("home", "Home living", 1.0, 0.025),
-    CategorySpec("parenting", "Parenting and education", 1.1, 0.02),
-    CategorySpec("health", "Health", 0.8, 0.01),
+    CategorySpec("home", "Home living", 1.0, 0.025, "家居生活"),
+    CategorySpec("parenting", "Parenting and education", 1.1, 0.02, "母婴与教育"),
+    CategorySpec("health", "Health", 0.8, 0.01, "健康"),
 )
 
 
@@ -144,6 +147,7 @@ class SupplierSpec:
     max_late_days: int
     defect_rate: float  # share of received units rejected at inspection
     lead_time_days: int
+    response_hours: float = 24.0  # typical hours from a PO being sent to the supplier confirming it
 
     @property
     def email(self) -> str:
@@ -151,16 +155,16 @@ class SupplierSpec:
 
 
 SUPPLIERS: tuple[SupplierSpec, ...] = (
-    SupplierSpec("NBHW", "Ningbo Homeware Manufacturing Co.", "Ningbo", (0,), 0.93, 0.62, 9, 0.012, 14),
-    SupplierSpec("YWTR", "Yiwu Everyday Trading Co.", "Yiwu", (0, 1, 2), 0.88, 0.78, 6, 0.055, 10),
-    SupplierSpec("HZTX", "Hangzhou Silk & Textile Co.", "Hangzhou", (0,), 1.04, 0.95, 3, 0.006, 12),
-    SupplierSpec("STTY", "Shantou Chenghai Toys Ltd.", "Shantou", (1,), 0.95, 0.70, 8, 0.030, 18),
-    SupplierSpec("GZBC", "Guangzhou Baby Care Products Co.", "Guangzhou", (1, 2), 1.02, 0.93, 4, 0.008, 9),
-    SupplierSpec("SHED", "Shanghai Bright Education Press", "Shanghai", (1,), 1.06, 0.97, 2, 0.004, 7),
-    SupplierSpec("SZHT", "Shenzhen Smart Health Technology", "Shenzhen", (2, 0), 1.08, 0.96, 3, 0.005, 12),
-    SupplierSpec("TJMD", "Tianjin Medical Supplies Co.", "Tianjin", (2,), 0.97, 0.85, 5, 0.015, 15),
-    SupplierSpec("DGHM", "Dongguan Home & Kitchen Works", "Dongguan", (0, 2), 0.91, 0.74, 10, 0.025, 21),
-    SupplierSpec("JXMB", "Jiaxing Mother & Baby Textiles", "Jiaxing", (1, 0), 0.99, 0.88, 5, 0.012, 11),
+    SupplierSpec("NBHW", "Ningbo Homeware Manufacturing Co.", "Ningbo", (0,), 0.93, 0.62, 9, 0.012, 14, 30),
+    SupplierSpec("YWTR", "Yiwu Everyday Trading Co.", "Yiwu", (0, 1, 2), 0.88, 0.78, 6, 0.055, 10, 52),
+    SupplierSpec("HZTX", "Hangzhou Silk & Textile Co.", "Hangzhou", (0,), 1.04, 0.95, 3, 0.006, 12, 6),
+    SupplierSpec("STTY", "Shantou Chenghai Toys Ltd.", "Shantou", (1,), 0.95, 0.70, 8, 0.030, 18, 40),
+    SupplierSpec("GZBC", "Guangzhou Baby Care Products Co.", "Guangzhou", (1, 2), 1.02, 0.93, 4, 0.008, 9, 10),
+    SupplierSpec("SHED", "Shanghai Bright Education Press", "Shanghai", (1,), 1.06, 0.97, 2, 0.004, 7, 4),
+    SupplierSpec("SZHT", "Shenzhen Smart Health Technology", "Shenzhen", (2, 0), 1.08, 0.96, 3, 0.005, 12, 8),
+    SupplierSpec("TJMD", "Tianjin Medical Supplies Co.", "Tianjin", (2,), 0.97, 0.85, 5, 0.015, 15, 20),
+    SupplierSpec("DGHM", "Dongguan Home & Kitchen Works", "Dongguan", (0, 2), 0.91, 0.74, 10, 0.025, 21, 64),
+    SupplierSpec("JXMB", "Jiaxing Mother & Baby Textiles", "Jiaxing", (1, 0), 0.99, 0.88, 5, 0.012, 11, 16),
 )
 
 

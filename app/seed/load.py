@@ -83,11 +83,13 @@ def _insert_ids(session: Session, model: Any, rows: list[dict[str, Any]], *key: 
 def write_reference_data(session: Session, plan: Plan) -> Ids:
     """Categories, warehouses (forwards replenished from the cloud), products, suppliers, prices."""
     at = _Clock(plan.start).at(0)
-    category_ids = _insert_ids(session, Category, [{"code": c.code, "name": c.name} for c in CATEGORIES], "code")
+    category_ids = _insert_ids(session, Category, [{"code": c.code, "name": c.name, "name_zh": c.name_zh}
+                                                    for c in CATEGORIES], "code")
     warehouse_ids: list[int] = []
     for spec in WAREHOUSES:
         warehouse_ids += _insert_ids(session, Warehouse, [{
-            "code": spec.code, "name": spec.name, "kind": spec.kind, "region": spec.region, "city": spec.city,
+            "code": spec.code, "name": spec.name, "name_zh": spec.name_zh, "kind": spec.kind, "region": spec.region,
+            "city": spec.city,
             "replenished_from_id": warehouse_ids[0] if spec.kind == "forward" else None, "is_active": True,
         }], "code")
     product_ids = _insert_ids(session, Product, [
@@ -116,12 +118,19 @@ class DocumentIds:
     transfers: list[int]
 
 
+def _response_seconds(supplier: int, po_index: int) -> int:
+    """How long this supplier took to confirm this PO: its typical hours × 0.6–1.4, varied by PO
+    (deterministic, so a seed always builds the same history)."""
+    spread = 0.6 + 0.8 * ((po_index * 37) % 101) / 100
+    return int(SUPPLIERS[supplier].response_hours * spread * 3600)
+
+
 def write_documents(session: Session, plan: Plan, ids: Ids, *, buyer_id: int, receiver_id: int) -> DocumentIds:
     """Purchase orders with lines, receipts with inspection, supplier returns, transfers."""
     clock, last = _Clock(plan.start), plan.days - 1
     cloud = ids.warehouses[0]
     po_rows = []
-    for po in plan.purchases:
+    for i, po in enumerate(plan.purchases):
         status = po.status(last)
         arrivals = [line.arrival_day for line in po.lines if line.arrival_day is not None]
         received_at = clock.at(max(arrivals), RECEIVING_HOURS[1]) if status in {"received", "closed"} else None
@@ -129,7 +138,9 @@ def write_documents(session: Session, plan: Plan, ids: Ids, *, buyer_id: int, re
             "number": po.number, "supplier_id": ids.suppliers[po.supplier], "warehouse_id": cloud, "status": status,
             "currency": "CNY", "created_by_id": buyer_id, "created_at": clock.at(po.order_day, 5400),
             "updated_at": clock.at(max([po.order_day, *arrivals]), 5400), "sent_at": clock.at(po.order_day, 7200),
-            "confirmed_at": None if status == "sent" else clock.at(po.order_day + 1, 10800),
+            # never after the history's last day (a confirmation cannot be in the future)
+            "confirmed_at": None if status == "sent" else min(
+                clock.at(po.order_day, 7200 + _response_seconds(po.supplier, i)), clock.at(last, 86399)),
             "received_at": received_at,
             "closed_at": clock.at(max(arrivals) + 7, 3600) if status == "closed" else None,
         })

@@ -67,10 +67,14 @@ class NegativeStock(Exception):
         self.reason = reason
 
 
+# The balance columns are 32-bit integers: a balance past this is refused here, not by the database (a 500).
+MAX_BALANCE = 2**31 - 1
+
+
 def apply_change(position: Position, change: BalanceChange) -> Position:
     """The position after `change`; raises `NegativeStock` if it breaks an invariant.
 
-    Invariants: on_hand ≥ 0, in_transit ≥ 0, 0 ≤ reserved ≤ on_hand — the last one may
+    Invariants: 0 ≤ on_hand, in_transit ≤ `MAX_BALANCE`, 0 ≤ reserved ≤ on_hand — the last one may
     be broken only by a change flagged `may_undercut_reserved` (a count), and a change
     that does not lower on hand is never refused for an earlier undercut.
     """
@@ -85,6 +89,8 @@ def apply_change(position: Position, change: BalanceChange) -> Position:
         raise NegativeStock(change.key, position, change, "reserved would go below zero")
     if new.in_transit < 0:
         raise NegativeStock(change.key, position, change, "in transit would go below zero")
+    if max(new.on_hand, new.in_transit) > MAX_BALANCE:
+        raise NegativeStock(change.key, position, change, f"the balance would exceed {MAX_BALANCE}")
     worsens = change.on_hand_delta < 0 or change.reserved_delta > 0
     if new.reserved > new.on_hand and worsens and not change.may_undercut_reserved:
         raise NegativeStock(change.key, position, change, "on hand would go below reserved")

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, BigId, UTCDateTime, utcnow
+from app.locale_names import localized_name
 
 
 class WarehouseKind(enum.StrEnum):
@@ -60,6 +61,7 @@ class Warehouse(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str | None] = mapped_column(String(120))  # shown when the UI is in Chinese
     kind: Mapped[str] = mapped_column(String(16))
     region: Mapped[str] = mapped_column(String(64))
     city: Mapped[str] = mapped_column(String(64))
@@ -67,6 +69,11 @@ class Warehouse(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     replenished_from: Mapped[Warehouse | None] = relationship(remote_side=[id])
+
+    @property
+    def local_name(self) -> str:
+        """The name a page shows: the Chinese name when the UI is in Chinese and one is set."""
+        return localized_name(self.name, self.name_zh)
 
 
 class StockMovement(Base):

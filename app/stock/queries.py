@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Category, Product
+from app.locale_names import localized_name
 from app.paging import Page
 from app.stock.models import StockBalance, Warehouse
 
@@ -37,7 +38,7 @@ def stock_overview(
     """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
     stmt = (
         select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name,
-               Product.specification)
+               Category.name_zh, Warehouse.name_zh, Product.specification)
         .join(Product, Product.id == StockBalance.product_id)
         .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .outerjoin(Category, Category.id == Product.category_id)
@@ -56,9 +57,9 @@ def stock_overview(
     ).all()
     return Page(
         rows=[
-            StockRow(sku, name, cat, wcode, wname, bal.on_hand, bal.reserved, bal.on_hand - bal.reserved, bal.in_transit,
-                     variant)
-            for bal, sku, name, cat, wcode, wname, variant in rows
+            StockRow(sku, name, cat and localized_name(cat, cat_zh), wcode, localized_name(wname, wname_zh), bal.on_hand,
+                     bal.reserved, bal.on_hand - bal.reserved, bal.in_transit, variant)
+            for bal, sku, name, cat, wcode, wname, cat_zh, wname_zh, variant in rows
         ],
         total=total,
         page=page,
@@ -67,8 +68,8 @@ def stock_overview(
 
 
 def warehouse_choices(session: Session) -> list[tuple[str, str]]:
-    return [(w.code, f"{w.code} — {w.name}") for w in session.scalars(select(Warehouse).order_by(Warehouse.code))]
+    return [(w.code, f"{w.code} — {w.local_name}") for w in session.scalars(select(Warehouse).order_by(Warehouse.code))]
 
 
 def category_choices(session: Session) -> list[tuple[str, str]]:
-    return [(c.code, c.name) for c in session.scalars(select(Category).order_by(Category.name))]
+    return [(c.code, c.local_name) for c in session.scalars(select(Category).order_by(Category.name))]

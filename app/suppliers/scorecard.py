@@ -192,6 +192,17 @@ def overall_score(scores: Mapping[str, float | None], weights: Mapping[str, floa
     return None if total == 0 else round(sum(w * v for w, v in parts) / total, 1)
 
 
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0–100) with linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
 def percentile_rank(value: float, population: Iterable[float]) -> float | None:
     """Mid-rank percentile: share of the population below `value`, plus half of the ties."""
     values = list(population)
@@ -211,6 +222,7 @@ class _Bucket:
     lt_n: int = 0
     lt_sum: float = 0.0
     lt_sumsq: float = 0.0
+    lt_values: list[float] = field(default_factory=list)  # for the median and P10–P90
     inspected: int = 0
     accepted: int = 0
     resp_n: int = 0
@@ -221,6 +233,7 @@ class _Bucket:
         for name in ("evaluated", "on_time", "in_full", "lt_n", "lt_sum", "lt_sumsq", "inspected", "accepted",
                      "resp_n", "resp_sum"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.lt_values.extend(other.lt_values)
         for pid, (spend, qty) in other.spend.items():
             mine = self.spend.setdefault(pid, [Decimal(0), Decimal(0)])
             mine[0] += spend
@@ -252,6 +265,14 @@ class Scorecard:
     price_score: float | None
     overall: float | None
     standing: str | None
+    lead_time_median_days: float | None = None
+    lead_time_p10_days: float | None = None
+    lead_time_p90_days: float | None = None
+
+    @property
+    def has_data(self) -> bool:
+        """A period without an evaluated delivery has no score and is not ranked."""
+        return self.lines_evaluated > 0
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -299,6 +320,7 @@ def _buckets(events: Events, rules: Rules) -> dict[tuple[int, int], _Bucket]:
         b.lt_n += 1
         b.lt_sum += lt.lead_time_days
         b.lt_sumsq += lt.lead_time_days ** 2
+        b.lt_values.append(lt.lead_time_days)
     for p in events.purchases:
         b = buckets[p.supplier_id, _key(p.ordered_on)]
         mine = b.spend.setdefault(p.product_id, [Decimal(0), Decimal(0)])
@@ -336,9 +358,13 @@ def _card(supplier_id: int, period: Period, b: _Bucket, refs: ReferencePrices, r
         "quality": None if quality_rate is None else round(100 * quality_rate, 1),
         "price": None if index is None else round(price_score(index), 1),
     }
-    # No delivery evaluated in the period: "no data", not a score from prices alone (an empty
-    # month must not rank first on the strength of quotes).
+    # No delivery evaluated in the period: quality or price alone must not earn a rank (a month
+    # with 0 lines would otherwise score on price and come first).
     overall = overall_score(scores, rules.weights) if b.evaluated else None
+
+    def _days(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
     return Scorecard(
         supplier_id=supplier_id, period=period, lines_evaluated=b.evaluated, lines_on_time=b.on_time,
         lines_in_full=b.in_full, on_time_rate=on_time_rate, in_full_rate=_ratio(b.in_full, b.evaluated),
@@ -350,6 +376,8 @@ def _card(supplier_id: int, period: Period, b: _Bucket, refs: ReferencePrices, r
         response_hours_mean=None if not b.resp_n else round(b.resp_sum / b.resp_n, 1),
         on_time_score=scores["on_time"], quality_score=scores["quality"], price_score=scores["price"],
         overall=overall, standing=standing(overall, rules.thresholds),
+        lead_time_median_days=_days(percentile(b.lt_values, 50)),
+        lead_time_p10_days=_days(percentile(b.lt_values, 10)), lead_time_p90_days=_days(percentile(b.lt_values, 90)),
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, get_setting, set_setting
 from app.catalog.models import Product
-from app.errors import NotFound, ValidationFailed
+from app.errors import N_, NotFound, ValidationFailed, joined
 from app.suppliers.models import Supplier, SupplierPrice
 from app.suppliers.scorecard import (
     Events,
@@ -40,13 +40,13 @@ def update_scorecard_settings(
     """Admin: weights (on_time, quality, price ≥ 0, not all 0), thresholds (0 ≤ B ≤ A ≤ 100), grace (0–30 days)."""
     errors = []
     if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-        errors.append({"field": "weights", "message": "weights must be ≥ 0 and not all zero"})
+        errors.append({"field": "weights", "message": N_("weights must be ≥ 0 and not all zero")})
     if not 0 <= thresholds["B"] <= thresholds["A"] <= 100:
-        errors.append({"field": "threshold_a", "message": "need 0 ≤ B ≤ A ≤ 100"})
+        errors.append({"field": "threshold_a", "message": N_("need 0 ≤ B ≤ A ≤ 100")})
     if not 0 <= grace_days <= 30:
-        errors.append({"field": "grace_days", "message": "0–30 days"})
+        errors.append({"field": "grace_days", "message": N_("0–30 days")})
     if errors:
-        raise ValidationFailed("; ".join(e["message"] for e in errors), errors)
+        raise ValidationFailed(joined([e["message"] for e in errors], "; "), errors)
     for key, value in (("scorecard_weights", weights), ("scorecard_thresholds", thresholds),
                        ("on_time_grace_days", grace_days)):
         if get_setting(session, key) != value:
@@ -69,7 +69,7 @@ def _all_cards(session: Session, periods: Sequence[Period], today: dt.date,
 
 @dataclass(frozen=True)
 class RankedRow:
-    rank: int | None  # None: no data in the window, not ranked
+    rank: int | None  # None: no delivery evaluated in the period ("no data"), listed after the ranked
     supplier_id: int
     code: str
     name: str
@@ -77,7 +77,8 @@ class RankedRow:
 
 
 def ranking(session: Session, *, month: dt.date, months: int, today: dt.date) -> list[RankedRow]:
-    """Every active supplier's scorecard for the window, best overall first (no score last)."""
+    """Every active supplier's scorecard for the window, best overall first; suppliers with no
+    delivery evaluated in the window (no score) follow, unranked."""
     period = Period.ending(month, months)
     cards, _events, _rules = _all_cards(session, [period], today)
     names = {s.id: (s.code, s.name) for s in session.scalars(select(Supplier).where(Supplier.is_active.is_(True)))}
@@ -202,5 +203,5 @@ def backup_suppliers(session: Session, *, supplier_id: int, today: dt.date) -> d
 def supplier_or_404(session: Session, supplier_id: int) -> Supplier:
     supplier = session.get(Supplier, supplier_id)
     if supplier is None:
-        raise NotFound(f"supplier {supplier_id} not found")
+        raise NotFound(N_("supplier %(id)s not found", id=supplier_id))
     return supplier

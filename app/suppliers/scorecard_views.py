@@ -29,6 +29,10 @@ def _filters() -> tuple[ScorecardFilterForm, dt.date, int, bool]:
     today = utcnow().date()
     month = dt.date.fromisoformat(form.month.data + "-01") if ok and form.month.data else today.replace(day=1)
     window = int(form.window.data) if ok and form.window.data in ("1", "3", "12") else 3
+    if ok and not form.month.data:
+        form.month.data = f"{month:%Y-%m}"  # the field shows the month the page shows
+    if ok and not request.args.get("window"):
+        form.window.data = str(window)
     return form, month, window, ok
 
 

@@ -72,8 +72,10 @@ def list_suppliers(session: Session, f: SupplierFilter, *, page: int = 1, per_pa
 
 
 def iter_suppliers(session: Session, f: SupplierFilter) -> Iterator[SupplierRow]:
-    for r in session.execute(_suppliers_query(f).execution_options(yield_per=500)):
-        yield SupplierRow(*r)
+    # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
+    with session.execute(_suppliers_query(f).execution_options(yield_per=500)) as result:
+        for r in result:
+            yield SupplierRow(*r)
 
 
 def get_supplier(session: Session, code: str) -> Supplier:

@@ -11,6 +11,10 @@ from flask import Flask
 from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.errors import translated
+from app.locale_names import localized_name
+from app.web.generated_notes import translate_note
+
 # Every status and kind word the UI shows, so it can be translated.
 LABELS: dict[str, Any] = {
     "draft": _l("draft"), "shipped": _l("in transit"), "received": _l("received"), "cancelled": _l("cancelled"),
@@ -40,8 +44,14 @@ LABELS: dict[str, Any] = {
     "damaged": _l("damaged"), "wrong item": _l("wrong item"), "wrong specification": _l("wrong specification"),
     "wrong style number": _l("wrong style number"), "quality defect": _l("quality defect"),
     "short shipped": _l("short shipped"), "staff": _l("staff"), "supplier": _l("supplier"), "api": _l("API client"),
-    # units of measure the catalog uses (others show as typed)
-    "pcs": _l("pcs"), "set": _l("set"), "pair": _l("pair"), "box": _l("box"),
+    "system": _l("system"),
+    # where a stock movement came from (its `source`)
+    "orders": _l("orders"), "returns": _l("returns"), "count": _l("count"), "reservation": _l("reservation"),
+    "seed": _l("demo data"), "import:opening_stock": _l("import: opening stock"), "import:sales": _l("import: sales"),
+    # units of measure
+    "pcs": _l("pcs"), "bottle": _l("bottle"), "box": _l("box"), "pack": _l("pack"), "set": _l("set"),
+    # count scopes
+    "category": _l("category"), "skus": _l("picked SKUs"), "top_value": _l("largest value at risk"),
 }
 
 # Status words that domain messages carry as parameters (app.errors.word): listed so they are extracted.
@@ -69,19 +79,19 @@ def money(value: Any) -> str:
 
 
 def cny(value: Any) -> str:
-    """Money in yuan: −¥12.40 (the same format as `amount`)."""
+    """Money in yuan: -¥12.40 (the same format as `amount`)."""
     return amount(value, "CNY")
 
 
 def amount(value: Any, currency: str = "CNY") -> str:
     """Money in a currency, one way in every locale: the sign, the symbol, grouping, two decimals
-    (−¥1,234.50; US$12.00). The yuan is ¥ in English too: it is the house currency."""
+    (-¥1,234.50; US$12.00). The yuan is ¥ in English too: it is the house currency."""
     if value is None:
         return "—"
     value = Decimal(value)
     code = currency or "CNY"
     symbol = "¥" if code == "CNY" else get_currency_symbol(code, locale=get_locale())
-    return ("−" if value < 0 else "") + symbol + str(format_decimal(abs(value), format="#,##0.00"))
+    return ("-" if value < 0 else "") + symbol + str(format_decimal(abs(value), format="#,##0.00"))
 
 
 def place(warehouse: Any) -> str:
@@ -93,6 +103,18 @@ def place(warehouse: Any) -> str:
     if not city or city.lower() in name.lower():
         return name
     return f"{name} ({city})"
+
+
+def signed_cny(value: Any) -> str:
+    """Money with its sign always shown, as variances are: +¥28.18, -¥28.18, ¥0.00."""
+    if value is None:
+        return "—"
+    return ("+" if Decimal(value) > 0 else "") + cny(value)
+
+
+def local_name(name: Any, name_zh: str | None = None) -> str:
+    """Master data's Chinese name when the UI is in Chinese and one is set, else its name."""
+    return localized_name(None if name is None else str(name), name_zh)
 
 
 def date(value: dt.date | dt.datetime | None) -> str:
@@ -111,13 +133,13 @@ def days_late(due: dt.date | None, today: dt.date | None = None) -> int | None:
     return ((today or dt.datetime.now(dt.UTC).date()) - due).days
 
 
-# Notes the system writes into documents, in English in the database, shown in the reader's language.
-_GENERATED_NOTES: dict[str, Any] = {"from replenishment suggestions": _l("from replenishment suggestions")}
+# A note line the short-close writes (in English in the database), shown in the reader's language.
 _SHORT_CLOSED = re.compile(r"^Closed short on (\d{4}-\d{2}-\d{2}): (.*)$")
 
 
 def notes(value: str | None) -> str:
-    """A document's notes, each line the system generated translated; what people typed stays as typed."""
+    """A document's notes line by line, each line the system wrote translated (`translate_note`, the
+    short-close line); what people typed stays as typed."""
     if not value:
         return ""
     out = []
@@ -127,11 +149,11 @@ def notes(value: str | None) -> str:
             out.append(str(_l("Closed short on %(date)s: %(reason)s", date=date(dt.date.fromisoformat(closed[1])),
                               reason=closed[2])))
         else:
-            out.append(str(_GENERATED_NOTES.get(line.strip(), line)))
+            out.append(translate_note(line))
     return "\n".join(out)
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, money=money, cny=cny, amount=amount, place=place, days_late=days_late,
-                                 notes=notes,
-                                 date=date, label=label)
+    app.jinja_env.filters.update(number=number, money=money, cny=cny, date=date, label=label)
+    app.jinja_env.filters.update(signed_cny=signed_cny, local_name=local_name, note=translate_note, msg=translated)
+    app.jinja_env.filters.update(amount=amount, place=place, days_late=days_late, notes=notes)

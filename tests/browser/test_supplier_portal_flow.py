@@ -16,7 +16,7 @@ from app.audit.service import Actor
 from app.db import transaction, utcnow
 from app.purchasing.models import PurchaseOrder, ShipmentNotice
 from app.purchasing.receiving import ReceiveLineInput, receive_purchase_order
-from tests.browser.conftest import LiveServer, login_in_browser, login_supplier_in_browser, shot
+from tests.browser.conftest import LiveServer, login_in_browser, shot
 from tests.factories import (
     PASSWORD,
     make_price,
@@ -49,7 +49,11 @@ def test_supplier_confirms_ships_and_both_scorecards_move(live_server: LiveServe
         supplier_id, po_id = supplier.id, po.id
     base = live_server.url
 
-    login_supplier_in_browser(page, base, email, PASSWORD)
+    page.goto(f"{base}/portal/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/portal/")
     assert "PO-2026-000777" in page.locator("main").inner_text()
     shot(page, "portal-home-before")
 
@@ -78,10 +82,11 @@ def test_supplier_confirms_ships_and_both_scorecards_move(live_server: LiveServe
     shot(page, "portal-asn")
 
     page.goto(f"{base}/portal/scorecard")
-    # Before any delivery there is no grade (issue 11: prices alone — here price score 84.6 — must
-    # not grade a supplier that has delivered nothing): "no data".
-    assert page.locator("h1 .standing").count() == 0
+    # Before any delivery the price index is shown — towel 12 vs median 13 (index 92.3, spend
+    # 1,200), sheet sole-sourced at list (100, spend 1,200) → 96.2 — but with no line due yet
+    # there is no score and no standing: "no data" (issue 11, item 13: no data is not a grade).
     assert page.locator("h1 .no-data").inner_text() == "no data"
+    assert page.locator("h1 .standing").count() == 0
     assert "96.2" in page.locator("main").inner_text()
     shot(page, "portal-scorecard-before")
 

@@ -50,6 +50,13 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(app: Any) -> None:
+    """The receivers here listen on 127.0.0.1, which the address policy refuses by default
+    (tests/integration/test_webhook_safety.py proves that); the operator setting allows it."""
+    app.config["WEBHOOK_ALLOW_NETS"] = "127.0.0.0/8"
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
@@ -142,6 +149,8 @@ def test_an_unreachable_receiver_is_a_recorded_failure(app: Any, session: Sessio
 def test_backlog_metric_counts_undelivered_changes(app: Any, client: Any, session: Session, receiver: Receiver) -> None:
     hook, _ = _client_with_hook(session, receiver.url)
     _changes(session, 4)
+    _admin, admin_token = make_api_client(session, ("admin",))
     session.commit()
-    assert f'stockwise_webhook_backlog{{client="{hook.name}"}} 4.0' in client.get("/metrics").text
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {admin_token}"}).text
+    assert f'stockwise_webhook_backlog{{client="{hook.name}"}} 4.0' in text
     make_api_client(session)  # a client without webhook is not listed

@@ -44,6 +44,15 @@ def login_supplier(client: Any, email: str, password: str = PASSWORD) -> Any:
     return _login(client, "/portal/login", email, password)
 
 
+def login_from(client: Any, email: str, password: str, *, ip: str = "127.0.0.1", path: str = "/login",
+               forwarded_for: str | None = None) -> Any:
+    """Post a login form (staff `/login` or `/portal/login`) as if from `ip`, the TCP peer;
+    with `forwarded_for`, through a proxy that sent that X-Forwarded-For."""
+    kw = {"environ_base": {"REMOTE_ADDR": ip}, "headers": {"X-Forwarded-For": forwarded_for} if forwarded_for else {}}
+    page = client.get(path, **kw)
+    return client.post(path, data={"email": email, "password": password, "csrf_token": csrf_token(page.text)}, **kw)
+
+
 def login_as(client: Any, session: Session, role: str, **kw: Any) -> StaffUser:
     """A new staff user with `role` (factory overrides in `kw`), logged in."""
     user = make_staff_user(session, role, **kw)

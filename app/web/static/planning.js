@@ -13,7 +13,7 @@ function worklist(table) {
   const lang = document.documentElement.lang || "en";
   const money = (value, currency) => new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en",
     { style: "currency", currency, currencyDisplay: "narrowSymbol", minimumFractionDigits: 2, maximumFractionDigits: 2 })
-    .format(value).replace("-", "−");
+    .format(value).replace("−", "-");
   const rowValue = (tr) => {
     const qty = Number(tr.querySelector("input.qty")?.value || 0);
     return Number(tr.dataset.unit || 0) * (Number.isFinite(qty) ? qty : 0);

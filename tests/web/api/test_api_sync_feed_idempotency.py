@@ -171,11 +171,13 @@ def test_openapi_document_describes_every_operation(client: Any) -> None:
     assert schema["additionalProperties"] is False
 
 
-def test_healthz_and_metrics(api: Api, client: Any, net: Net) -> None:
+def test_healthz_and_metrics(api: Api, client: Any, net: Net, session: Session) -> None:
     assert client.get("/healthz").get_json()["status"] == "ok"
     api.post("/reservations", RES)
     api.post("/reservations", {"order_ref": "x", "lines": [{"sku": "MASK-9", "quantity": 999}]})
-    text = client.get("/metrics").text
+    _admin, admin_token = make_api_client(session, ("admin",))
+    session.commit()
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {admin_token}"}).text
     assert 'stockwise_reservations_total{outcome="created"}' in text
     assert 'stockwise_reservations_total{outcome="insufficient"}' in text
     assert 'stockwise_http_request_duration_seconds_bucket{endpoint="/api/v1/reservations"' in text

@@ -24,7 +24,7 @@ def test_supplier_list_filters_and_exports(client: Any, session: Session) -> Non
     assert "Ningbo Textiles" in page and "Guangzhou" not in page
     inactive = client.get("/suppliers?active=no").text
     assert "Guangzhou Plastics" in inactive and "Ningbo" not in inactive
-    rows = list(csv.reader(io.StringIO(client.get("/suppliers.csv?active=yes").get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(client.get("/suppliers.csv?active=yes").data.decode("utf-8-sig"))))
     assert rows[0][:2] == ["Code", "Name"] and [r[0] for r in rows[1:]] == ["NB1"]
 
 

@@ -53,16 +53,16 @@ def test_scorecard_page_and_csv_show_the_suppliers_own_figures(client: Any, sess
     assert "95.00%" in page.text  # quality: 57 of 60 accepted
     exported = client.get("/portal/scorecard.csv")
     assert exported.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    rows = list(csv.DictReader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert [r["window"] for r in rows][-2:] == ["rolling_3m", "rolling_12m"]
     assert rows[-1]["accepted"] == "57" and rows[-1]["inspected"] == "60"
-    orders = list(csv.DictReader(io.StringIO(client.get("/portal/orders.csv").text)))
+    orders = list(csv.DictReader(io.StringIO(client.get("/portal/orders.csv").data.decode("utf-8-sig"))))
     assert {r["po_number"] for r in orders} == {mine.sent_po.number, mine.confirmed_po.number}
 
 
 def _portal_pages(client: Any, mine: SupplierSide) -> list[str]:
     pages = ["/portal/", "/portal/orders", "/portal/orders?status=open", "/portal/shipments", "/portal/stock",
-             "/portal/scorecard", "/portal/scorecard.csv", "/portal/orders.csv",
+             "/portal/scorecard", "/portal/scorecard.csv", "/portal/orders.csv", "/portal/account",
              f"/portal/orders/{mine.sent_po.id}", f"/portal/orders/{mine.confirmed_po.id}",
              f"/portal/orders/{mine.confirmed_po.id}/shipments/new",
              f"/portal/orders/{mine.sent_po.id}/lines/{mine.sent_po.lines[0].id}/reject",
@@ -97,4 +97,16 @@ def test_no_portal_page_shows_another_suppliers_name_or_figures(app: Any, client
     static = {r.rule for r in app.url_map.iter_rules()
               if r.endpoint.startswith("portal.") and not r.arguments and "GET" in r.methods}
     assert static <= {"/portal/", "/portal/orders", "/portal/shipments", "/portal/stock", "/portal/scorecard",
-                      "/portal/scorecard.csv", "/portal/orders.csv", "/portal/login"}
+                      "/portal/scorecard.csv", "/portal/orders.csv", "/portal/login", "/portal/account"}
+
+
+def test_a_supplier_without_deliveries_due_sees_no_data_not_a_grade(client: Any, session: Session,
+                                                                    two_suppliers: tuple[SupplierSide, SupplierSide]) -> None:
+    mine, _theirs = two_suppliers
+    login_supplier(client, mine.email)
+    page = client.get("/portal/scorecard").text
+    head = page.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "no data" in head and "standing-A" not in head
+    assert "Lead time, median (days)" in page and "Lead time P10–P90 (days)" in page
+    header = client.get("/portal/scorecard.csv").text.splitlines()[0]
+    assert header.endswith("lead_time_median_days,lead_time_p10_days,lead_time_p90_days")

@@ -155,7 +155,7 @@ def test_write_routes_are_forbidden_to_other_roles(client: Any, session: Session
 def _csv(client: Any, path: str) -> list[list[str]]:
     resp = client.get(path)
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
-    return list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
 
 
 def test_csv_exports_follow_the_filters(client: Any, session: Session, world: dict) -> None:

@@ -104,3 +104,34 @@ def test_ranking_query_count_does_not_grow_with_suppliers(app: Any, client: Any,
             event.remove(engine, "before_cursor_execute", _count)
         counts.append(len(seen))
     assert counts[0] == counts[1]
+
+
+def test_a_supplier_without_deliveries_shows_no_data_and_is_not_ranked(client: Any, session: Session) -> None:
+    _history(session, "Good Supplies", late_days=0, rejected=0, price="5.00")
+    idle = make_supplier(session, name="Idle Cheap Co")
+    wh = make_warehouse(session, kind="cloud")
+    product = make_product(session)
+    make_price(session, idle, product, unit_price=Decimal("1.00"))
+    # sent this month, cheap, nothing due yet: price alone used to score it an A, ranked first
+    today = utcnow().date()
+    make_po(session, idle, wh, [(product, 10, "1.00", today + dt.timedelta(days=40))],
+            sent_at=dt.datetime.combine(today.replace(day=1), dt.time(8), tzinfo=dt.UTC))
+    login_as(client, session, "viewer")
+    page = client.get("/suppliers/scorecards?window=1").text
+    rows = page.split("<tr")
+    good_row = next(r for r in rows if "Good Supplies" in r)
+    idle_row = next(r for r in rows if "Idle Cheap Co" in r)
+    assert good_row.startswith(' class=""><td class="num">1</td>')
+    assert idle_row.startswith(' class="unranked"><td class="num">—</td>') and "no data" in idle_row
+    assert page.index("Good Supplies") < page.index("Idle Cheap Co")
+
+
+def test_the_month_field_shows_the_period_on_the_page(client: Any, session: Session) -> None:
+    login_as(client, session, "viewer")
+    this_month = utcnow().date().strftime("%Y-%m")
+    page = client.get("/suppliers/scorecards").text
+    assert f'value="{this_month}"' in page.split('name="month"', 1)[1].split(">", 1)[0]
+    assert 'placeholder="2026-03"' not in page
+    chosen = client.get("/suppliers/scorecards?month=2026-02&window=3").text
+    assert 'value="2026-02"' in chosen.split('name="month"', 1)[1].split(">", 1)[0]
+    assert "2025-12…2026-02" in chosen
