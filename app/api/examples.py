@@ -49,6 +49,19 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             {"warehouse": "FWD-BJ", "available": 37, "serves_region": True},
             {"warehouse": "CLOUD-SH", "available": 92, "serves_region": False}]}]}},
     },
+    "query_stock": {
+        "request": {"sku": ["HE230005-06", "HE230005-07"], "warehouse": "FWD-BJ"},
+        "responses": {200: {"stock": [
+            {"sku": "HE230005-06", "warehouse": "FWD-BJ", "on_hand": 42, "reserved": 5, "available": 37, "in_transit": 20},
+            {"sku": "HE230005-07", "warehouse": "FWD-BJ", "on_hand": 0, "reserved": 0, "available": 0,
+             "in_transit": 12}]}},
+    },
+    "query_availability": {
+        "request": {"sku": ["HE230005-06"], "region": "North China"},
+        "responses": {200: {"availability": [{"sku": "HE230005-06", "available": 129, "warehouses": [
+            {"warehouse": "FWD-BJ", "available": 37, "serves_region": True},
+            {"warehouse": "CLOUD-SH", "available": 92, "serves_region": False}]}]}},
+    },
     "create_reservation": {
         "parameters": {"Idempotency-Key": "so-2026-118204-reserve"},
         "request": {"order_ref": "SO-2026-118204", "region": "North China", "ttl_seconds": 900,

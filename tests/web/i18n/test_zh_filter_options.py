@@ -45,4 +45,4 @@ def test_generated_po_notes_read_in_chinese(client: Any, session: Session) -> No
     session.flush()
     html = client.get(f"/purchase-orders/{po.number}").text
     assert "from replenishment suggestions" not in html and "Closed short on" not in html
-    assert "来自补货建议" in html and "rejected goods will not be replaced" in html  # typed text stays
+    assert "由补货建议生成" in html and "rejected goods will not be replaced" in html  # typed text stays
