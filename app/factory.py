@@ -96,11 +96,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             resp.headers["Cache-Control"] = "no-store"
         return resp
 
-    from app.web.nav import has_endpoint, nav_items
+    from app.web.nav import has_endpoint, nav_entries, nav_items
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        return {"current_locale": _select_locale(), "languages": LANGUAGES, "nav_items": nav_items,
+        return {"current_locale": _select_locale(), "languages": LANGUAGES, "nav_items": nav_items, "nav_entries": nav_entries,
                 "has_endpoint": has_endpoint}
 
     from app.web.filters import register_filters

@@ -56,5 +56,5 @@ def orders_csv() -> Any:
     rows = supplier_queries.supplier_order_lines_csv(db_session(), supplier_id=current_supplier_id())
     header = ["po_number", "po_status", "sent_at", "line_no", "sku", "product", "quantity", "unit_price", "currency",
               "promised_date", "line_status", "confirmed_quantity", "confirmed_date", "received_quantity",
-              "accepted_quantity", "rejected_quantity"]
+              "accepted_quantity", "rejected_quantity", "variant"]
     return csv_response("purchase-orders.csv", header, rows)

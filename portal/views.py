@@ -12,10 +12,12 @@ from app.auth.account import account_view, end_sessions_view
 from app.auth.login import PORTAL, login_view, logout_view, start_session
 from app.db import session as db_session
 from app.db import transaction, utcnow
+from app.errors import ValidationFailed
 from app.purchasing import supplier_actions as actions
 from app.purchasing import supplier_queries as queries
 from app.purchasing.models import POLineStatus
 from app.suppliers.scorecard_service import supplier_headline
+from app.web.formerrors import apply_errors
 from portal import bp
 from portal.access import current_supplier_id, supplier_required
 from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm
@@ -170,14 +172,21 @@ def new_shipment(po_id: int) -> Any:
     if form.validate_on_submit():
         quantities = {int(row.line_id.data): row.quantity.data or 0
                       for row in form.lines if (row.line_id.data or "").isdigit()}
-        with transaction() as tx:
-            notice = actions.create_shipment_notice(
-                tx, current_user.actor, supplier_id=current_supplier_id(), po_id=po_id, quantities=quantities,
-                ship_date=form.ship_date.data, expected_date=form.expected_date.data, carrier=form.carrier.data,
-                tracking_number=form.tracking_number.data, created_by_id=current_user.user_id, now=utcnow(),
-            )
-        flash(_("Shipment notice %(n)s sent to purchasing.", n=notice.number), "success")
-        return redirect(url_for("portal.shipment", notice_id=notice.id))
+        try:
+            with transaction() as tx:
+                notice = actions.create_shipment_notice(
+                    tx, current_user.actor, supplier_id=current_supplier_id(), po_id=po_id, quantities=quantities,
+                    ship_date=form.ship_date.data, expected_date=form.expected_date.data, carrier=form.carrier.data,
+                    tracking_number=form.tracking_number.data, created_by_id=current_user.user_id, now=utcnow(),
+                )
+        except ValidationFailed as exc:
+            # The form is re-shown as typed (carrier, tracking, quantities), each error beside its field.
+            by_id = {str(ln.id): ln.line_no for ln in po.lines}
+            aliases = {f"line-{by_id.get(row.line_id.data)}": row.quantity.name for row in form.lines}
+            apply_errors(form, exc, aliases)
+        else:
+            flash(_("Shipment notice %(n)s sent to purchasing.", n=notice.number), "success")
+            return redirect(url_for("portal.shipment", notice_id=notice.id))
     status = 422 if request.method == "POST" else 200
     return render_template("portal/new_shipment.html", po=po, form=form, in_flight=in_flight,
                            lines_by_id={str(ln.id): ln for ln in po.lines},

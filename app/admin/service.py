@@ -123,6 +123,11 @@ def parse_setting(key: str, raw: dict[str, str]) -> Any:
             raise ValidationFailed(N_("grade A must need a higher score than grade B"),
                                    [{"field": f"{key}.A", "message": N_("must be higher than B")}])
         return grades
+    if key == "count_separate_approver":
+        value = raw.get(key, "")
+        if value not in ("on", "off"):
+            raise ValidationFailed(f"{key}: choose on or off", [{"field": key, "message": "choose on or off"}])
+        return value == "on"
     if key == "inspection_reasons":
         reasons = [r.strip() for r in raw.get(key, "").splitlines() if r.strip()]
         if not reasons or any(len(r) > 64 for r in reasons) or len(set(reasons)) != len(reasons):

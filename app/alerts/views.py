@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.alerts import service
 from app.alerts.forms import ResolveForm
+from app.audit.service import get_setting
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
@@ -63,7 +64,8 @@ def index() -> Any:
     rows = board.rows(kind)
     page = Page(rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], len(rows), max(1, page_no), PER_PAGE)
     return render_template("alerts/index.html", kind=kind, counts=board.counts(), page=page, action_url=action_url,
-                           resolve_form=ResolveForm(), can_resolve=current_user.role in ("warehouse", "admin"))
+                           resolve_form=ResolveForm(), can_resolve=current_user.role in ("warehouse", "admin"),
+                           slow_mover_units=get_setting(db_session(), "slow_mover_monthly_units"))
 
 
 EXPORT_COLUMNS = {

@@ -6,7 +6,7 @@ from flask import Blueprint
 
 def blueprint() -> Blueprint:
     """The API blueprint with every handler registered (importing views registers them)."""
-    from app.api import views  # noqa: F401
+    from app.api import docs, views  # noqa: F401
     from app.api.routing import bp
 
     return bp

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from app.api.examples import EXAMPLES
 from app.api.idempotency import KEY_HEADER
 from app.api.routing import OPERATIONS, Operation
 from app.api.schemas import Problem
@@ -31,6 +32,15 @@ def _models() -> list[tuple[type[BaseModel], Any]]:
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params = _bare_parameters(op)
+    values = EXAMPLES.get(op.name, {}).get("parameters", {})
+    for param in params:
+        if param["name"] in values:
+            param["example"] = values[param["name"]]
+    return params
+
+
+def _bare_parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
     for name, annotation in op.path_params.items():
         params.append({"name": name, "in": "path", "required": True,
@@ -61,13 +71,21 @@ def build_document() -> dict[str, Any]:
     problem = {"application/problem+json": {"schema": _ref(Problem, "serialization", names)}}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
+        examples = EXAMPLES.get(op.name, {})
+        shown = examples.get("responses", {})
         responses: dict[str, Any] = {}
         for status, model in op.responses.items():
             content = {"application/json": {"schema": _ref(model, "serialization", names)}} if model else {
                 "application/json": {"schema": {"type": "object"}}}
+            if status in shown:
+                content["application/json"]["example"] = shown[status]
             responses[str(status)] = {"description": "OK" if status < 300 else str(status), "content": content}
         for status in op.errors:
-            resp: dict[str, Any] = {"description": ERROR_TEXT.get(status, "Error"), "content": problem}
+            media = dict(problem["application/problem+json"])
+            if status in shown:
+                media["example"] = shown[status]
+            resp: dict[str, Any] = {"description": ERROR_TEXT.get(status, "Error"),
+                                    "content": {"application/problem+json": media}}
             if status == 401:
                 resp["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
             responses[str(status)] = resp
@@ -79,8 +97,10 @@ def build_document() -> dict[str, Any]:
         if params:
             operation["parameters"] = params
         if op.body is not None:
-            operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": _ref(op.body, "validation", names)}}}
+            body: dict[str, Any] = {"schema": _ref(op.body, "validation", names)}
+            if "request" in examples:
+                body["example"] = examples["request"]
+            operation["requestBody"] = {"required": True, "content": {"application/json": body}}
         if op.scope is not None:
             operation["security"] = [{"bearer": [op.scope]}]
             operation["description"] = f"Requires the `{op.scope}` scope (or `admin`)."
@@ -92,8 +112,11 @@ def build_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Stockwise stock API", "version": "1.0.0",
-                 "description": "Stock levels, reservations, warehouse sync and the change feed."},
-        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+                 "description": "Stock levels, reservations, warehouse sync and the change feed. "
+                                "Authenticate with `Authorization: Bearer <token>` (Admin → API clients). "
+                                "Browsable reference: /api/v1/docs."},
+        # No jsonSchemaDialect: the OpenAPI 3.1 default dialect is JSON Schema 2020-12 with the OAS
+        # vocabulary, which pydantic's schemas are; naming bare 2020-12 made Swagger UI warn.
         "paths": paths,
         "components": {
             "schemas": defs.get("$defs", {}),

@@ -64,6 +64,8 @@ SETTING_DEFAULTS: dict[str, Any] = {
     "scorecard_thresholds": {"A": 85, "B": 70},
     "inspection_reasons": ["damaged", "wrong item", "wrong specification", "wrong style number",
                            "quality defect", "short shipped", "expired"],
+    # Separation of duties: whoever submitted a count may not approve it.
+    "count_separate_approver": False,
 }
 
 

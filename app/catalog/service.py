@@ -41,6 +41,7 @@ class ProductRow:
     available: int
     in_transit: int
     on_order: int
+    variant: str | None = None  # the variant attributes ("Pro / Navy")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def _products_query(f: ProductFilter) -> Select[Any]:
     ordered = func.coalesce(on_order.c.on_order, 0)
     stmt = (
         select(Product.id, Product.sku, Product.name, Category.name, Product.unit, on_hand, reserved,
-               on_hand - reserved, func.coalesce(totals.c.in_transit, 0), ordered)
+               on_hand - reserved, func.coalesce(totals.c.in_transit, 0), ordered, Product.specification)
         .outerjoin(Category, Category.id == Product.category_id)
         .outerjoin(on_order, on_order.c.product_id == Product.id)
     )

@@ -50,10 +50,10 @@ def products_csv() -> Any:
     form, ok = _product_filter_form()
     if not ok:
         return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50)), 422
-    rows = ((r.sku, r.name, r.category, r.unit, r.on_hand, r.reserved, r.available, r.in_transit, r.on_order)
-            for r in service.iter_products(db_session(), _filter_of(form)))
+    rows = ((r.sku, r.name, r.category, r.unit, r.on_hand, r.reserved, r.available, r.in_transit, r.on_order,
+             r.variant or "") for r in service.iter_products(db_session(), _filter_of(form)))
     header = [_("SKU"), _("Name"), _("Category"), _("Unit"), _("On hand"), _("Reserved"), _("Available"),
-              _("In transit"), _("On order")]
+              _("In transit"), _("On order"), _("Variant")]
     return csv_response("products.csv", header, rows)
 
 

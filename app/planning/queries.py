@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.catalog.models import Category, Product
@@ -22,7 +23,7 @@ from app.planning.models import (
 )
 from app.stock.models import MovementKind, StockMovement, Warehouse
 from app.stock.queries import Page
-from app.suppliers.models import Supplier
+from app.suppliers.models import Supplier, SupplierPrice
 
 HISTORY_DAYS_SHOWN = 90
 
@@ -37,10 +38,19 @@ class SuggestionRow:
     source_code: str | None
     supplier_code: str | None
     supplier_name: str | None
+    variant: str | None = None  # the product's variant attributes ("Pro / Navy")
+    unit_cost: Decimal = Decimal("0")
+    currency: str = "CNY"  # the supplier's (purchases); transfers are valued at standard cost
 
     @property
     def reasons(self) -> dict[str, str]:
         return json.loads(self.suggestion.reasons) if self.suggestion.reasons else {}
+
+    @property
+    def group(self) -> tuple[str, str | None, str]:
+        """One group per document approval makes: a PO per supplier and warehouse, a transfer per route."""
+        s = self.suggestion
+        return s.kind, (self.source_code if s.kind == "transfer" else self.supplier_code), self.warehouse_code
 
 
 def suggestions_page(
@@ -48,14 +58,17 @@ def suggestions_page(
     category_code: str | None = None, within_days: int | None = None, status: str = SuggestionStatus.OPEN.value,
     page: int = 1, per_page: int = 50,
 ) -> Page:
-    """Suggestions with their SKU, category, warehouses and supplier; most urgent first (2 queries).
+    """Suggestions with their SKU, category, warehouses and supplier (2 queries), grouped by the
+    document approval makes (supplier → warehouse, or route), the group with the most urgent row
+    first, most urgent first within a group.
 
     ``within_days``: only those whose available stock runs out within that many days.
     """
     source = aliased(Warehouse)
     stmt = (
         select(ReplenishmentSuggestion, Product.sku, Product.name, Category.name, Warehouse.code, source.code,
-               Supplier.code, Supplier.name)
+               Supplier.code, Supplier.name, Product.specification, Product.unit_cost,
+               func.coalesce(Supplier.currency, "CNY"))
         .join(Product, Product.id == ReplenishmentSuggestion.product_id)
         .join(Warehouse, Warehouse.id == ReplenishmentSuggestion.warehouse_id)
         .outerjoin(source, source.id == ReplenishmentSuggestion.source_warehouse_id)
@@ -74,12 +87,62 @@ def suggestions_page(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     never = ReplenishmentSuggestion.days_until_stockout.is_(None)
+    group = (ReplenishmentSuggestion.kind, ReplenishmentSuggestion.supplier_id,
+             ReplenishmentSuggestion.source_warehouse_id, ReplenishmentSuggestion.warehouse_id)
+    group_urgency = func.min(func.coalesce(ReplenishmentSuggestion.days_until_stockout, 1e9)).over(partition_by=group)
     rows = session.execute(
-        stmt.order_by(never, ReplenishmentSuggestion.days_until_stockout, Product.sku, Warehouse.code,
+        stmt.order_by(group_urgency, *group, never, ReplenishmentSuggestion.days_until_stockout, Product.sku,
                       ReplenishmentSuggestion.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return Page(rows=[SuggestionRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+
+
+def unit_values(session: Session, rows: list[SuggestionRow], *, on: dt.date) -> dict[int, Decimal]:
+    """Per suggestion id, the unit value the buyer commits to: the supplier's price valid `on` (as
+    approval puts it on the PO), else the product's standard cost (transfers; unpriced SKUs). One query."""
+    purchases = [r.suggestion for r in rows if r.suggestion.kind == "purchase" and r.suggestion.supplier_id]
+    prices: dict[tuple[int, int], Decimal] = {}
+    if purchases:
+        for price in session.scalars(
+            select(SupplierPrice).where(
+                SupplierPrice.product_id.in_({s.product_id for s in purchases}),
+                SupplierPrice.supplier_id.in_({s.supplier_id for s in purchases}),
+                SupplierPrice.valid_from <= on, or_(SupplierPrice.valid_to.is_(None), SupplierPrice.valid_to >= on),
+            ).order_by(SupplierPrice.valid_from, SupplierPrice.id)
+        ):
+            prices[(price.supplier_id, price.product_id)] = price.unit_price  # the latest valid_from wins
+    return {r.suggestion.id: prices.get((r.suggestion.supplier_id or 0, r.suggestion.product_id),
+                                        Decimal(r.unit_cost or 0)) for r in rows}
+
+
+@dataclass
+class SuggestionGroup:
+    """The rows on a page that approval turns into one document, with their value."""
+
+    kind: str
+    party: str | None  # supplier code (purchase) or source warehouse code (transfer)
+    party_name: str | None
+    warehouse_code: str
+    currency: str
+    items: list[tuple[Any, ...]]  # (row, its decision sub-form, unit value)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((value * row.suggestion.quantity for row, _form, value in self.items), Decimal("0"))
+
+
+def group_rows(pairs: list[tuple[SuggestionRow, Any]], values: dict[int, Decimal]) -> list[SuggestionGroup]:
+    """Consecutive rows of one group (the query sorts them so) gathered, keeping their order."""
+    groups: list[SuggestionGroup] = []
+    for row, form in pairs:
+        if not groups or (groups[-1].kind, groups[-1].party, groups[-1].warehouse_code) != row.group:
+            groups.append(SuggestionGroup(row.suggestion.kind, row.group[1],
+                                          row.supplier_name if row.suggestion.kind == "purchase" else None,
+                                          row.warehouse_code, row.currency if row.suggestion.kind == "purchase"
+                                          else "CNY", []))
+        groups[-1].items.append((row, form, values.get(row.suggestion.id, Decimal("0"))))
+    return groups
 
 
 @dataclass(frozen=True)

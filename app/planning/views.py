@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from app.auth.session import staff_required
 from app.db import session as db_session
@@ -53,8 +54,10 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
         decision = SuggestionDecisionForm(data={"rows": [{"id": r.suggestion.id, "quantity": r.suggestion.quantity}
                                                          for r in page.rows]})
     rows = list(zip(page.rows, decision.rows, strict=False))
+    groups = queries.group_rows(rows, queries.unit_values(db_session(), page.rows, on=utcnow().date()))
     can_decide = current_user.role in (*PLANNERS, "admin") and (form.status.data or "open") == "open"
     return render_template("planning/suggestions.html", form=form, page=page, decision=decision, rows=rows,
+                           groups=groups,
                            can_decide=can_decide, start_form=_start_form(),
                            busy=service.runs_blocking(db_session())), status
 
@@ -82,10 +85,7 @@ def decide() -> Any:
     with transaction() as s:
         if form.approve.data:
             result = decisions.approve_suggestions(s, actor, quantities=form.chosen(), user_id=user_id, now=now)
-            message = _("Approved: %(pos)s draft purchase order(s) (%(po_numbers)s) and %(trs)s draft transfer(s) "
-                        "(%(tr_numbers)s).", pos=len(result.purchase_orders), trs=len(result.transfers),
-                        po_numbers=", ".join(po.number for po in result.purchase_orders) or "—",
-                        tr_numbers=", ".join(t.number for t in result.transfers) or "—")
+            message = _approved_message(result)
         elif form.reject.data:
             count = decisions.reject_suggestions(s, actor, ids=list(form.chosen()), reason=form.reason.data or "",
                                                  user_id=user_id, now=now)
@@ -108,6 +108,26 @@ def _run_status(run_id: int) -> RunStatusOut:
     s = db_session()
     found = service.get_run(s, run_id)
     return RunStatusOut.of(found, queries.run_progress(s, found), workers.worker_status(s, now=utcnow()))
+
+
+def _links(docs: list[tuple[str, str]]) -> Markup:
+    return Markup(", ").join(Markup('<a href="{}">{}</a>').format(url, number) for url, number in docs) or Markup("—")
+
+
+def _approved_message(result: decisions.ApprovalResult) -> Markup:
+    """The flash after approval: each new draft linked, and what to do with it next."""
+    pos = [(url_for("purchasing.order", number=po.number), po.number) for po in result.purchase_orders]
+    trs = [(url_for("transfers.detail", transfer_id=t.id), t.number) for t in result.transfers]
+    text = Markup(escape(_("Approved: %(pos)s draft purchase order(s) (%(po_numbers)s) and %(trs)s draft "
+                           "transfer(s) (%(tr_numbers)s).", pos=len(pos), trs=len(trs), po_numbers="\x00",
+                           tr_numbers="\x01")))
+    text = Markup(text.replace("\x00", _links(pos)).replace("\x01", _links(trs)))
+    steps = []
+    if pos:
+        steps.append(_("Next: open each purchase order, check prices and dates, then send it to the supplier."))
+    if trs:
+        steps.append(_("Open each transfer, check it, then ship it from the source warehouse."))
+    return text + Markup(" ") + escape(" ".join(steps))
 
 
 @bp.get("/runs")
@@ -133,7 +153,7 @@ def start_run() -> Any:
                                   warehouse_code=form.warehouse.data or None, requested_by_id=current_user.user_id,
                                   now=utcnow())
         run_id = run.id
-    flash(_("Forecast run #%(id)s queued: a worker will start it shortly.", id=run_id), "success")
+    flash(_("Forecast run #%(id)s requested.", id=run_id), "success")
     return redirect(url_for("planning.run", run_id=run_id))
 
 

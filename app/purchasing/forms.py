@@ -16,9 +16,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.purchasing.models import POStatus, ReturnStatus
+from app.web.filters import LABELS
 from app.web.forms import FixedChoices
 
 BLANK_LINES = 5
@@ -28,7 +29,7 @@ class OrderFilterForm(FixedChoices, FlaskForm):
     class Meta:
         csrf = False
 
-    fixed_choices = {"status": [("", _l("All statuses")), *[(s.value, s.value.replace("_", " ")) for s in POStatus]]}
+    fixed_choices = {"status": [("", _l("All statuses")), *[(s.value, LABELS.get(s.value, s.value)) for s in POStatus]]}
 
     q = SearchField(_l("PO number or supplier"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validators=[Optional()])
@@ -68,11 +69,15 @@ class ActionForm(FlaskForm):
     """A bare form for action buttons (send, cancel, ship, close): CSRF only."""
 
 
+class ShortCloseForm(FlaskForm):
+    reason = StringField(_l("Why the rest will not come"), validators=[DataRequired(), Length(max=255)])
+
+
 class ReturnFilterForm(FixedChoices, FlaskForm):
     class Meta:
         csrf = False
 
-    fixed_choices = {"status": [("", _l("All statuses")), *[(s.value, s.value) for s in ReturnStatus]]}
+    fixed_choices = {"status": [("", _l("All statuses")), *[(s.value, LABELS.get(s.value, s.value)) for s in ReturnStatus]]}
 
     q = SearchField(_l("Return or PO number"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validators=[Optional()])

@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, case, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Product
@@ -109,6 +111,25 @@ class PurchaseOrderLine(Base):
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
+
+    @hybrid_property
+    def value(self) -> Decimal:
+        """The one rule for what a line is worth, staff UI and portal alike: the confirmed quantity
+        where the supplier confirmed one, else the ordered one, × unit price; rejected and
+        cancelled lines count nothing."""
+        if self.status in DEAD_LINE_STATUSES:
+            return Decimal("0")
+        quantity = self.confirmed_quantity if self.confirmed_quantity is not None else self.quantity
+        return Decimal(quantity) * Decimal(self.unit_price)
+
+    @value.inplace.expression
+    @classmethod
+    def _value_expression(cls) -> Any:
+        return case((cls.status.in_(DEAD_LINE_STATUSES), 0),
+                    else_=func.coalesce(cls.confirmed_quantity, cls.quantity) * cls.unit_price)
+
+
+DEAD_LINE_STATUSES = (POLineStatus.REJECTED.value, POLineStatus.CANCELLED.value)
 
 
 class ShipmentNotice(Base):

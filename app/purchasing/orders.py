@@ -28,6 +28,7 @@ from app.suppliers.service import find_valid_prices
 
 DEFAULT_LEAD_TIME_DAYS = 7
 CANCELLABLE = (POStatus.DRAFT.value, POStatus.SENT.value, POStatus.CONFIRMED.value)
+SHORT_CLOSABLE = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
 
 
 @dataclass(frozen=True)
@@ -195,5 +196,40 @@ def cancel_purchase_order(session: Session, actor: Actor, *, number: str, now: d
     for notice in notices:
         notice.status = ASNStatus.CANCELLED.value
     record_audit(session, actor, "purchase_order.cancel", "purchase_order", po.number,
+                 notices_cancelled=[n.number for n in notices])
+    return po
+
+
+def short_close_purchase_order(session: Session, actor: Actor, *, number: str, reason: str,
+                               now: dt.datetime) -> PurchaseOrder:
+    """Close a PO whose outstanding quantity will not come (e.g. after rejected goods): it leaves
+    receiving and "on order", its open shipment notices are cancelled, and the reason and what
+    was still outstanding per line are audited (and noted on the PO for the supplier).
+
+    Raises `ValidationFailed` (field `reason`) without a reason, `InvalidState` unless the PO is
+    sent, confirmed or partially received. Re-ordering is a new PO (Purchase orders → New).
+    """
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 255:
+        raise ValidationFailed(N_("say why the rest will not be delivered (at most 255 characters)"),
+                               [{"field": "reason", "message": N_("required, at most 255 characters")}])
+    po = get_order(session, number, lock=True)
+    if po.status not in SHORT_CLOSABLE:
+        raise InvalidState(N_("%(number)s is %(status)s; only an order awaiting goods can be closed short",
+                              number=po.number, status=word(po.status)), number=po.number, status=po.status)
+    outstanding = {
+        line.line_no: max((line.confirmed_quantity if line.confirmed_quantity is not None else line.quantity)
+                          - line.accepted_quantity, 0)
+        for line in po.lines if line.status not in (POLineStatus.REJECTED.value, POLineStatus.CANCELLED.value)
+    }
+    notices = list(session.scalars(select(ShipmentNotice).where(ShipmentNotice.purchase_order_id == po.id,
+                                                                ShipmentNotice.status == ASNStatus.SENT.value)))
+    for notice in notices:
+        notice.status = ASNStatus.CANCELLED.value
+    po.status, po.closed_at = POStatus.CLOSED.value, now
+    note = f"Closed short on {now.date().isoformat()}: {reason}"
+    po.notes = f"{po.notes}\n{note}" if po.notes else note
+    record_audit(session, actor, "purchase_order.short_close", "purchase_order", po.number, reason=reason,
+                 outstanding={str(k): v for k, v in outstanding.items() if v},
                  notices_cancelled=[n.number for n in notices])
     return po

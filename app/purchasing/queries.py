@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound
 from app.paging import Page, page_of
 from app.purchasing.models import (
+    DEAD_LINE_STATUSES,
     ASNStatus,
     POStatus,
     PurchaseOrder,
@@ -58,6 +59,9 @@ class OrderRow:
     value: Decimal
     currency: str
     next_promised: dt.date | None
+    # The earliest date (confirmed, else promised) of a live line still short of its quantity:
+    # what a late badge and the receiving order go by.
+    due: dt.date | None = None
 
     @property
     def outstanding(self) -> int:
@@ -69,7 +73,10 @@ def _line_totals() -> Any:
     return (
         select(L.purchase_order_id.label("po_id"), func.count(L.id).label("lines"), func.sum(L.quantity).label("ordered"),
                func.sum(L.received_quantity).label("received"), func.sum(L.accepted_quantity).label("accepted"),
-               func.sum(L.quantity * L.unit_price).label("value"), func.min(L.promised_date).label("next_promised"))
+               func.sum(L.value).label("value"), func.min(L.promised_date).label("next_promised"),
+               func.min(case((L.status.notin_(DEAD_LINE_STATUSES)
+                              & (L.accepted_quantity < func.coalesce(L.confirmed_quantity, L.quantity)),
+                              func.coalesce(L.confirmed_date, L.promised_date)))).label("due"))
         .group_by(L.purchase_order_id).subquery()
     )
 
@@ -80,7 +87,7 @@ def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None) -> Se
         select(PurchaseOrder.id, PurchaseOrder.number, Supplier.code, Supplier.name, Warehouse.code, PurchaseOrder.status,
                PurchaseOrder.created_at, PurchaseOrder.sent_at, func.coalesce(t.c.lines, 0), func.coalesce(t.c.ordered, 0),
                func.coalesce(t.c.received, 0), func.coalesce(t.c.accepted, 0), func.coalesce(t.c.value, 0),
-               PurchaseOrder.currency, t.c.next_promised)
+               PurchaseOrder.currency, t.c.next_promised, t.c.due)
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .join(Warehouse, Warehouse.id == PurchaseOrder.warehouse_id)
         .outerjoin(t, t.c.po_id == PurchaseOrder.id)
@@ -100,8 +107,8 @@ def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None) -> Se
 
 
 def _row(r: Any) -> OrderRow:
-    *head, value, currency, promised = r
-    return OrderRow(*head, Decimal(str(value)), currency, _as_date(promised))
+    *head, value, currency, promised, due = r
+    return OrderRow(*head, Decimal(str(value)), currency, _as_date(promised), _as_date(due))
 
 
 def _as_date(v: Any) -> dt.date | None:
@@ -140,9 +147,12 @@ class AwaitingRow:
 
 
 def _awaiting_query(f: OrderFilter) -> Select[Any]:
-    t_sub = _orders_query(f, AWAITING_GOODS)
-    # Soonest promised first: that is the order goods arrive in.
-    return t_sub.order_by(func.coalesce(PurchaseOrder.sent_at, PurchaseOrder.created_at), PurchaseOrder.id)
+    stmt = _orders_query(f, AWAITING_GOODS)
+    due = list(stmt.selected_columns)[-1]
+    # Most urgent first: overdue (the oldest due date first), then due today, then the rest by due
+    # date; orders with nothing left due last. That is the order goods are chased and arrive in.
+    return stmt.order_by(due.is_(None), due, func.coalesce(PurchaseOrder.sent_at, PurchaseOrder.created_at),
+                         PurchaseOrder.id)
 
 
 def _notices_for(session: Session, po_ids: list[int]) -> dict[int, list[NoticeRef]]:
@@ -197,7 +207,7 @@ class OrderDetail:
 
     @property
     def total_value(self) -> Decimal:
-        return sum((ln.quantity * ln.unit_price for ln in self.po.lines), Decimal("0"))
+        return sum((ln.value for ln in self.po.lines), Decimal("0"))
 
 
 def order_detail(session: Session, number: str) -> OrderDetail:

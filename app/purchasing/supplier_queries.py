@@ -62,7 +62,7 @@ def supplier_orders(
     rows = session.execute(
         select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, PurchaseOrder.sent_at,
                PurchaseOrder.currency, func.count(PurchaseOrderLine.id),
-               func.coalesce(func.sum(case((live, qty * PurchaseOrderLine.unit_price), else_=0)), 0),
+               func.coalesce(func.sum(PurchaseOrderLine.value), 0),
                func.min(case((live & (PurchaseOrderLine.received_quantity < qty), _due()))))
         .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
         .where(PurchaseOrder.id.in_(base))
@@ -188,7 +188,7 @@ def supplier_order_lines_csv(session: Session, *, supplier_id: int) -> list[list
                PurchaseOrder.currency, PurchaseOrderLine.promised_date, PurchaseOrderLine.status,
                PurchaseOrderLine.confirmed_quantity, PurchaseOrderLine.confirmed_date,
                PurchaseOrderLine.received_quantity, PurchaseOrderLine.accepted_quantity,
-               PurchaseOrderLine.rejected_quantity)
+               PurchaseOrderLine.rejected_quantity, func.coalesce(Product.specification, ""))
         .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
         .join(Product, Product.id == PurchaseOrderLine.product_id)
         .where(PurchaseOrder.supplier_id == supplier_id, PurchaseOrder.status.in_(VISIBLE_PO))

@@ -17,8 +17,8 @@ from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
 from app.paging import Page
-from app.purchasing import orders, queries
-from app.purchasing.forms import BLANK_LINES, ActionForm, OrderFilterForm, OrderForm
+from app.purchasing import changes, orders, queries
+from app.purchasing.forms import BLANK_LINES, ActionForm, OrderFilterForm, OrderForm, ShortCloseForm
 from app.stock.models import Warehouse
 from app.stock.queries import warehouse_choices
 from app.suppliers import service as suppliers
@@ -53,7 +53,8 @@ def order_filter(form: OrderFilterForm) -> queries.OrderFilter:
 def orders_list() -> Any:
     form, ok = _filter_form()
     page = queries.list_orders(db_session(), order_filter(form), page=form.page.data or 1) if ok else Page([], 0, 1, 50)
-    return render_template("purchasing/orders.html", form=form, page=page, can_buy=can(*BUYERS)), 200 if ok else 422
+    return render_template("purchasing/orders.html", form=form, page=page, can_buy=can(*BUYERS),
+                           changes=changes.open_changes(db_session())), 200 if ok else 422
 
 
 @bp.get("/purchase-orders.csv")
@@ -165,7 +166,19 @@ def order_edit(number: str) -> Any:
 def order(number: str) -> Any:
     detail = queries.order_detail(db_session(), number)
     return render_template("purchasing/order.html", d=detail, po=detail.po, action=ActionForm(),
-                           can_buy=can(*BUYERS), can_receive=can(*RECEIVERS))
+                           short_close=ShortCloseForm(), can_buy=can(*BUYERS), can_receive=can(*RECEIVERS),
+                           change=changes.open_changes(db_session()).get(number))
+
+
+@bp.post("/purchase-orders/<number>/acknowledge")
+@staff_required(*BUYERS)
+def order_acknowledge(number: str) -> Any:
+    """The buyer has seen the supplier's changed lines: the badge and alert go away (audited)."""
+    if ActionForm().validate_on_submit():
+        with transaction() as s:
+            changes.acknowledge_changes(s, current_user.actor, number=number, now=utcnow())
+        flash(_("Supplier changes on %(number)s acknowledged.", number=number), "success")
+    return redirect(url_for("purchasing.order", number=number))
 
 
 @bp.post("/purchase-orders/<number>/send")
@@ -185,6 +198,22 @@ def order_cancel(number: str) -> Any:
         with transaction() as s:
             orders.cancel_purchase_order(s, current_user.actor, number=number, now=utcnow())
         flash(_("%(number)s cancelled.", number=number), "success")
+    return redirect(url_for("purchasing.order", number=number))
+
+
+@bp.post("/purchase-orders/<number>/short-close")
+@staff_required(*BUYERS)
+def order_short_close(number: str) -> Any:
+    """Close the outstanding rest of an order with a reason (the service audits it)."""
+    form = ShortCloseForm()
+    if not form.validate_on_submit():
+        flash(_("Closing short needs a reason (at most 255 characters)."), "error")
+        return redirect(url_for("purchasing.order", number=number))
+    with transaction() as s:
+        orders.short_close_purchase_order(s, current_user.actor, number=number, reason=form.reason.data or "",
+                                          now=utcnow())
+    flash(_("%(number)s closed short: the rest is no longer expected. To get it after all, create a new order.",
+            number=number), "success")
     return redirect(url_for("purchasing.order", number=number))
 
 

@@ -23,6 +23,7 @@ class StockRow:
     reserved: int
     available: int
     in_transit: int
+    variant: str | None = None  # the product's variant attributes
 
 
 def stock_overview(
@@ -37,7 +38,7 @@ def stock_overview(
     """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
     stmt = (
         select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name,
-               Category.name_zh, Warehouse.name_zh)
+               Category.name_zh, Warehouse.name_zh, Product.specification)
         .join(Product, Product.id == StockBalance.product_id)
         .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .outerjoin(Category, Category.id == Product.category_id)
@@ -57,8 +58,8 @@ def stock_overview(
     return Page(
         rows=[
             StockRow(sku, name, cat and localized_name(cat, cat_zh), wcode, localized_name(wname, wname_zh), bal.on_hand,
-                     bal.reserved, bal.on_hand - bal.reserved, bal.in_transit)
-            for bal, sku, name, cat, wcode, wname, cat_zh, wname_zh in rows
+                     bal.reserved, bal.on_hand - bal.reserved, bal.in_transit, variant)
+            for bal, sku, name, cat, wcode, wname, cat_zh, wname_zh, variant in rows
         ],
         total=total,
         page=page,

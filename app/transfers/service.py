@@ -3,9 +3,11 @@
 Stock effects go through `app.stock.service.post_stock_effects` only:
 - ship: one call with `transfer_out` (−shipped) at the source and `in_transit +shipped` at
   the destination, so the goods never vanish from the books between the two warehouses;
-- receive: one call with `in_transit −shipped` and `transfer_in +received` at the destination.
-A short receipt (received < shipped) is recorded on the line with a note; the missing units
-are no longer anywhere (lost in transit) and the discrepancy stays visible on the transfer.
+- receive: one call with `in_transit −shipped` and `transfer_in +shipped` at the destination,
+  and for a short receipt (received < shipped) an `adjustment` of −(shipped − received) there,
+  referencing the transfer, with the note "transit loss: <reason>": the ledger then explains
+  every unit (−40 out, +40 in, −2 transit loss) instead of 2 units vanishing between −40 and +38.
+  The API contract has no transit-loss kind, so the loss is an adjustment with that reason.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from app.stock.service import StockEffect, post_stock_effects
 from app.transfers.models import Transfer, TransferLine, TransferStatus
 
 SOURCE = "transfer"
+TRANSIT_LOSS = "transit loss"  # the reason on the adjustment that books a short receipt's missing units
 
 
 @dataclass(frozen=True)
@@ -181,10 +184,17 @@ def receive_transfer(
             discrepancies[ln.product.sku] = {"shipped": ln.shipped_quantity, "received": got.received_quantity,
                                              "note": ln.discrepancy_note}
         effects.append(StockEffect(
-            ln.product_id, transfer.dest_warehouse_id, MovementKind.TRANSFER_IN.value, got.received_quantity,
+            ln.product_id, transfer.dest_warehouse_id, MovementKind.TRANSFER_IN.value, ln.shipped_quantity,
             in_transit_delta=-ln.shipped_quantity, occurred_at=now, event_id=f"{transfer.number}:in:{ln.id}",
-            reference_type="transfer", reference_id=transfer.number, note=ln.discrepancy_note,
+            reference_type="transfer", reference_id=transfer.number,
         ))
+        lost = ln.shipped_quantity - got.received_quantity
+        if lost:
+            effects.append(StockEffect(
+                ln.product_id, transfer.dest_warehouse_id, MovementKind.ADJUSTMENT.value, -lost, occurred_at=now,
+                event_id=f"{transfer.number}:loss:{ln.id}", reference_type="transfer", reference_id=transfer.number,
+                note=f"{TRANSIT_LOSS}: {ln.discrepancy_note}"[:255],
+            ))
     post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id)
     transfer.status = TransferStatus.RECEIVED.value
     transfer.received_at = now

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +14,7 @@ from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
 from app.stock.models import Warehouse
-from app.transfers import service
+from app.transfers import lookup, service
 from app.transfers.forms import LINE_ROWS, ActionForm, ReceiveForm, TransferFilterForm, TransferForm
 from app.web.exports import csv_response
 from app.web.formerrors import apply_errors
@@ -80,18 +80,21 @@ def new() -> Any:
     form.dest.choices = choices
     if request.method == "GET":
         _prefill(form, warehouses)
+    ids = {w.code: w.id for w in warehouses}
     status = 200
-    if form.validate_on_submit():
-        ids = {w.code: w.id for w in warehouses}
+    if request.method == "POST":
+        # Every problem at once: the warehouses, each SKU, each quantity, in one answer.
+        valid = form.validate_on_submit()
         entered = [(i, (e.form.sku.data or "").strip(), e.form.quantity.data) for i, e in enumerate(form.lines.entries)]
         entered = [(i, sku, qty) for i, sku, qty in entered if sku]
         products = service.resolve_products(db_session(), [sku for _i, sku, _q in entered])
         unknown = [(i, sku) for i, sku, _q in entered if sku not in products]
         for i, sku in unknown:
-            form.lines.entries[i].form.sku.errors = [_("Unknown SKU %(sku)s.", sku=sku)]
+            form.lines.entries[i].form.sku.errors = [*form.lines.entries[i].form.sku.errors,
+                                                    _("Unknown SKU %(sku)s.", sku=sku)]
         if not entered:
             flash(_("Add at least one line."), "error")
-        if entered and not unknown:
+        if valid and entered and not unknown:
             try:
                 with transaction() as s:
                     transfer = service.create_transfer(
@@ -107,9 +110,22 @@ def new() -> Any:
                          for col in ("sku", "quantity")}
                 apply_errors(form, exc, remap)
         status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template("transfers/new.html", form=form), status
+    source_id = ids.get(form.source.data or "")
+    available = lookup.available_by_sku(db_session(), skus=[e.form.sku.data or "" for e in form.lines.entries],
+                                        warehouse_id=source_id) if source_id else {}
+    return render_template("transfers/new.html", form=form, available=available), status
+
+
+@bp.get("/sku-search")
+@staff_required(*WRITE_ROLES)
+def sku_search() -> Any:
+    """SKUs matching ?q= (SKU or name), with what ?source=CODE has available: the form's lookup."""
+    q = (request.args.get("q") or "").strip()[:64]
+    source = next((w for w in _warehouses() if w.code == request.args.get("source")), None)
+    matches = lookup.sku_matches(db_session(), q=q, warehouse_id=source.id if source else None) if q else []
+    return jsonify({"source": source.code if source else None,
+                    "matches": [{"sku": m.sku, "name": m.name, "variant": m.variant, "available": m.available}
+                                for m in matches]})
 
 
 def _prefill(form: TransferForm, warehouses: list[Warehouse]) -> None:
@@ -121,6 +137,9 @@ def _prefill(form: TransferForm, warehouses: list[Warehouse]) -> None:
         form.source.data = next(w.code for w in warehouses if w.kind == "cloud")
     if request.args.get("dest") in codes:
         form.dest.data = request.args["dest"]
+    else:  # never the source: the first forward warehouse, else any other one
+        others = [w for w in warehouses if w.code != form.source.data]
+        form.dest.data = next((w.code for w in others if w.kind == "forward"), others[0].code if others else None)
     skus, qtys = request.args.getlist("sku"), request.args.getlist("qty")
     while len(form.lines.entries) < min(len(skus), 200):
         form.lines.append_entry()
@@ -139,7 +158,15 @@ def detail(transfer_id: int) -> Any:
         for ln in transfer.lines:
             receive_form.lines.append_entry({"received": ln.shipped_quantity, "note": ""})
     return render_template("transfers/detail.html", transfer=transfer, action_form=ActionForm(),
-                           receive_form=receive_form, can_write=_can_write())
+                           receive_form=receive_form, can_write=_can_write(), available=_available_at_source(transfer))
+
+
+def _available_at_source(transfer: Any) -> dict[str, int]:
+    """For a draft: what the source has available per SKU now (shipping checks it again)."""
+    if transfer.status != "draft":
+        return {}
+    return lookup.available_by_sku(db_session(), skus=[ln.product.sku for ln in transfer.lines],
+                                   warehouse_id=transfer.source_warehouse_id)
 
 
 @bp.post("/<int:transfer_id>/ship")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_currency_symbol
 from flask import Flask
-from flask_babel import format_date, format_decimal, format_time
+from flask_babel import format_date, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.errors import translated
@@ -78,11 +80,30 @@ def money(value: Any) -> str:
 
 
 def cny(value: Any) -> str:
-    """Money with the yuan sign, the minus sign in front of it: −¥12.40."""
+    """Money in yuan: -¥12.40 (the same format as `amount`)."""
+    return amount(value, "CNY")
+
+
+def amount(value: Any, currency: str = "CNY") -> str:
+    """Money in a currency, one way in every locale: the sign, the symbol, grouping, two decimals
+    (-¥1,234.50; US$12.00). The yuan is ¥ in English too: it is the house currency."""
     if value is None:
         return "—"
-    amount = Decimal(value)
-    return ("-" if amount < 0 else "") + "¥" + money(abs(amount))
+    value = Decimal(value)
+    code = currency or "CNY"
+    symbol = "¥" if code == "CNY" else get_currency_symbol(code, locale=get_locale())
+    return ("-" if value < 0 else "") + symbol + str(format_decimal(abs(value), format="#,##0.00"))
+
+
+def place(warehouse: Any) -> str:
+    """A warehouse as an address line: its name, and its city unless the name already says it
+    ("Shanghai Cloud Warehouse (Kunshan)", not "… (Kunshan) (Kunshan)")."""
+    if warehouse is None:
+        return "—"
+    name, city = warehouse.name or "", (getattr(warehouse, "city", None) or "").strip()
+    if not city or city.lower() in name.lower():
+        return name
+    return f"{name} ({city})"
 
 
 def signed_cny(value: Any) -> str:
@@ -106,6 +127,34 @@ def date(value: dt.date | dt.datetime | None) -> str:
     return str(format_date(value, "medium"))
 
 
+def days_late(due: dt.date | None, today: dt.date | None = None) -> int | None:
+    """Days past `due` (0 = due today, negative = not yet due); None without a date."""
+    if due is None:
+        return None
+    return ((today or dt.datetime.now(dt.UTC).date()) - due).days
+
+
+# A note line the short-close writes (in English in the database), shown in the reader's language.
+_SHORT_CLOSED = re.compile(r"^Closed short on (\d{4}-\d{2}-\d{2}): (.*)$")
+
+
+def notes(value: str | None) -> str:
+    """A document's notes line by line, each line the system wrote translated (`translate_note`, the
+    short-close line); what people typed stays as typed."""
+    if not value:
+        return ""
+    out = []
+    for line in value.splitlines():
+        closed = _SHORT_CLOSED.match(line)
+        if closed:
+            out.append(str(_l("Closed short on %(date)s: %(reason)s", date=date(dt.date.fromisoformat(closed[1])),
+                              reason=closed[2])))
+        else:
+            out.append(translate_note(line))
+    return "\n".join(out)
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(number=number, money=money, cny=cny, date=date, label=label)
     app.jinja_env.filters.update(signed_cny=signed_cny, local_name=local_name, note=translate_note, msg=translated)
+    app.jinja_env.filters.update(amount=amount, place=place, days_late=days_late, notes=notes)

@@ -28,6 +28,7 @@ def index() -> Any:
 @staff_required()
 def dashboard() -> Any:
     from app.alerts.service import alert_board
+    from app.purchasing.changes import open_changes
     from app.stock.metrics import demand_and_stock, turnover
     from app.transfers.service import list_transfers
     from app.web.charts import bar_line_chart
@@ -43,6 +44,7 @@ def dashboard() -> Any:
         "dashboard.html", turnover=turnover(s, today=today), counts=alert_board(s, today=today).counts(),
         open_transfers=list_transfers(s, status="open", per_page=1).total,
         in_transit=list_transfers(s, status="in_transit", per_page=1).total, chart=chart, months=months,
+        supplier_changes=open_changes(s),
     )
 
 

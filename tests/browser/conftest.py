@@ -88,3 +88,11 @@ def login_in_browser(page: Any, base_url: str, email: str, password: str) -> Non
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def login_supplier_in_browser(page: Any, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/portal/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/portal/")

@@ -23,7 +23,7 @@ def test_language_switch_in_the_header_turns_the_ui_chinese_and_the_layout_holds
     with page.expect_navigation():
         page.select_option("form.lang select[name=locale]", "zh")  # submits itself (app.js)
     assert page.locator("h1").inner_text() == "补货建议"
-    page.locator("table.suggestions details summary").first.click()
+    page.locator("table.suggestions [data-why]").first.click()
     assert "再订货点" in page.locator("table.suggestions ul.reasons").first.inner_text()
     # The header keeps to one row and no page scrolls sideways because of longer labels.
     assert page.locator("header.topbar").bounding_box()["height"] < 80

@@ -56,6 +56,7 @@ def test_ship_and_receive_a_transfer(live_server: LiveServer, page: Any, committ
     shot(page, "transfer-new")
     page.click("button[type=submit].primary")
     assert "created as a draft" in page.locator(".flash").inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())  # Ship asks for confirmation
     page.click("#ship")
     assert "in transit" in page.locator(".flash").inner_text()
     assert _balance(ids["towel"], ids["fwd"]) == (0, 40)

@@ -1,29 +1,89 @@
-// Planning pages: follow a forecast run's progress; select all suggestions. Works without JS.
+// Planning pages: follow a forecast run's progress; the suggestions worklist (select, totals,
+// reasons). The pages work without JavaScript; this only adds to them.
+document.documentElement.classList.add("js");
 document.addEventListener("DOMContentLoaded", () => {
-  const all = document.querySelector("[data-select-all]");
-  if (all) {
-    all.addEventListener("change", () => {
-      document.querySelectorAll("table.suggestions tbody input[type=checkbox]").forEach((box) => {
-        box.checked = all.checked;
-      });
-    });
-  }
-
+  const table = document.querySelector("table.suggestions");
+  if (table) worklist(table);
   const card = document.getElementById("run");
-  if (!card || card.dataset.finished === "true") return;
+  if (card && card.dataset.finished !== "true") followRun(card);
+});
+
+function worklist(table) {
+  const boxes = () => Array.from(table.querySelectorAll("tr[data-suggestion] input[type=checkbox]"));
+  const lang = document.documentElement.lang || "en";
+  const money = (value, currency) => new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en",
+    { style: "currency", currency, currencyDisplay: "narrowSymbol", minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    .format(value).replace("−", "-");
+  const rowValue = (tr) => {
+    const qty = Number(tr.querySelector("input.qty")?.value || 0);
+    return Number(tr.dataset.unit || 0) * (Number.isFinite(qty) ? qty : 0);
+  };
+  const out = document.querySelector("[data-selection]");
+  const refresh = () => {
+    table.querySelectorAll("tbody.group").forEach((group) => {
+      const rows = Array.from(group.querySelectorAll("tr[data-suggestion]"));
+      let total = 0;
+      rows.forEach((tr) => {
+        const v = rowValue(tr);
+        total += v;
+        tr.querySelector("[data-value]").textContent = money(v, tr.dataset.currency);
+      });
+      const sub = group.querySelector(".subtotal");
+      if (sub) sub.textContent = money(total, sub.dataset.currency);
+      const all = group.querySelector("[data-select-group]");
+      if (all) {
+        const ticked = rows.filter((tr) => tr.querySelector("input[type=checkbox]").checked).length;
+        all.checked = ticked === rows.length && rows.length > 0;
+        all.indeterminate = ticked > 0 && ticked < rows.length;
+      }
+    });
+    if (!out) return;
+    const chosen = boxes().filter((b) => b.checked).map((b) => b.closest("tr"));
+    const byCurrency = {};
+    chosen.forEach((tr) => { byCurrency[tr.dataset.currency] = (byCurrency[tr.dataset.currency] || 0) + rowValue(tr); });
+    const value = Object.entries(byCurrency).map(([c, v]) => money(v, c)).join(" + ") || money(0, "CNY");
+    out.textContent = out.dataset.template.replace("{n}", String(chosen.length)).replace("{value}", value);
+    out.closest(".decision-bar").classList.toggle("has-selection", chosen.length > 0);
+  };
+  const all = document.querySelector("[data-select-all]");
+  if (all) all.addEventListener("change", () => { boxes().forEach((b) => { b.checked = all.checked; }); refresh(); });
+  table.querySelectorAll("[data-select-group]").forEach((g) => g.addEventListener("change", () => {
+    g.closest("tbody").querySelectorAll("tr[data-suggestion] input[type=checkbox]").forEach((b) => { b.checked = g.checked; });
+    refresh();
+  }));
+  table.addEventListener("change", (ev) => { if (ev.target.matches("tr[data-suggestion] input")) refresh(); });
+  table.addEventListener("input", (ev) => { if (ev.target.matches("input.qty")) refresh(); });
+  table.querySelectorAll("[data-why]").forEach((btn) => btn.addEventListener("click", () => {
+    const row = document.getElementById(btn.dataset.why);
+    const open = !row.classList.contains("open");
+    row.classList.toggle("open", open);
+    btn.setAttribute("aria-expanded", String(open));
+  }));
+  refresh();
+}
+
+function followRun(first) {
+  // The bar moves with the status JSON; when the status changes, the card is re-read from the page
+  // (server-rendered figures: started, finished, series, note) so nothing stays stale.
+  let card = first;
   const part = (name) => card.querySelector(`[data-run="${name}"]`);
+  const reread = async () => {
+    const resp = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+    if (!resp.ok) return;
+    const fresh = new DOMParser().parseFromString(await resp.text(), "text/html").getElementById("run");
+    if (fresh) { card.replaceWith(fresh); card = fresh; }
+  };
   const show = (s) => {
-    const status = part("status");
-    const words = JSON.parse(card.dataset.labels || "{}"); // status/stage codes → the page's language
-    status.textContent = words[s.status] || s.status;
-    status.className = `status status-${s.status}`;
-    part("stage").textContent = words[s.stage] || s.stage || "";
-    part("counts").textContent = s.progress_total ? `${s.progress_done} / ${s.progress_total}` : "";
     const bar = part("bar");
     bar.setAttribute("aria-valuenow", String(s.percent));
     bar.firstElementChild.style.width = `${s.percent}%`;
-    part("error").textContent = s.error || "";
-    if (s.status === "succeeded") part("done-link").hidden = false;
+    const counts = part("counts");
+    if (counts && s.progress_total) {
+      counts.textContent = `${s.progress_done} / ${s.progress_total}`;
+    }
+    const stage = part("stage");
+    const words = JSON.parse(card.dataset.labels || "{}"); // stage codes → the page's language
+    if (stage) stage.textContent = words[s.stage] || s.stage || "";
   };
   const poll = async () => {
     try {
@@ -31,10 +91,8 @@ document.addEventListener("DOMContentLoaded", () => {
       if (resp.ok) {
         const s = await resp.json();
         show(s);
-        if (s.finished) {
-          card.dataset.finished = "true";
-          return;
-        }
+        if (s.status !== card.dataset.status || s.series_count !== Number(part("series")?.dataset.count ?? s.series_count)) await reread();
+        if (s.finished) return;
       }
     } catch (err) {
       // the server may be restarting: keep trying
@@ -42,4 +100,4 @@ document.addEventListener("DOMContentLoaded", () => {
     window.setTimeout(poll, 1000);
   };
   window.setTimeout(poll, 500);
-});
+}

@@ -71,7 +71,9 @@ def test_viewer_reads_suggestions_most_urgent_first_but_cannot_decide(client: An
                                                                      suggestions: dict[str, Any]) -> None:
     login_staff(client, make_staff_user(session, "viewer").email)
     html = _page(client).text
-    assert _skus_in(html) == ["CLOUDY", "STEADY", "SOUTHY", "STOCKED", "STEADY", "SOUTHY"]
+    # Grouped by the document approval makes (issue 11): the group with the most urgent row first
+    # (SUPA→CLD 0.0 d, CLD→NTH 0.5 d, CLD→STH 2.0 d, SUPB→CLD no stock-out), most urgent first inside.
+    assert _skus_in(html) == ["CLOUDY", "STEADY", "STEADY", "STOCKED", "SOUTHY", "SOUTHY"]
     assert "Approve selected" not in html and 'name="rows-0-quantity"' not in html
     assert client.post("/planning/suggestions", data={"csrf_token": csrf_token(html), "approve": "1"}).status_code == 403
 
