@@ -82,9 +82,11 @@ def _backends(admin: Engine, database: str, where: str = "TRUE") -> list[int]:
 
 
 def _terminate(admin: Engine, pids: list[int]) -> None:
+    """Terminate the backends and wait (up to 5 s each) until they are gone, as they are
+    once a restarted database accepts connections again."""
     with admin.connect() as conn:
         for pid in pids:
-            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
 
 
 class _HeldBalance:
