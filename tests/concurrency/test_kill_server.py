@@ -153,6 +153,7 @@ def test_metrics_add_up_every_worker_under_either_server(server_name: str, scrat
     url, maker = scratch
     with maker() as s:
         _c, token = make_api_client(s)
+        _m, metrics_token = make_api_client(s, ("admin",), name="prometheus")
         s.commit()
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
@@ -168,7 +169,7 @@ def test_metrics_add_up_every_worker_under_either_server(server_name: str, scrat
                                 headers={"Authorization": f"Bearer {token}"}).status_code == 200
             sent += 1
         assert workers_seen() >= 2
-        text = requests.get(f"{server.url}/metrics", timeout=10).text
+        text = requests.get(f"{server.url}/metrics", timeout=10, headers={"Authorization": f"Bearer {metrics_token}"}).text
     finally:
         server.kill()
     line = next(line for line in text.splitlines()

@@ -37,7 +37,10 @@ def test_api_changes_are_audited_with_the_clients_name_and_filterable(
     second = api.post("/reservations", {"order_ref": "SO-A2", "lines": [{"sku": "AUD-1", "quantity": 1}]}).get_json()
     with count_statements(app) as statements:
         assert api.post(f"/reservations/{first['id']}/commit").status_code == 200
-    assert _audit_inserts(statements) == 1
+    if session.get_bind().dialect.name == "postgresql":  # one statement, stock_close(), writes the audit row too
+        assert len(statements) == 1 and "stock_close(" in statements[0], statements
+    else:
+        assert _audit_inserts(statements) == 1
     assert api.post(f"/reservations/{second['id']}/release").status_code == 200
 
     session.expire_all()
