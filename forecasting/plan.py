@@ -150,7 +150,7 @@ def _plan_product(
                    _lead_time(inputs.route_lead_times.get((cloud_id, wid), []), TRANSFER_LEAD_TIME_DAYS), 1, pack)
             for wid in forwards
         ]
-        for suggestion in plan_sku_network(cloud_input, forward_inputs):
+        for suggestion in plan_sku_network(cloud_input, forward_inputs, network_demand=True):
             if suggestion.kind == PURCHASE and filtered is not None and filtered.id != cloud_id:
                 continue  # a run for one forward warehouse suggests its transfers only
             item = cloud_input if suggestion.kind == PURCHASE else forward_inputs[

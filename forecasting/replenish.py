@@ -346,7 +346,7 @@ def replenish(item: ReplenishmentInput) -> Replenishment:
             f"the {item.review_period_days:g}-day review period) − position {position} = "
             f"{needed:.1f} → rounded up to MOQ {item.moq} and pack {item.pack_size}: {quantity}"
         )
-    reasons["stockout"] = _stockout_reason(item.stock.available, stockout)
+    reasons["stockout"] = stockout_reason(item.stock.available, stockout)
     return Replenishment(
         sku=item.sku,
         warehouse=item.warehouse,
@@ -369,7 +369,7 @@ def _position_reason(item: ReplenishmentInput) -> str:
             f"+ on order {stock.on_order} − reserved {stock.reserved}")
 
 
-def _stockout_reason(available: int, stockout: float | None) -> str:
+def stockout_reason(available: int, stockout: float | None) -> str:
     if stockout is None:
         return "no demand forecast: no stock-out expected"
     return f"available {available} lasts {stockout:.1f} days at forecast demand"
@@ -412,7 +412,7 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
             f"order up to {order_up_to:.1f} − position {position} = {needed:.1f} → rounded up to "
             f"MOQ {item.moq} and pack {item.pack_size}: {quantity}"
         )
-    reasons["stockout"] = _stockout_reason(item.stock.available, stockout)
+    reasons["stockout"] = stockout_reason(item.stock.available, stockout)
     return Replenishment(
         sku=item.sku, warehouse=item.warehouse, lead_time_demand=demand.lead_time_demand,
         review_period_demand=demand.review_demand, safety_stock=safety_stock, reorder_point=reorder_point,
