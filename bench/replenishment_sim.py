@@ -33,7 +33,10 @@ from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
     StockPosition,
+    SpreadCalibration,
     allocate_fill_rates_to_items,
+    calibrate_spread,
+    spread_per_sku,
     demand_std_from_interval,
     replenish,
 )
@@ -168,11 +171,13 @@ class StockwisePolicy:
     """
 
     def __init__(self, scenario: Scenario, forecasts: list[Forecasts], *, mode: str, target: float,
-                 distribution: str = "normal") -> None:
+                 distribution: str = "normal", calibrate: str = "", floor_share: float = 0.85) -> None:
         if mode not in ("z", "fill", "allocate"):
             raise ValueError(f"unknown mode {mode!r}")
         self.scenario, self.forecasts = scenario, sorted(forecasts, key=lambda f: f.made_on)
-        self.mode, self.target, self.distribution = mode, target, distribution
+        self.mode, self.target, self.distribution, self.calibrate = mode, target, distribution, calibrate
+        self.floor_share = floor_share
+        self.demand = np.nan_to_num(scenario.demand, nan=0.0)
         spread = LEAD_SPREAD * scenario.lead_days / math.sqrt(3)  # σ of a uniform ±30 %
         self.lead = LeadTime(mean_days=float(scenario.lead_days), std_days=spread, source="price_list")
 
@@ -182,12 +187,15 @@ class StockwisePolicy:
             raise ValueError(f"no forecast made on or before day {day}")
         fc = latest[-1]
         offset = day - fc.made_on
+        cal, spread = self.calibration(day) if self.calibrate else (SpreadCalibration(), None)
         out = []
         for i in range(on_hand.shape[0]):
             yhat, hi = fc.yhat[i, offset:].tolist(), fc.hi95[i, offset:].tolist()
+            factor = cal.spread if spread is None else float(spread[i])
             out.append(ReplenishmentInput(
-                sku=str(i), warehouse="sim", daily_demand=yhat,
-                demand_std_per_day=demand_std_from_interval(yhat, hi, 95), lead_time=self.lead,
+                sku=str(i), warehouse="sim", daily_demand=[cal.bias * v for v in yhat],
+                demand_std_per_day=cal.bias * factor * demand_std_from_interval(yhat, hi, 95),
+                lead_time=self.lead,
                 review_period_days=self.scenario.review_days,
                 service_level=self.target if self.mode == "z" else 0.95,
                 stock=StockPosition(on_hand=int(on_hand[i]), on_order=int(on_order[i])),
@@ -195,12 +203,33 @@ class StockwisePolicy:
             ))
         return out
 
+    def calibration(self, day: int, origins: int = 8) -> tuple[SpreadCalibration, Array | None]:
+        """:func:`forecasting.replenish.calibrate_spread` on the last ``origins`` forecasts whose
+        protection period had ended by ``day`` (only demand seen before ``day``); with
+        ``calibrate="sku"`` also each SKU's own spread (:func:`forecasting.replenish.spread_per_sku`)."""
+        period = int(round(self.lead.mean_days + self.scenario.review_days))
+        done = [f for f in self.forecasts if f.made_on + period <= day][-origins:]
+        forecast_sums, actual_sums, stds = [], [], []
+        for f in done:
+            horizon = min(period, f.yhat.shape[1])
+            forecast_sums.extend((f.yhat[:, :horizon].sum(axis=1) * period / horizon).tolist())
+            actual_sums.extend(self.demand[:, f.made_on:f.made_on + period].sum(axis=1).tolist())
+            sigma_d = np.maximum(f.hi95 - f.yhat, 0).mean(axis=1) / 1.959963984540054
+            stds.extend((sigma_d * math.sqrt(period)).tolist())
+        pooled = calibrate_spread(forecast_sums, actual_sums, stds)
+        if self.calibrate != "sku" or not done:
+            return pooled, None
+        shape = (len(done), self.demand.shape[0])
+        per_sku = spread_per_sku(np.reshape(forecast_sums, shape), np.reshape(actual_sums, shape),
+                                 np.reshape(stds, shape), pooled=pooled)
+        return pooled, per_sku
+
     def __call__(self, day: int, on_hand: Array, on_order: Array) -> Array:
         items = self.items(day, on_hand, on_order)
         if self.mode == "allocate":
             groups = ["assortment"] * len(items)
             items = allocate_fill_rates_to_items(items, {"assortment": self.target}, groups,
-                                                 self.scenario.price.tolist())
+                                                 self.scenario.price.tolist(), floor_share=self.floor_share)
         return np.array([replenish(item).suggested_quantity for item in items], dtype=float)
 
 

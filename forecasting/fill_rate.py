@@ -172,17 +172,20 @@ def allocate_fill_rates(
     def shortage(lam: float) -> float:
         return float(expected_shortage(levels(lam), mu, sd, distribution).sum())
 
-    if shortage(float(value.max())) <= budget:  # the floors alone meet the target
-        chosen = levels(float(value.max()))
-    else:
-        lo_l, hi_l = np.log(value.max()), np.log(value.max()) + 40.0
-        for _ in range(BISECTION_STEPS):
-            mid = (lo_l + hi_l) / 2
-            if shortage(float(np.exp(mid))) > budget:
-                lo_l = mid
-            else:
-                hi_l = mid
-        chosen = levels(float(np.exp(hi_l)))
+    # The shortage falls as λ rises: find the smallest λ within budget, from "every SKU at its
+    # floor" (λ below the cheapest value) up to "almost every SKU fully served".
+    lo_l, hi_l = float(np.log(value.min())) - 1.0, float(np.log(value.max())) + 40.0
+    if shortage(float(np.exp(lo_l))) <= budget:  # the floors alone meet the target
+        hi_l = lo_l
+    for _ in range(BISECTION_STEPS):
+        if hi_l - lo_l < 1e-9:
+            break
+        mid = (lo_l + hi_l) / 2
+        if shortage(float(np.exp(mid))) > budget:
+            lo_l = mid
+        else:
+            hi_l = mid
+    chosen = levels(float(np.exp(hi_l)))
     return chosen, expected_fill_rate(chosen, mu, sd, d_r, distribution)
 
 
@@ -195,6 +198,7 @@ def allocate_by_group(
     unit_value: ArrayLike,
     distribution: str = "normal",
     default_target: float | None = None,
+    floor_share: float = DEFAULT_FLOOR_SHARE,
 ) -> tuple[Array, Array]:
     """:func:`allocate_fill_rates` once per group (category or ABC class) with its own target.
 
@@ -211,7 +215,8 @@ def allocate_by_group(
         if target is None:
             raise ValueError(f"no target fill rate for group {group!r}")
         idx = labels == group
-        levels[idx], rates[idx] = allocate_fill_rates(target, mu[idx], sd[idx], d_r[idx], value[idx], distribution)
+        levels[idx], rates[idx] = allocate_fill_rates(target, mu[idx], sd[idx], d_r[idx], value[idx], distribution,
+                                                      floor_share)
     return levels, rates
 
 

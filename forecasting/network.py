@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 
 from forecasting.replenish import (
     Replenishment,
-    StockPosition,
-    stockout_reason,
-    days_until_stockout,
     ReplenishmentInput,
+    StockPosition,
+    days_until_stockout,
     replenish,
     round_order,
+    stockout_reason,
 )
 
 PURCHASE = "PURCHASE"

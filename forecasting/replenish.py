@@ -48,6 +48,7 @@ from statistics import NormalDist, fmean, stdev
 import numpy as np
 
 from forecasting.fill_rate import (
+    DEFAULT_FLOOR_SHARE,
     allocate_by_group,
     check_distribution,
     check_fill_rate,
@@ -262,6 +263,7 @@ def allocate_fill_rates_to_items(
     groups: Sequence[str],
     unit_values: Sequence[float],
     default_target: float | None = None,
+    floor_share: float = DEFAULT_FLOOR_SHARE,
 ) -> list[ReplenishmentInput]:
     """The items with their own ``fill_rate`` set so that each group meets its target fill
     rate at minimum stock value (:func:`forecasting.fill_rate.allocate_by_group`).
@@ -283,7 +285,7 @@ def allocate_fill_rates_to_items(
     _, rates = allocate_by_group(
         targets, list(groups), [d.mean for d in demand], [d.std for d in demand],
         [d.review_demand for d in demand], np.asarray(unit_values, dtype=float),
-        check_distribution(items[0].distribution), default_target=default_target,
+        check_distribution(items[0].distribution), default_target=default_target, floor_share=floor_share,
     )
     # A SKU allocated (almost) full service keeps a finite target: the loss function solves it.
     return [dataclasses.replace(item, fill_rate=float(min(max(rate, 0.01), 0.9999)))
@@ -419,3 +421,63 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
         order_up_to=order_up_to, position=position, needed_quantity=needed, suggested_quantity=quantity,
         days_until_stockout=stockout, reasons=reasons,
     )
+
+
+@dataclass(frozen=True)
+class SpreadCalibration:
+    """How past forecasts fared over the protection period, pooled over SKUs and origins.
+
+    ``bias`` = actual ÷ forecast demand (1: unbiased); ``spread`` = RMS of the actual errors
+    ÷ RMS of the σ the intervals implied (1: the intervals were right). Multiply the daily
+    forecast by ``bias`` and σ_d by ``spread`` before planning.
+    """
+
+    bias: float = 1.0
+    spread: float = 1.0
+    samples: int = 0
+
+
+def calibrate_spread(
+    forecast_sums: Sequence[float], actual_sums: Sequence[float], implied_std: Sequence[float],
+    *, bias_limits: tuple[float, float] = (0.5, 2.0), spread_limits: tuple[float, float] = (1.0, 4.0),
+) -> SpreadCalibration:
+    """:class:`SpreadCalibration` from past (forecast sum, actual sum, implied σ) triples over
+    the protection period. The spread is measured after the bias correction and never
+    narrows the intervals below their own width (``spread_limits``); no data → no change.
+
+    Raises:
+        ValueError: the three sequences differ in length.
+    """
+    if not len(forecast_sums) == len(actual_sums) == len(implied_std):
+        raise ValueError("forecast_sums, actual_sums and implied_std must have the same length")
+    forecast = np.asarray(forecast_sums, dtype=float)
+    actual = np.asarray(actual_sums, dtype=float)
+    std = np.asarray(implied_std, dtype=float)
+    if forecast.size == 0 or forecast.sum() <= 0 or float((std**2).sum()) <= 0:
+        return SpreadCalibration()
+    bias = float(np.clip(actual.sum() / forecast.sum(), *bias_limits))
+    errors = actual - bias * forecast
+    spread = float(np.clip(math.sqrt(float((errors**2).sum()) / float(((bias * std) ** 2).sum())),
+                           *spread_limits))
+    return SpreadCalibration(bias=bias, spread=spread, samples=int(forecast.size))
+
+
+def spread_per_sku(
+    forecast_sums: np.ndarray, actual_sums: np.ndarray, implied_std: np.ndarray, *,
+    pooled: SpreadCalibration, prior_origins: float = 2.0, limits: tuple[float, float] = (0.5, 6.0),
+) -> np.ndarray:
+    """Each SKU's own spread factor from its past errors ``[origin, sku]``, shrunk towards the
+    pooled one as if ``prior_origins`` extra origins had shown exactly the pooled spread:
+    ``κᵢ² = (Σ eᵢ² + m·κ²·σ̄ᵢ²) / (Σ σᵢ² + m·σ̄ᵢ²)`` (errors after the pooled bias)."""
+    forecast, actual, std = (np.atleast_2d(np.asarray(a, dtype=float)) for a in (forecast_sums, actual_sums,
+                                                                                  implied_std))
+    if forecast.size == 0:
+        return np.full(forecast.shape[-1], pooled.spread)
+    errors = actual - pooled.bias * forecast
+    var = (pooled.bias * std) ** 2
+    mean_var = var.mean(axis=0)
+    numerator = (errors**2).sum(axis=0) + prior_origins * pooled.spread**2 * mean_var
+    denominator = var.sum(axis=0) + prior_origins * mean_var
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.sqrt(np.where(denominator > 0, numerator / denominator, pooled.spread**2))
+    return np.asarray(np.clip(np.nan_to_num(spread, nan=pooled.spread), *limits), dtype=float)

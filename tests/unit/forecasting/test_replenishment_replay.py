@@ -11,8 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
-from replenishment import load_online_retail, make_forecasts, real_data_dir  # noqa: E402
-from replenishment_sim import MinMaxPolicy, Scenario, StockwisePolicy, simulate  # noqa: E402
+from replenishment import load_online_retail, make_forecasts, real_data_dir
+from replenishment_sim import MinMaxPolicy, Scenario, StockwisePolicy, simulate
 
 HISTORY_DAYS = 112
 
@@ -51,7 +51,7 @@ def test_min_max_fill_rate_and_stock_rise_with_days_of_cover(synthetic) -> None:
     scenario, _ = synthetic
     low, high = (simulate(scenario, MinMaxPolicy(scenario, k), "min/max", str(k)) for k in (3, 21))
     assert high.fill_rate > low.fill_rate and high.average_units > low.average_units
-    assert 0 < low.orders and 0 <= low.cycle_service_level <= 1
+    assert low.orders > 0 and 0 <= low.cycle_service_level <= 1
 
 
 @pytest.mark.skipif(real_data_dir() is None, reason="real demand data (online_retail_daily.csv.gz) not found")
