@@ -32,13 +32,13 @@ import pandas as pd
 from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
-    StockPosition,
     SpreadCalibration,
+    StockPosition,
     allocate_fill_rates_to_items,
     calibrate_spread,
-    spread_per_sku,
     demand_std_from_interval,
     replenish,
+    spread_per_sku,
 )
 
 AVERAGE_WINDOW_DAYS = 56  # min/max: average demand over the last 8 weeks
@@ -207,7 +207,7 @@ class StockwisePolicy:
         """:func:`forecasting.replenish.calibrate_spread` on the last ``origins`` forecasts whose
         protection period had ended by ``day`` (only demand seen before ``day``); with
         ``calibrate="sku"`` also each SKU's own spread (:func:`forecasting.replenish.spread_per_sku`)."""
-        period = int(round(self.lead.mean_days + self.scenario.review_days))
+        period = round(self.lead.mean_days + self.scenario.review_days)
         done = [f for f in self.forecasts if f.made_on + period <= day][-origins:]
         forecast_sums, actual_sums, stds = [], [], []
         for f in done:
