@@ -60,28 +60,34 @@ def _suppliers_of(session: Session) -> tuple[dict[int, int], set[int]]:
     return source, clouds
 
 
-def own_demand(session: Session, *, today: dt.date) -> dict[Key, tuple[float, str]]:
+def own_demand(session: Session, *, today: dt.date, product_id: int | None = None) -> dict[Key, tuple[float, str]]:
     """Each SKU × warehouse's own daily demand: latest forecast, else the last 28 days."""
     since = today - dt.timedelta(days=HISTORY_WINDOW_DAYS)
     figures: dict[Key, tuple[float, str]] = {}
-    for p, w, q in session.execute(
+    history = (
         select(StockMovement.product_id, StockMovement.warehouse_id, func.sum(StockMovement.quantity))
         .where(StockMovement.kind.in_([MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value]),
                StockMovement.business_date >= since, StockMovement.business_date < today + dt.timedelta(days=1))
-        .group_by(StockMovement.product_id, StockMovement.warehouse_id)):
-        figures[(p, w)] = (max(-float(q or 0), 0.0) / HISTORY_WINDOW_DAYS, HISTORY)
+        .group_by(StockMovement.product_id, StockMovement.warehouse_id))
     latest_run = select(func.max(ForecastRun.id)).where(ForecastRun.status == RunStatus.SUCCEEDED.value)
-    for p, w, mean in session.execute(
+    forecast = (
         select(ForecastPoint.product_id, ForecastPoint.warehouse_id, func.avg(ForecastPoint.yhat))
         .where(ForecastPoint.run_id == latest_run.scalar_subquery())
-        .group_by(ForecastPoint.product_id, ForecastPoint.warehouse_id)):
+        .group_by(ForecastPoint.product_id, ForecastPoint.warehouse_id))
+    if product_id is not None:
+        history = history.where(StockMovement.product_id == product_id)
+        forecast = forecast.where(ForecastPoint.product_id == product_id)
+    for p, w, q in session.execute(history):
+        figures[(p, w)] = (max(-float(q or 0), 0.0) / HISTORY_WINDOW_DAYS, HISTORY)
+    for p, w, mean in session.execute(forecast):
         figures[(p, w)] = (max(float(mean or 0), 0.0), FORECAST)
     return figures
 
 
-def demand_figures(session: Session, *, today: dt.date) -> dict[Key, DemandFigure]:
-    """The demand figure of every SKU × warehouse with demand (see the module doc)."""
-    own = own_demand(session, today=today)
+def demand_figures(session: Session, *, today: dt.date, product_id: int | None = None) -> dict[Key, DemandFigure]:
+    """The demand figure of every SKU × warehouse with demand (see the module doc); of one
+    product only with ``product_id``."""
+    own = own_demand(session, today=today, product_id=product_id)
     source_of, clouds = _suppliers_of(session)
     totals: dict[Key, list[tuple[float, str]]] = {}
     for (p, w), figure in own.items():

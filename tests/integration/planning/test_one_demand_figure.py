@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.service import alert_board, stock_signals
 from app.audit.service import get_setting
+from app.catalog.service import product_detail
 from app.db import utcnow
 from app.planning.decisions import approve_suggestions
 from app.planning.demand_figures import demand_figure, demand_figures
@@ -67,6 +68,9 @@ def test_suggestion_approval_receipt_and_alerts_agree_on_demand(app: Any, sessio
     assert all(a.kind != "overstock" and a.kind != "stock_out" for a in after)
     figure = demand_figure(demand_figures(session, today=today), cloudy.id, cloud.id)
     assert figure.days_of_cover(suggestion.quantity) == pytest.approx(cover)
+    # the product page shows the same daily demand and days of cover
+    rate_shown, cover_shown = product_detail(session, sku="CLOUDY", today=today).demand["CLD"]
+    assert rate_shown == pytest.approx(rate) and cover_shown == pytest.approx(cover)
 
 
 def test_a_cloud_warehouse_counts_the_demand_of_the_forward_warehouses_it_supplies(
