@@ -5,7 +5,8 @@ with ``"*"`` for every other category; none set = the cycle ``service_level`` (z
 other settings. :func:`fill_rate_inputs` gives the planner (``forecasting.plan.NetworkInputs``)
 what it needs to allocate the targets across SKUs at minimum stock value; :func:`stock_cost`
 shows the buyer the expected average stock value of each category at its target and at a
-few alternatives (the exchange curve), from the latest forecast run.
+few alternatives (the exchange curve), from the latest forecast run;
+:func:`spread_from_past_runs` measures how far past runs' intervals under-stated the error.
 """
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ from app.audit.service import Actor, get_setting, set_setting
 from app.catalog.models import Category, Product
 from app.errors import ValidationFailed
 from app.planning.models import ForecastPoint, ForecastRun, RunStatus
+from app.stock.models import MovementKind, StockMovement
 from app.suppliers.models import Supplier, SupplierPrice
 from forecasting.fill_rate import allocate_by_group
+from forecasting.replenish import SpreadCalibration, calibrate_spread
 
 SETTING = "target_fill_rates"
 OTHERS = "*"
@@ -177,3 +180,38 @@ def stock_cost(session: Session, *, today: dt.date, alternatives: Sequence[float
                                 by_option.get(target) if target is not None else None,
                                 {a: by_option[a] for a in alternatives if a in by_option}))
     return out
+
+
+def spread_from_past_runs(session: Session, *, today: dt.date, period_days: int = 14, runs: int = 4,
+                          ) -> SpreadCalibration:
+    """How the last ``runs`` succeeded runs whose first ``period_days`` have passed fared:
+    their forecast summed over those days against what sold (shipments net of returns),
+    pooled over SKU × warehouse (:func:`forecasting.replenish.calibrate_spread`). The
+    planner multiplies the forecast by ``bias`` and σ_d by ``spread``."""
+    first_day = func.min(ForecastPoint.ds)
+    past = session.execute(
+        select(ForecastPoint.run_id, first_day).join(ForecastRun, ForecastRun.id == ForecastPoint.run_id)
+        .where(ForecastRun.status == RunStatus.SUCCEEDED.value).group_by(ForecastPoint.run_id)
+        .having(first_day <= today - dt.timedelta(days=period_days))
+        .order_by(ForecastPoint.run_id.desc()).limit(runs)).all()
+    forecast_sums: list[float] = []
+    actual_sums: list[float] = []
+    stds: list[float] = []
+    for run_id, start in past:
+        end = start + dt.timedelta(days=period_days)
+        predicted = session.execute(
+            select(ForecastPoint.product_id, ForecastPoint.warehouse_id, func.sum(ForecastPoint.yhat),
+                   func.avg(ForecastPoint.yhat_hi_95 - ForecastPoint.yhat), func.count())
+            .where(ForecastPoint.run_id == run_id, ForecastPoint.ds < end)
+            .group_by(ForecastPoint.product_id, ForecastPoint.warehouse_id)).all()
+        sold = dict(((p, w), max(-float(q or 0), 0.0)) for p, w, q in session.execute(
+            select(StockMovement.product_id, StockMovement.warehouse_id, func.sum(StockMovement.quantity))
+            .where(StockMovement.kind.in_([MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value]),
+                   StockMovement.business_date >= start, StockMovement.business_date < end)
+            .group_by(StockMovement.product_id, StockMovement.warehouse_id)))
+        for product_id, warehouse_id, total, width, days in predicted:
+            scale = period_days / days if days else 1.0  # a run shorter than the period
+            forecast_sums.append(float(total or 0) * scale)
+            actual_sums.append(sold.get((product_id, warehouse_id), 0.0))
+            stds.append(max(float(width or 0), 0.0) / Z95 * math.sqrt(period_days))
+    return calibrate_spread(forecast_sums, actual_sums, stds)
