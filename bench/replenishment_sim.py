@@ -216,7 +216,8 @@ class StockwisePolicy:
             actual_sums.extend(self.demand[:, f.made_on:f.made_on + period].sum(axis=1).tolist())
             sigma_d = np.maximum(f.hi95 - f.yhat, 0).mean(axis=1) / 1.959963984540054
             stds.extend((sigma_d * math.sqrt(period)).tolist())
-        pooled = calibrate_spread(forecast_sums, actual_sums, stds)
+        pooled = calibrate_spread(forecast_sums, actual_sums, stds,
+                                  method="quantile" if self.calibrate == "quantile" else "rms")
         if self.calibrate != "sku" or not done:
             return pooled, None
         shape = (len(done), self.demand.shape[0])

@@ -440,14 +440,19 @@ class SpreadCalibration:
 def calibrate_spread(
     forecast_sums: Sequence[float], actual_sums: Sequence[float], implied_std: Sequence[float],
     *, bias_limits: tuple[float, float] = (0.5, 2.0), spread_limits: tuple[float, float] = (1.0, 4.0),
+    method: str = "rms",
 ) -> SpreadCalibration:
     """:class:`SpreadCalibration` from past (forecast sum, actual sum, implied σ) triples over
     the protection period. The spread is measured after the bias correction and never
     narrows the intervals below their own width (``spread_limits``); no data → no change.
+    ``method``: ``"rms"`` (RMS error ÷ RMS σ, dominated by the big SKUs) or ``"quantile"``
+    (the 95th percentile of error ÷ σ over 1.645: scale-free, set by the upper tail).
 
     Raises:
-        ValueError: the three sequences differ in length.
+        ValueError: the three sequences differ in length, or an unknown method.
     """
+    if method not in ("rms", "quantile"):
+        raise ValueError(f"method must be 'rms' or 'quantile', got {method!r}")
     if not len(forecast_sums) == len(actual_sums) == len(implied_std):
         raise ValueError("forecast_sums, actual_sums and implied_std must have the same length")
     forecast = np.asarray(forecast_sums, dtype=float)
@@ -457,8 +462,12 @@ def calibrate_spread(
         return SpreadCalibration()
     bias = float(np.clip(actual.sum() / forecast.sum(), *bias_limits))
     errors = actual - bias * forecast
-    spread = float(np.clip(math.sqrt(float((errors**2).sum()) / float(((bias * std) ** 2).sum())),
-                           *spread_limits))
+    if method == "rms":
+        raw = math.sqrt(float((errors**2).sum()) / float(((bias * std) ** 2).sum()))
+    else:
+        scaled = errors[std > 0] / (bias * std[std > 0])
+        raw = float(np.quantile(scaled, 0.95)) / 1.6448536269514722 if scaled.size else 1.0
+    spread = float(np.clip(raw, *spread_limits))
     return SpreadCalibration(bias=bias, spread=spread, samples=int(forecast.size))
 
 

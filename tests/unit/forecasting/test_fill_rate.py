@@ -107,3 +107,18 @@ def test_items_get_the_allocated_rates_and_replenish_reproduces_the_allocation()
         allocate_fill_rates_to_items(items, {"home": 0.9}, ["home"], [1.0])
     with pytest.raises(ValueError, match="target fill rate of 'home'"):
         allocate_fill_rates_to_items(items, {"home": 1.5}, ["home"] * 4, [1.0] * 4)
+
+
+def test_spread_calibration_measures_bias_and_how_much_wider_errors_were():
+    from forecasting.replenish import calibrate_spread
+
+    rng = np.random.default_rng(5)
+    forecast = np.full(4000, 100.0)
+    actual = 110.0 + rng.normal(0, 30, 4000)  # 10 % low, errors σ 30 where the interval said 10
+    for method in ("rms", "quantile"):
+        cal = calibrate_spread(forecast, actual, np.full(4000, 10.0), method=method)
+        assert cal.bias == pytest.approx(1.1, abs=0.01)
+        assert cal.spread == pytest.approx(30 / 11, rel=0.08)  # σ after bias: 30 vs 1.1 × 10
+    with pytest.raises(ValueError, match="method"):
+        calibrate_spread(forecast, actual, np.full(4000, 10.0), method="median")
+    assert calibrate_spread([], [], []).spread == 1.0
