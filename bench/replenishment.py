@@ -1,12 +1,14 @@
 """Replenishment policy replay on real daily demand (Online Retail) — not a test.
 
-Every ``--review-days`` (7) each policy re-plans with only the history known that day;
+Every 7 days each policy re-plans with only the history known that day;
 orders arrive after the lead time (7 and 14 days, ±30 %, seeded); unmet demand is lost
 (engine: ``bench/replenishment_sim.py``). Policies: Stockwise (``forecasting.forecast`` →
 ``forecasting/replenish.py``, the code the app runs) in three modes — ``z`` (today's cycle
 service level), ``fill`` (per-SKU fill-rate safety stock), ``allocate`` (one assortment fill
-rate at minimum stock value) — with normal and gamma lead-time demand, against the
-days-of-cover min/max with ``k`` swept.
+rate at minimum stock value) — with normal or gamma lead-time demand, optionally with the
+forecast's bias and spread calibrated on its own past forecasts (``+pooled``, ``+quantile``,
+``+sku``; ``forecasting.replenish.calibrate_spread``), against the days-of-cover min/max
+with ``k`` swept. Summary lines: ``--policy`` (default: the best measured).
 
 Cost: the forecast does not depend on the lead time or the policy, so it is made once per
 forecast day for ALL SKUs in one ``forecast()`` call and shared by every run; by default a
@@ -157,18 +159,21 @@ def calibration(results: dict[str, list[Outcome]]) -> list[str]:
     return lines
 
 
-def comparison(lead: int, name: str, results: dict[str, list[Outcome]], data: str) -> list[str]:
+def comparison(lead: int, name: str, results: dict[str, list[Outcome]], data: str,
+               label: str | None = None) -> list[str]:
+    """``<label> vs min/max at fill rate 90%: average stock value -X% (<data>, L=<lead>)`` lines."""
+    label = label or name
     lines = []
     for target in (0.80, 0.90, 0.95):  # 80 %: where both curves overlap today (not a goal)
         ours, theirs = interpolate_value(results[name], target), interpolate_value(results["min/max"], target)
         if ours is None or theirs is None:
-            lines.append(f"{name} vs min/max at fill rate {target:.0%}: not reached by both curves "
+            lines.append(f"{label} vs min/max at fill rate {target:.0%}: not reached by both curves "
                          f"({data}, L={lead})")
             continue
         change = ours / theirs - 1
         goal = "met" if change <= -GOAL_SAVING else "MISSED"
         goal = goal if target >= 0.9 else "(no goal)"
-        lines.append(f"{name} vs min/max at fill rate {target:.0%}: average stock value {change:+.0%} "
+        lines.append(f"{label} vs min/max at fill rate {target:.0%}: average stock value {change:+.0%} "
                      f"({data}, L={lead})   goal ≤ −{GOAL_SAVING:.0%}: {goal}")
     return lines
 
@@ -182,8 +187,8 @@ def write_svg(path: Path, curves: dict[int, dict[str, list[Outcome]]]) -> None:
     for panel, (lead, results) in enumerate(sorted(curves.items())):
         x0 = panel * width
         points = [o for outcomes in results.values() for o in outcomes if np.isfinite(o.fill_rate)]
-        fx_lo = min(0.8, min(o.fill_rate for o in points))
-        vy_hi = max(o.average_value for o in points) * 1.05
+        fx_lo = max(0.6, min(0.8, min(o.fill_rate for o in points)))  # the range a buyer chooses from
+        vy_hi = max(o.average_value for o in points if o.fill_rate >= fx_lo) * 1.05
 
         def sx(rate: float, fx_lo: float = fx_lo, x0: int = x0) -> float:
             return x0 + pad + (rate - fx_lo) / (1.0 - fx_lo) * (width - 2 * pad)
@@ -202,6 +207,8 @@ def write_svg(path: Path, curves: dict[int, dict[str, list[Outcome]]]) -> None:
         for i, (name, outcomes) in enumerate(results.items()):
             colour = colours[i % len(colours)]
             pts = sorted((o.fill_rate, o.average_value) for o in outcomes if fx_lo <= o.fill_rate)
+            if not pts:
+                continue
             line = " ".join(f"{sx(r):.1f},{sy(v):.1f}" for r, v in pts)
             parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
             parts.extend(f'<circle cx="{sx(r):.1f}" cy="{sy(v):.1f}" r="2.5" fill="{colour}"/>' for r, v in pts)
@@ -217,8 +224,12 @@ def main() -> int:
     parser.add_argument("--start", default="2011-03-15", help="first simulated day")
     parser.add_argument("--lead-times", default="7,14")
     parser.add_argument("--forecast-every", type=int, default=14, help="days between forecasts (multiple of 7)")
-    parser.add_argument("--modes", default="z:normal,fill:normal,fill:gamma,allocate:normal,allocate:gamma")
-    parser.add_argument("--policy", default="stockwise allocate gamma", help="the policy of the summary lines")
+    parser.add_argument("--modes", default="z:normal,fill:normal,allocate:normal,fill+pooled:normal,"
+                        "allocate+pooled:normal,allocate+pooled:gamma",
+                        help="mode[+calibration]:distribution, comma-separated; mode z, fill or allocate; "
+                             "calibration pooled, quantile or sku; distribution normal or gamma")
+    parser.add_argument("--policy", default="stockwise allocate normal pooled",
+                        help="the policy of the summary lines (the best measured)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stockwise-replenishment-cache"))
     parser.add_argument("--svg", type=Path, default=Path("replenishment-tradeoff.svg"))
     parser.add_argument("--n-jobs", type=int, default=-1)
@@ -252,10 +263,10 @@ def main() -> int:
             print(line)
         for name in results:
             if name != "min/max":
-                lines = comparison(lead, name, results, "Online Retail")
-                print("\n".join(lines))
+                print("\n".join(comparison(lead, name, results, "Online Retail")))
                 if name == args.policy:
-                    summary.extend(lines)
+                    summary.extend(line for line in comparison(lead, name, results, "Online Retail", "policy")
+                                   if "fill rate 80%" not in line)
     write_svg(args.svg, curves)
     print(f"\ntrade-off chart: {args.svg}   ({time.perf_counter() - started:.0f} s)")
     print(f"goals: ≥ {GOAL_SAVING:.0%} less average stock value than the best min/max at the same fill rate "
