@@ -7,7 +7,7 @@ orders arrive after the lead time (7 and 14 days, ±30 %, seeded); unmet demand 
 service level), ``fill`` (per-SKU fill-rate safety stock), ``allocate`` (one assortment fill
 rate at minimum stock value) — with normal or gamma lead-time demand, optionally with the
 forecast's bias and spread calibrated on its own past forecasts (``+pooled``, ``+quantile``,
-``+sku``; ``forecasting.replenish.calibrate_spread``), against the days-of-cover min/max
+``+sku``; ``forecasting.calibration.calibrate_spread``), against the days-of-cover min/max
 with ``k`` swept. Summary lines: ``--policy`` (default: the best measured).
 
 Cost: the forecast does not depend on the lead time or the policy, so it is made once per

@@ -29,16 +29,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasting.calibration import SpreadCalibration, calibrate_spread, spread_per_sku
 from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
-    SpreadCalibration,
     StockPosition,
     allocate_fill_rates_to_items,
-    calibrate_spread,
     demand_std_from_interval,
     replenish,
-    spread_per_sku,
 )
 
 AVERAGE_WINDOW_DAYS = 56  # min/max: average demand over the last 8 weeks
@@ -204,9 +202,9 @@ class StockwisePolicy:
         return out
 
     def calibration(self, day: int, origins: int = 8) -> tuple[SpreadCalibration, Array | None]:
-        """:func:`forecasting.replenish.calibrate_spread` on the last ``origins`` forecasts whose
+        """:func:`forecasting.calibration.calibrate_spread` on the last ``origins`` forecasts whose
         protection period had ended by ``day`` (only demand seen before ``day``); with
-        ``calibrate="sku"`` also each SKU's own spread (:func:`forecasting.replenish.spread_per_sku`)."""
+        ``calibrate="sku"`` also each SKU's own spread (:func:`forecasting.calibration.spread_per_sku`)."""
         period = round(self.lead.mean_days + self.scenario.review_days)
         done = [f for f in self.forecasts if f.made_on + period <= day][-origins:]
         forecast_sums, actual_sums, stds = [], [], []

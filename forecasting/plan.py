@@ -18,7 +18,7 @@ transfers, the cloud a purchase from the product's supplier, with shortage shari
   purchase gets the fill rate that meets its category's target at minimum stock value
   (:func:`forecasting.replenish.allocate_fill_rates_to_items`, valued at ``unit_values``),
   each forward transfer its category's target. Without targets: one cycle service level (z).
-  ``spread`` (from past runs, :func:`forecasting.replenish.calibrate_spread`) scales the
+  ``spread`` (from past runs, :func:`forecasting.calibration.calibrate_spread`) scales the
   forecast by its bias and σ_d by how much wider the actual errors were than the intervals.
 * A run limited to one warehouse (``NetworkInputs.warehouse_id``) only suggests for it: a
   forward warehouse gets its transfers, not the cloud's purchases.
@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecasting.calibration import SpreadCalibration
 from forecasting.network import PURCHASE, Suggestion, plan_sku_network
 from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
-    SpreadCalibration,
     StockPosition,
     allocate_fill_rates_to_items,
     demand_std_from_interval,

@@ -25,8 +25,8 @@ from app.errors import ValidationFailed
 from app.planning.models import ForecastPoint, ForecastRun, RunStatus
 from app.stock.models import MovementKind, StockMovement
 from app.suppliers.models import Supplier, SupplierPrice
+from forecasting.calibration import SpreadCalibration, calibrate_spread
 from forecasting.fill_rate import allocate_by_group
-from forecasting.replenish import SpreadCalibration, calibrate_spread
 
 SETTING = "target_fill_rates"
 OTHERS = "*"
@@ -193,7 +193,7 @@ def spread_from_past_runs(session: Session, *, today: dt.date, period_days: int 
                           ) -> SpreadCalibration:
     """How the last ``runs`` succeeded runs whose first ``period_days`` have passed fared:
     their forecast summed over those days against what sold (shipments net of returns),
-    pooled over SKU × warehouse (:func:`forecasting.replenish.calibrate_spread`). The
+    pooled over SKU × warehouse (:func:`forecasting.calibration.calibrate_spread`). The
     planner multiplies the forecast by ``bias`` and σ_d by ``spread``."""
     first_day = func.min(ForecastPoint.ds)
     past = session.execute(

@@ -110,7 +110,7 @@ def test_items_get_the_allocated_rates_and_replenish_reproduces_the_allocation()
 
 
 def test_spread_calibration_measures_bias_and_how_much_wider_errors_were():
-    from forecasting.replenish import calibrate_spread
+    from forecasting.calibration import calibrate_spread
 
     rng = np.random.default_rng(5)
     forecast = np.full(4000, 100.0)
