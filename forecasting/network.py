@@ -12,6 +12,11 @@ Rules (all quantities integer base units):
    (cloud on hand reduced by what it ships) + the forward needs it could not cover, rounded
    up to the supplier's MOQ and pack size. Simplification: the cloud's own forecast is
    whatever the caller passes; pass network demand if the cloud should stock for it.
+4. With ``network_demand=True`` the cloud's forecast already *is* network demand (its own +
+   its forward warehouses'), so the forward needs are part of it: the cloud plans on its
+   *echelon* position (its own + its forward warehouses' positions) and buys what its policy
+   asks for, without adding the forward needs a second time. Its days until stock-out are
+   those of its available stock (before the transfers) at network demand.
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ from dataclasses import dataclass, field
 from forecasting.replenish import (
     Replenishment,
     ReplenishmentInput,
+    StockPosition,
+    days_until_stockout,
     replenish,
     round_order,
+    stockout_reason,
 )
 
 PURCHASE = "PURCHASE"
@@ -81,7 +89,10 @@ def share_shortage(
 
 
 def plan_sku_network(
-    cloud: ReplenishmentInput, forwards: Sequence[ReplenishmentInput]
+    cloud: ReplenishmentInput,
+    forwards: Sequence[ReplenishmentInput],
+    *,
+    network_demand: bool = False,
 ) -> list[Suggestion]:
     """Transfer suggestions for each forward warehouse and a purchase for the cloud.
 
@@ -122,18 +133,28 @@ def plan_sku_network(
                 reasons,
             )
         )
-    after = dataclasses.replace(cloud.stock, on_hand=cloud.stock.on_hand - shipped)
-    cloud_plan = replenish(dataclasses.replace(cloud, stock=after))
-    quantity = round_order(
-        cloud_plan.needed_quantity + uncovered, cloud.moq, cloud.pack_size
-    )
-    if quantity > 0:
-        reasons = dict(cloud_plan.reasons)
-        reasons["purchase"] = (
+    if network_demand:
+        cloud_plan = _echelon_plan(cloud, forwards)
+        quantity = cloud_plan.suggested_quantity
+        explanation = (
+            f"network need {cloud_plan.needed_quantity:.1f} (cloud + forward warehouses' position "
+            f"{cloud_plan.position} against network demand; forward needs are part of it) → "
+            f"rounded up to MOQ {cloud.moq} and pack {cloud.pack_size}: {quantity}"
+        )
+    else:
+        after = dataclasses.replace(cloud.stock, on_hand=cloud.stock.on_hand - shipped)
+        cloud_plan = replenish(dataclasses.replace(cloud, stock=after))
+        quantity = round_order(
+            cloud_plan.needed_quantity + uncovered, cloud.moq, cloud.pack_size
+        )
+        explanation = (
             f"own need {cloud_plan.needed_quantity:.1f} after shipping {shipped} to forward "
             f"warehouses + {uncovered} forward need not covered by cloud stock → rounded up "
             f"to MOQ {cloud.moq} and pack {cloud.pack_size}: {quantity}"
         )
+    if quantity > 0:
+        reasons = dict(cloud_plan.reasons)
+        reasons["purchase"] = explanation
         suggestions.append(
             Suggestion(
                 PURCHASE,
@@ -146,3 +167,22 @@ def plan_sku_network(
             )
         )
     return suggestions
+
+
+def _echelon_plan(
+    cloud: ReplenishmentInput, forwards: Sequence[ReplenishmentInput]
+) -> Replenishment:
+    """The cloud's policy on its echelon position, at network demand (rule 4)."""
+    stocks = [cloud.stock, *(item.stock for item in forwards)]
+    echelon = StockPosition(
+        on_hand=sum(s.on_hand for s in stocks),
+        in_transit=sum(s.in_transit for s in stocks),
+        on_order=sum(s.on_order for s in stocks),
+        reserved=sum(s.reserved for s in stocks),
+    )
+    plan = replenish(dataclasses.replace(cloud, stock=echelon))
+    stockout = days_until_stockout(cloud.stock.available, cloud.daily_demand)
+    reasons = dict(plan.reasons)
+    reasons["position"] = "echelon " + reasons["position"] + " (cloud + forward warehouses)"
+    reasons["stockout"] = stockout_reason(cloud.stock.available, stockout) + " (network)"
+    return dataclasses.replace(plan, days_until_stockout=stockout, reasons=reasons)

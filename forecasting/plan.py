@@ -13,6 +13,13 @@ transfers, the cloud a purchase from the product's supplier, with shortage shari
 * Lead times: the supplier's measured PO lead times (≥ 3 receipts), else the price list's;
   a product without a valid price assumes :data:`NO_PRICE_LEAD_TIME_DAYS` and says so.
   Transfers: the route's measured transfer times, else :data:`TRANSFER_LEAD_TIME_DAYS`.
+* Service: with ``NetworkInputs.target_fill_rates`` (category code → target fill rate, ``"*"``
+  for every other category) the fill-rate mode of :mod:`forecasting.replenish`: each cloud
+  purchase gets the fill rate that meets its category's target at minimum stock value
+  (:func:`forecasting.replenish.allocate_fill_rates_to_items`, valued at ``unit_values``),
+  each forward transfer its category's target. Without targets: one cycle service level (z).
+  ``spread`` (from past runs, :func:`forecasting.calibration.calibrate_spread`) scales the
+  forecast by its bias and σ_d by how much wider the actual errors were than the intervals.
 * A run limited to one warehouse (``NetworkInputs.warehouse_id``) only suggests for it: a
   forward warehouse gets its transfers, not the cloud's purchases.
 """
@@ -22,17 +29,19 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from forecasting.calibration import SpreadCalibration
 from forecasting.network import PURCHASE, Suggestion, plan_sku_network
 from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
     StockPosition,
+    allocate_fill_rates_to_items,
     demand_std_from_interval,
     lead_time_from_receipts,
 )
@@ -79,6 +88,17 @@ class NetworkInputs:
     service_level: float
     review_period_days: float
     warehouse_id: int | None = None
+    target_fill_rates: dict[str, float] = field(default_factory=dict)
+    categories: dict[int, str] = field(default_factory=dict)  # product id → category code
+    unit_values: dict[int, float] = field(default_factory=dict)  # product id → value of one unit
+    spread: SpreadCalibration = field(default_factory=SpreadCalibration)
+
+    def target_fill_rate(self, product_id: int) -> float | None:
+        """The target fill rate of the product's category (else ``"*"``); None: z mode."""
+        if not self.target_fill_rates:
+            return None
+        category = self.categories.get(product_id, "")
+        return self.target_fill_rates.get(category, self.target_fill_rates.get("*"))
 
 
 def plan_network(
@@ -97,10 +117,11 @@ def plan_network(
     """
     horizon = int(forecasts.groupby("unique_id").size().max()) if not forecasts.empty else 1
     demand: Demand = {}
+    bias, spread = inputs.spread.bias, inputs.spread.spread
     for uid, part in forecasts.groupby("unique_id", sort=False):
         yhat = part["yhat"].tolist()
         std = demand_std_from_interval(yhat, part["yhat_hi_95"].tolist(), 95)
-        demand[series_keys[str(uid)]] = (yhat, std)
+        demand[series_keys[str(uid)]] = ([bias * v for v in yhat], bias * spread * std)
     clouds = [w for w in inputs.warehouses.values() if w.is_cloud]
     default_cloud = min(clouds, key=lambda w: w.id) if clouds else None
     filtered = inputs.warehouses.get(inputs.warehouse_id) if inputs.warehouse_id else None
@@ -108,20 +129,26 @@ def plan_network(
     rows: list[dict[str, Any]] = []
     if progress is not None:
         progress(0, len(products), "planning")
+    plans = {pid: list(_product_inputs(inputs, pid, demand, horizon, default_cloud)) for pid in products}
+    if inputs.target_fill_rates:
+        plans = _allocate(inputs, plans)
     for done, product_id in enumerate(products, start=1):
-        rows.extend(_plan_product(inputs, product_id, demand, horizon, default_cloud, filtered))
+        rows.extend(_plan_product(inputs, product_id, plans[product_id], filtered))
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(products)):
             progress(done, len(products), "planning")
     return rows
 
 
-def _plan_product(
-    inputs: NetworkInputs, product_id: int, demand: Demand, horizon: int,
-    default_cloud: Site | None, filtered: Site | None,
-) -> Iterable[dict[str, Any]]:
+CloudPlan = tuple[int, ReplenishmentInput, list[ReplenishmentInput]]  # cloud id, its input, forwards
+
+
+def _product_inputs(
+    inputs: NetworkInputs, product_id: int, demand: Demand, horizon: int, default_cloud: Site | None,
+) -> Iterable[CloudPlan]:
     terms = inputs.terms.get(product_id)
     pack = terms.pack_size if terms else inputs.pack_sizes.get(product_id, 1)
     zero = ([0.0] * horizon, 0.0)
+    target = inputs.target_fill_rate(product_id)
     by_source: dict[int, list[int]] = {}
     for (pid, wid) in demand:
         warehouse = inputs.warehouses[wid]
@@ -144,13 +171,39 @@ def _plan_product(
         cloud_lead = _lead_time(inputs.supplier_lead_times.get(terms.supplier_id, []) if terms else [],
                                 float(terms.lead_time_days) if terms else NO_PRICE_LEAD_TIME_DAYS)
         cloud_input = _input(inputs, product_id, cloud_id, network.tolist(), math.sqrt(variance), cloud_lead,
-                             terms.moq if terms else 1, pack)
+                             terms.moq if terms else 1, pack, target)
         forward_inputs = [
             _input(inputs, product_id, wid, *demand[(product_id, wid)],
-                   _lead_time(inputs.route_lead_times.get((cloud_id, wid), []), TRANSFER_LEAD_TIME_DAYS), 1, pack)
+                   _lead_time(inputs.route_lead_times.get((cloud_id, wid), []), TRANSFER_LEAD_TIME_DAYS), 1, pack,
+                   target)
             for wid in forwards
         ]
-        for suggestion in plan_sku_network(cloud_input, forward_inputs):
+        yield cloud_id, cloud_input, forward_inputs
+
+
+def _allocate(inputs: NetworkInputs, plans: dict[int, list[CloudPlan]]) -> dict[int, list[CloudPlan]]:
+    """Cloud purchases: each its own fill rate, meeting its category's target at minimum value."""
+    keys = [(pid, i) for pid, cloud_plans in plans.items() for i, plan in enumerate(cloud_plans)
+            if plan[1].fill_rate is not None]
+    items = [plans[pid][i][1] for pid, i in keys]
+    groups = [inputs.categories.get(pid, "") for pid, _ in keys]
+    targets = {group: target for group, target in ((g, inputs.target_fill_rate(pid)) for (pid, _), g
+                                                   in zip(keys, groups, strict=True)) if target is not None}
+    values = [inputs.unit_values.get(pid, math.nan) for pid, _ in keys]
+    allocated = allocate_fill_rates_to_items(items, targets, groups, values)
+    out = {pid: list(cloud_plans) for pid, cloud_plans in plans.items()}
+    for (pid, i), item in zip(keys, allocated, strict=True):
+        cloud_id, _, forwards = out[pid][i]
+        out[pid][i] = (cloud_id, item, forwards)
+    return out
+
+
+def _plan_product(
+    inputs: NetworkInputs, product_id: int, plans: list[CloudPlan], filtered: Site | None,
+) -> Iterable[dict[str, Any]]:
+    terms = inputs.terms.get(product_id)
+    for cloud_id, cloud_input, forward_inputs in plans:
+        for suggestion in plan_sku_network(cloud_input, forward_inputs, network_demand=True):
             if suggestion.kind == PURCHASE and filtered is not None and filtered.id != cloud_id:
                 continue  # a run for one forward warehouse suggests its transfers only
             item = cloud_input if suggestion.kind == PURCHASE else forward_inputs[
@@ -163,11 +216,12 @@ def _lead_time(measured: Sequence[float], fallback_days: float) -> LeadTime:
 
 
 def _input(inputs: NetworkInputs, product_id: int, warehouse_id: int, daily: list[float], std: float,
-           lead: LeadTime, moq: int, pack: int) -> ReplenishmentInput:
+           lead: LeadTime, moq: int, pack: int, fill_rate: float | None = None) -> ReplenishmentInput:
     return ReplenishmentInput(
         sku=inputs.skus[product_id], warehouse=str(warehouse_id), daily_demand=daily, demand_std_per_day=std,
         lead_time=lead, review_period_days=inputs.review_period_days, service_level=inputs.service_level,
         stock=inputs.positions.get((product_id, warehouse_id), StockPosition(on_hand=0)), moq=moq, pack_size=pack,
+        fill_rate=fill_rate,
     )
 
 

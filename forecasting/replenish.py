@@ -14,6 +14,23 @@ daily demand, ``z`` = standard-normal quantile of the service level (cycle servi
 * quantity: 0 when position > s; otherwise ``S − position``, rounded up to whole units,
   then up to the MOQ, then up to a multiple of the pack size.
 
+**Fill-rate mode** (``ReplenishmentInput.fill_rate`` set — the target share of demanded units
+served from stock, what a buyer asks for instead of a z value): the order placed at a review
+must last until the *next* review's order arrives, so the stock is set against the demand
+over the protection period ``P = L + R`` (mean ``D_P``, ``σ_P = sqrt(P · σ_d² + d² · σ_L²)``):
+
+* order-up-to level  ``S``    = the lowest level whose expected units short per cycle
+  ``E[(X_P − S)+]`` are at most ``(1 − fill rate) ×`` the review period's demand (loss
+  function of a normal or gamma distribution, :mod:`forecasting.fill_rate`)
+* safety stock       ``SS``   = ``S − D_P``
+* reorder point      ``s``    = ``D_L + SS`` (below it, stock runs short before an order
+  placed today arrives: the low-stock line)
+* quantity: ``S − position`` whenever the position is below ``S`` (every review tops up),
+  rounded as above.
+
+:func:`allocate_fill_rates_to_items` spreads one target fill rate per group (category, ABC
+class) over its SKUs at minimum stock value and sets each item's own ``fill_rate``.
+
 Lead time comes from measured receipts when there are at least :data:`MIN_RECEIPTS`;
 otherwise from the price list, with an assumed coefficient of variation
 :data:`PRICE_LIST_LEAD_TIME_CV` (a promised lead time is not a guaranteed one).
@@ -22,10 +39,21 @@ Network rules (cloud → forward transfers, cloud purchases) live in :mod:`forec
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist, fmean, stdev
+
+import numpy as np
+
+from forecasting.fill_rate import (
+    DEFAULT_FLOOR_SHARE,
+    allocate_by_group,
+    check_distribution,
+    check_fill_rate,
+    level_for_fill_rate_one,
+)
 
 MIN_RECEIPTS = 3
 PRICE_LIST_LEAD_TIME_CV = 0.25
@@ -68,6 +96,9 @@ class ReplenishmentInput:
 
     ``daily_demand``: forecast mean demand per day, first element = tomorrow.
     ``demand_std_per_day``: σ_d (see :func:`demand_std_from_interval`).
+    ``fill_rate``: target fill rate in (0, 1) — the fill-rate mode of the module doc, with
+    lead-time demand as ``distribution`` (``normal`` or ``gamma``); None: the cycle
+    ``service_level`` (z) mode.
     """
 
     sku: str
@@ -80,6 +111,20 @@ class ReplenishmentInput:
     stock: StockPosition
     moq: int = 1
     pack_size: int = 1
+    fill_rate: float | None = None
+    distribution: str = "normal"
+
+
+@dataclass(frozen=True)
+class ProtectionDemand:
+    """Demand over the protection period ``L + R`` of one item: mean and σ (units), the
+    review period's mean demand, and the daily rate used for lead-time variability."""
+
+    mean: float
+    std: float
+    review_demand: float
+    lead_time_demand: float
+    rate: float
 
 
 @dataclass(frozen=True)
@@ -200,6 +245,53 @@ def round_order(quantity: float, moq: int = 1, pack_size: int = 1) -> int:
     return math.ceil(units / pack_size) * pack_size
 
 
+def protection_demand(item: ReplenishmentInput) -> ProtectionDemand:
+    """Mean and σ of demand over lead time + review period (see the module doc)."""
+    lead = item.lead_time
+    lead_time_demand = demand_between(item.daily_demand, 0, lead.mean_days)
+    period = lead.mean_days + item.review_period_days
+    mean = demand_between(item.daily_demand, 0, period)
+    rate = mean / period if period > 0 else item.daily_demand[0]
+    std = math.sqrt(period * item.demand_std_per_day**2 + rate**2 * lead.std_days**2)
+    review = demand_between(item.daily_demand, lead.mean_days, period)
+    return ProtectionDemand(mean, std, review, lead_time_demand, rate)
+
+
+def allocate_fill_rates_to_items(
+    items: Sequence[ReplenishmentInput],
+    targets: dict[str, float],
+    groups: Sequence[str],
+    unit_values: Sequence[float],
+    default_target: float | None = None,
+    floor_share: float = DEFAULT_FLOOR_SHARE,
+) -> list[ReplenishmentInput]:
+    """The items with their own ``fill_rate`` set so that each group meets its target fill
+    rate at minimum stock value (:func:`forecasting.fill_rate.allocate_by_group`).
+
+    ``groups[i]`` names item ``i``'s group (category or ABC class), ``unit_values[i]`` its
+    value per unit (cost or price; <= 0 or NaN: the group median). All items share the
+    first item's ``distribution``.
+
+    Raises:
+        ValueError: lengths differ, a target outside (0, 1), a group without a target.
+    """
+    if not items:
+        return []
+    if not len(items) == len(groups) == len(unit_values):
+        raise ValueError("items, groups and unit_values must have the same length")
+    for group, target in targets.items():
+        check_fill_rate(target, f"target fill rate of {group!r}")
+    demand = [protection_demand(item) for item in items]
+    _, rates = allocate_by_group(
+        targets, list(groups), [d.mean for d in demand], [d.std for d in demand],
+        [d.review_demand for d in demand], np.asarray(unit_values, dtype=float),
+        check_distribution(items[0].distribution), default_target=default_target, floor_share=floor_share,
+    )
+    # A SKU allocated (almost) full service keeps a finite target: the loss function solves it.
+    return [dataclasses.replace(item, fill_rate=float(min(max(rate, 0.01), 0.9999)))
+            for item, rate in zip(items, rates.tolist(), strict=True)]
+
+
 def replenish(item: ReplenishmentInput) -> Replenishment:
     """Apply the policy in the module doc to one SKU × warehouse.
 
@@ -212,6 +304,8 @@ def replenish(item: ReplenishmentInput) -> Replenishment:
         raise ValueError("lead time, its std and review period must be >= 0")
     if item.demand_std_per_day < 0:
         raise ValueError("demand_std_per_day must be >= 0")
+    if item.fill_rate is not None:
+        return _replenish_for_fill_rate(item)
     z = z_for_service_level(item.service_level)
     lead_time_demand = demand_between(item.daily_demand, 0, lead.mean_days)
     review_demand = demand_between(
@@ -233,11 +327,7 @@ def replenish(item: ReplenishmentInput) -> Replenishment:
     quantity = round_order(needed, item.moq, item.pack_size)
     stockout = days_until_stockout(item.stock.available, item.daily_demand)
     reasons = {
-        "position": (
-            f"position {position} = on hand {item.stock.on_hand} + in transit "
-            f"{item.stock.in_transit} + on order {item.stock.on_order} − reserved "
-            f"{item.stock.reserved}"
-        ),
+        "position": _position_reason(item),
         "lead_time": (
             f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
             f"forecast demand over it {lead_time_demand:.1f}"
@@ -258,11 +348,7 @@ def replenish(item: ReplenishmentInput) -> Replenishment:
             f"the {item.review_period_days:g}-day review period) − position {position} = "
             f"{needed:.1f} → rounded up to MOQ {item.moq} and pack {item.pack_size}: {quantity}"
         )
-    reasons["stockout"] = (
-        "no demand forecast: no stock-out expected"
-        if stockout is None
-        else f"available {item.stock.available} lasts {stockout:.1f} days at forecast demand"
-    )
+    reasons["stockout"] = stockout_reason(item.stock.available, stockout)
     return Replenishment(
         sku=item.sku,
         warehouse=item.warehouse,
@@ -277,3 +363,62 @@ def replenish(item: ReplenishmentInput) -> Replenishment:
         days_until_stockout=stockout,
         reasons=reasons,
     )
+
+
+def _position_reason(item: ReplenishmentInput) -> str:
+    stock = item.stock
+    return (f"position {stock.position} = on hand {stock.on_hand} + in transit {stock.in_transit} "
+            f"+ on order {stock.on_order} − reserved {stock.reserved}")
+
+
+def stockout_reason(available: int, stockout: float | None) -> str:
+    if stockout is None:
+        return "no demand forecast: no stock-out expected"
+    return f"available {available} lasts {stockout:.1f} days at forecast demand"
+
+
+def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
+    """The fill-rate mode of the module doc (``item.fill_rate`` is set)."""
+    fill_rate = check_fill_rate(float(item.fill_rate or 0), "fill_rate")
+    distribution = check_distribution(item.distribution)
+    lead = item.lead_time
+    demand = protection_demand(item)
+    order_up_to = level_for_fill_rate_one(fill_rate, demand.mean, demand.std, demand.review_demand, distribution)
+    safety_stock = order_up_to - demand.mean
+    reorder_point = demand.lead_time_demand + safety_stock
+    position = item.stock.position
+    triggered = position < order_up_to
+    needed = order_up_to - position if triggered else 0.0
+    quantity = round_order(needed, item.moq, item.pack_size)
+    stockout = days_until_stockout(item.stock.available, item.daily_demand)
+    period = lead.mean_days + item.review_period_days
+    reasons = {
+        "position": _position_reason(item),
+        "lead_time": (
+            f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
+            f"forecast demand over it {demand.lead_time_demand:.1f}"
+        ),
+        "safety_stock": (
+            f"target fill rate {fill_rate:.1%}: demand over lead time + review ({period:g} days) "
+            f"{demand.mean:.1f} ± {demand.std:.1f} ({distribution}); order up to {order_up_to:.1f} "
+            f"leaves {(1 - fill_rate) * demand.review_demand:.1f} units short per "
+            f"{item.review_period_days:g}-day cycle; safety stock {safety_stock:.1f}"
+        ),
+        "trigger": (
+            f"position {position} {'<' if triggered else '≥'} order-up-to level "
+            f"{order_up_to:.1f}: {'order' if triggered else 'no order needed'}"
+        ),
+    }
+    if triggered:
+        reasons["quantity"] = (
+            f"order up to {order_up_to:.1f} − position {position} = {needed:.1f} → rounded up to "
+            f"MOQ {item.moq} and pack {item.pack_size}: {quantity}"
+        )
+    reasons["stockout"] = stockout_reason(item.stock.available, stockout)
+    return Replenishment(
+        sku=item.sku, warehouse=item.warehouse, lead_time_demand=demand.lead_time_demand,
+        review_period_demand=demand.review_demand, safety_stock=safety_stock, reorder_point=reorder_point,
+        order_up_to=order_up_to, position=position, needed_quantity=needed, suggested_quantity=quantity,
+        days_until_stockout=stockout, reasons=reasons,
+    )
+

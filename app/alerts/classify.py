@@ -1,11 +1,13 @@
 """Pure classification of stock positions into alerts (no database, no clock).
 
 Definitions (per SKU × warehouse unless said otherwise):
-- average daily demand = demand of the last 28 days ÷ 28 (demand = shipments − customer returns);
+- average daily demand = the one demand figure of :mod:`app.planning.demand_figures` (latest
+  forecast, network demand for a warehouse that supplies others) when given; else demand of
+  the last 28 days ÷ 28 (demand = shipments − customer returns);
 - low stock: available + in transit + on order < reorder point of the latest forecast run's
   suggestion when there is one, else < `low_stock_days` × average daily demand;
 - stock-out: available ≤ 0 while there was demand in the last 28 days;
-- overstock: days of cover (on hand ÷ average daily demand) > `overstock_days`. A SKU with no
+- overstock: days of cover (available ÷ average daily demand) > `overstock_days`. A SKU with no
   recent demand has no finite cover; it is reported as a slow mover instead, not here;
 - slow mover (per SKU, all warehouses): sales below `slow_mover_monthly_units` in each of the
   last three full calendar months, while it still has stock (a clearance candidate).
@@ -30,6 +32,7 @@ class StockSignal:
     on_order: int
     demand_28d: int
     reorder_point: float | None = None
+    daily_demand: float | None = None  # the demand figure (units/day); None: the last 28 days
 
     @property
     def available(self) -> int:
@@ -42,12 +45,14 @@ class StockSignal:
 
     @property
     def avg_daily_demand(self) -> float:
+        if self.daily_demand is not None:
+            return max(self.daily_demand, 0.0)
         return max(self.demand_28d, 0) / DEMAND_WINDOW_DAYS
 
     @property
     def days_of_cover(self) -> float | None:
         avg = self.avg_daily_demand
-        return None if avg <= 0 else max(self.on_hand, 0) / avg
+        return None if avg <= 0 else max(self.available, 0) / avg
 
 
 def low_stock_threshold(signal: StockSignal, low_stock_days: float) -> float:

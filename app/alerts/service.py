@@ -23,6 +23,7 @@ from app.audit.models import Alert
 from app.audit.service import Actor, get_setting, record_audit
 from app.catalog.models import Product
 from app.errors import InvalidState, NotFound
+from app.planning.demand_figures import demand_figure, demand_figures
 from app.planning.models import ForecastRun, ReplenishmentSuggestion, RunStatus
 from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
@@ -104,7 +105,8 @@ def _outstanding() -> Any:
 
 
 def stock_signals(session: Session, *, today: dt.date) -> list[tuple[StockSignal, Any]]:
-    """Every product × warehouse balance with its demand, on order and reorder point (4 queries)."""
+    """Every product × warehouse balance with its demand figure, on order and reorder point
+    (a fixed number of queries; demand from :func:`app.planning.demand_figures.demand_figures`)."""
     since = today - dt.timedelta(days=DEMAND_WINDOW_DAYS)
     demand = dict(((p, w), int(-(q or 0))) for p, w, q in session.execute(
         select(StockMovement.product_id, StockMovement.warehouse_id, func.sum(StockMovement.quantity))
@@ -134,10 +136,11 @@ def stock_signals(session: Session, *, today: dt.date) -> list[tuple[StockSignal
         .where(Product.is_active.is_(True), Warehouse.is_active.is_(True))
         .order_by(Product.sku, Warehouse.code)
     ).all()
+    figures = demand_figures(session, today=today)
     out = []
     for p, w, on_hand, reserved, in_transit, sku, name, code, kind, src in rows:
         sig = StockSignal(p, w, on_hand, reserved, in_transit, on_order.get((p, w), 0), demand.get((p, w), 0),
-                          reorder.get((p, w)))
+                          reorder.get((p, w)), demand_figure(figures, p, w).daily_demand)
         out.append((sig, (sku, name, code, kind, src)))
     return out
 

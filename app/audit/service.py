@@ -52,6 +52,8 @@ def record_audit(
 # Defaults of the admin-editable settings; `get_setting` falls back to these.
 SETTING_DEFAULTS: dict[str, Any] = {
     "service_level": 0.95,
+    # category code (or "*" for the others) → target fill rate; empty: the service level above
+    "target_fill_rates": {},
     "review_period_days": 7,
     "low_stock_days_of_cover": 7,
     "overstock_days_of_cover": 120,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from app.catalog.demand import DemandPoint, bucket_demand, demand_window
 from app.catalog.models import Category, Product
 from app.errors import NotFound
 from app.paging import Page, page_of
+from app.planning.demand_figures import demand_figure, demand_figures
 from app.purchasing.models import POStatus, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
@@ -157,6 +158,8 @@ class ProductDetail:
     category: str | None
     stock: list[WarehouseStock]
     prices: list[PriceRow]
+    # warehouse code → (average daily demand, days of cover) from the one demand figure
+    demand: dict[str, tuple[float, float | None]] = field(default_factory=dict)
 
     @property
     def total_on_hand(self) -> int:
@@ -191,12 +194,16 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
     balances = {b.warehouse_id: b for b in session.scalars(select(StockBalance).where(StockBalance.product_id == product.id))}
     ids = set(balances) | set(on_order)
     stock = []
+    demand: dict[str, tuple[float, float | None]] = {}
+    figures = demand_figures(session, today=today, product_id=product.id)
     if ids:
         for w in session.scalars(select(Warehouse).where(Warehouse.id.in_(ids)).order_by(Warehouse.kind, Warehouse.code)):
             b = balances.get(w.id)
             on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
             stock.append(WarehouseStock(w.code, w.local_name, w.kind, on_hand, reserved, on_hand - reserved,
                                         b.in_transit if b else 0, int(on_order.get(w.id) or 0)))
+            figure = demand_figure(figures, product.id, w.id)
+            demand[w.code] = (figure.daily_demand, figure.days_of_cover(on_hand - reserved))
     prices = [
         PriceRow(p.id, sup.id, sup.code, sup.name, p.unit_price, p.currency, p.moq, p.pack_size, p.lead_time_days,
                  p.is_preferred, p.valid_from, p.valid_to, p.valid_from <= today and (p.valid_to is None or today <= p.valid_to))
@@ -206,7 +213,7 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
             .order_by(SupplierPrice.is_preferred.desc(), Supplier.code, SupplierPrice.valid_from.desc())
         )
     ]
-    return ProductDetail(product, category, stock, prices)
+    return ProductDetail(product, category, stock, prices, demand)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from app.stock.models import MovementKind, StockBalance, StockMovement, Warehous
 from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer
 from forecasting.batch import BatchInput, compact_history
+from app.planning.policy import fill_rate_inputs
 from forecasting.plan import NetworkInputs, Site, SupplierTerms
 from forecasting.replenish import StockPosition
 
@@ -106,9 +107,11 @@ def read_batch(session: Session, bounds: BatchBounds, window: DemandWindow, shar
     return BatchInput(number=bounds.number, history=history, network=network)
 
 
-def load_shared_inputs(session: Session, *, warehouse_id: int | None) -> NetworkInputs:
+def load_shared_inputs(session: Session, *, warehouse_id: int | None, today: dt.date) -> NetworkInputs:
     """The part of the planner's inputs that every batch shares: warehouses, measured lead
-    times, settings (per-SKU fields are filled by :func:`read_batch`)."""
+    times, settings, the buyer's target fill rates with what they need (categories, unit
+    values, the spread calibration from past runs: `app.planning.policy.fill_rate_inputs`);
+    per-SKU positions and terms are filled by :func:`read_batch`."""
     warehouses = {w.id: Site(w.id, w.code, w.kind == WarehouseKind.CLOUD.value, w.replenished_from_id)
                   for w in session.scalars(select(Warehouse).where(Warehouse.is_active.is_(True)))}
     by_supplier, by_route = measured_lead_times(session)
@@ -117,6 +120,7 @@ def load_shared_inputs(session: Session, *, warehouse_id: int | None) -> Network
         supplier_lead_times=by_supplier, route_lead_times=by_route,
         service_level=float(get_setting(session, "service_level")),
         review_period_days=float(get_setting(session, "review_period_days")), warehouse_id=warehouse_id,
+        **fill_rate_inputs(session, today=today),
     )
 
 

@@ -148,7 +148,7 @@ def _prepare(sessions: SessionFactory, run_id: int, history_days: int | None, ba
 def _forecast_batches(sessions: SessionFactory, run_id: int, plan: _Plan, heart: _Heart) -> int:
     """Read, compute and write every pending batch, a few in flight; return series done."""
     with _reading(sessions) as s:
-        shared = load_shared_inputs(s, warehouse_id=plan.warehouse_id)
+        shared = load_shared_inputs(s, warehouse_id=plan.warehouse_id, today=plan.spec.start)
     done, total = plan.done, plan.total
     heart.progress("forecasting", done, total)
     pending = deque(plan.pending)

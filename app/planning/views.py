@@ -11,10 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from app.admin.forms import ActionForm
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
-from app.planning import decisions, queries, service, workers
+from app.errors import ValidationFailed
+from app.planning import decisions, policy, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.models import RunStatus
 from app.planning.schemas import RunStatusOut
@@ -193,3 +195,33 @@ def series(product_id: int, warehouse_id: int) -> Any:
                 "today": _("forecast starts")},
     )
     return render_template("planning/series.html", detail=detail, chart=chart)  # Markup: the chart escapes its text
+
+
+def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None, status: int = 200) -> Any:
+    s = db_session()
+    return render_template("planning/policy.html", costs=policy.stock_cost(s, today=utcnow().date()),
+                           targets=policy.target_fill_rates(s), others=policy.OTHERS,
+                           alternatives=policy.ALTERNATIVES, errors=errors or {}, raw=raw or {},
+                           can_edit=current_user.role in (*PLANNERS, "admin"), action_form=ActionForm()), status
+
+
+@bp.get("/policy")
+@staff_required()
+def policy_page() -> Any:
+    """Target fill rate per category and the expected stock value each costs."""
+    return _render_policy()
+
+
+@bp.post("/policy")
+@staff_required(*PLANNERS)
+def save_policy() -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    raw = {k: v for k, v in request.form.items() if k.startswith("target.")}
+    try:
+        with transaction() as s:
+            policy.set_target_fill_rates(s, current_user.actor, raw=raw)
+    except ValidationFailed as exc:
+        return _render_policy({e["field"]: e["message"] for e in exc.data["errors"]}, raw, 422)
+    flash(_("Target fill rates saved; the next forecast run plans with them."), "success")
+    return redirect(url_for("planning.policy_page"))

@@ -81,3 +81,23 @@ def test_transfers_ignore_the_supplier_moq():
     cloud = warehouse("CLOUD", daily=0.0, on_hand=500, moq=1000)
     suggestions = plan_sku_network(cloud, [warehouse("BJ", daily=1.0, moq=1000)])
     assert [(s.kind, s.quantity) for s in suggestions] == [(TRANSFER, 20)]
+
+
+def test_network_demand_is_not_counted_twice_in_the_cloud_purchase():
+    # the cloud plans for network demand 3/day (1 own + 2 of BJ); nothing anywhere. Echelon:
+    # order up to 3 × (10 + 10) = 60 − position 0 = 60; the forward need is part of it.
+    cloud = warehouse("CLOUD", daily=3.0, lead=10, review=10)
+    suggestions = plan_sku_network(cloud, [warehouse("BJ", daily=2.0)], network_demand=True)
+    purchase = next(s for s in suggestions if s.kind == PURCHASE)
+    assert purchase.quantity == 60
+    assert "forward needs are part of it" in purchase.reasons["purchase"]
+
+
+def test_cloud_stock_left_lasts_days_at_network_demand_not_zero():
+    # 4 units in the cloud, all shipped to BJ: the purchase row shows them, so its days until
+    # stock-out are those of 4 units at network demand 0.5/day = 8 days (not 0.0)
+    cloud = warehouse("CLOUD", daily=0.5, on_hand=4, lead=10, review=10)
+    suggestions = plan_sku_network(cloud, [warehouse("BJ", daily=0.4)], network_demand=True)
+    purchase = next(s for s in suggestions if s.kind == PURCHASE)
+    assert purchase.replenishment.days_until_stockout == 8.0
+    assert "available 4 lasts 8.0 days" in purchase.reasons["stockout"]

@@ -55,3 +55,35 @@ def test_a_product_without_a_price_assumes_a_slow_supplier_and_says_so():
     purchase = next(row for row in rows if row["kind"] == "purchase")
     assert purchase["supplier_id"] is None and purchase["lead_time_days"] == 14.0
     assert "no valid supplier price" in json.loads(purchase["reasons"])["supplier"]
+
+
+def _two_products(**overrides):
+    """Two products with the same demand in the cloud only; product 11 is ten times dearer."""
+    base = {
+        "skus": {10: "CHEAP", 11: "DEAR"}, "pack_sizes": {10: 1, 11: 1},
+        "warehouses": {CLOUD: Site(CLOUD, "CLD", True)},
+        "positions": {}, "terms": {p: SupplierTerms(7, 1, 1, 7) for p in (10, 11)},
+        "supplier_lead_times": {}, "route_lead_times": {}, "service_level": 0.95, "review_period_days": 7,
+        "target_fill_rates": {"home": 0.9}, "categories": {10: "home", 11: "home"},
+        "unit_values": {10: 1.0, 11: 10.0},
+    }
+    base.update(overrides)
+    ds = pd.date_range("2025-01-01", periods=28)
+    frame = pd.concat([pd.DataFrame({"unique_id": uid, "ds": ds, "yhat": 10.0, "yhat_hi_95": 20.0})
+                       for uid in ("CHEAP@CLD", "DEAR@CLD")], ignore_index=True)
+    rows = plan_network(NetworkInputs(**base), frame, {"CHEAP@CLD": (10, CLOUD), "DEAR@CLD": (11, CLOUD)})
+    return {row["product_id"]: row for row in rows}
+
+
+def test_a_category_target_fill_rate_buys_more_of_the_cheap_and_less_of_the_dear_sku():
+    rows = _two_products()
+    cheap, dear = rows[10], rows[11]
+    assert cheap["safety_stock"] > dear["safety_stock"]
+    reasons = json.loads(cheap["reasons"])["safety_stock"]
+    assert reasons.startswith("target fill rate") and "demand over lead time + review (14 days)" in reasons
+
+
+def test_without_targets_the_cycle_service_level_is_used():
+    rows = _two_products(target_fill_rates={})
+    assert rows[10]["safety_stock"] == rows[11]["safety_stock"]
+    assert "z 1.64" in json.loads(rows[10]["reasons"])["safety_stock"]

@@ -1,0 +1,280 @@
+"""Replenishment policy replay on real daily demand (Online Retail) — not a test.
+
+Every 7 days each policy re-plans with only the history known that day;
+orders arrive after the lead time (7 and 14 days, ±30 %, seeded); unmet demand is lost
+(engine: ``bench/replenishment_sim.py``). Policies: Stockwise (``forecasting.forecast`` →
+``forecasting/replenish.py``, the code the app runs) in three modes — ``z`` (today's cycle
+service level), ``fill`` (per-SKU fill-rate safety stock), ``allocate`` (one assortment fill
+rate at minimum stock value) — with normal or gamma lead-time demand, optionally with the
+forecast's bias and spread calibrated on its own past forecasts (``+pooled``, ``+quantile``,
+``+sku``; ``forecasting.calibration.calibrate_spread``), against the days-of-cover min/max
+with ``k`` swept. Summary lines: ``--policy`` (default: the best measured).
+
+Cost: the forecast does not depend on the lead time or the policy, so it is made once per
+forecast day for ALL SKUs in one ``forecast()`` call and shared by every run; by default a
+new forecast every 14 days (``--forecast-every``; a review in between uses the latest
+forecast from its own day on, i.e. never data it could not have seen), cached under
+``--cache`` so a second run only re-simulates. 1,736 SKUs × ~20 forecast days is about
+20 × 35 s on two quiet cores. ``--sample N`` replays N SKUs (seeded) for a quick run.
+
+Data: ``$STOCKWISE_REAL_DATA``, else ``../shared/data/real`` beside the repository, else
+``/work/shared/data/real`` (read in place, never copied); skipped with a reason when absent.
+
+    python bench/replenishment.py --sample 200          # quick
+    python bench/replenishment.py --svg /tmp/tradeoff.svg   # full (quiet machine)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from replenishment_sim import (  # noqa: E402  (bench/replenishment_sim.py)
+    Forecasts,
+    MinMaxPolicy,
+    Outcome,
+    Scenario,
+    StockwisePolicy,
+    interpolate_value,
+    review_days,
+    simulate,
+)
+
+from forecasting import forecast  # noqa: E402
+
+DATA_FILE = "online_retail_daily.csv.gz"
+MIN_HISTORY_DAYS = 56
+GOAL_SAVING = 0.20
+GOAL_CALIBRATION_POINTS = 2.0
+TARGETS = (0.85, 0.90, 0.95, 0.98, 0.99)
+K_DAYS = (3, 5, 7, 10, 14, 18, 21, 28, 35, 42, 56, 70)
+
+
+def real_data_dir() -> Path | None:
+    """Where the real data sets are, or None (see the module doc)."""
+    candidates = [os.environ.get("STOCKWISE_REAL_DATA"), str(ROOT.parent / "shared" / "data" / "real"),
+                  "/work/shared/data/real"]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / DATA_FILE).is_file():
+            return Path(candidate)
+    return None
+
+
+def load_online_retail(folder: Path, *, start: str, sample: int | None, seed: int) -> tuple[Scenario, list[str]]:
+    """The demand matrix of SKUs with >= 8 weeks of history before ``start`` (NaN before the
+    first sale), their median unit price, and their ids."""
+    raw = pd.read_csv(folder / DATA_FILE, dtype={"unique_id": str}, parse_dates=["ds"])
+    days = pd.date_range(raw["ds"].min(), raw["ds"].max(), freq="D")
+    first = raw.groupby("unique_id")["ds"].min()
+    start_day = pd.Timestamp(start)
+    ids = sorted(first.index[first <= start_day - pd.Timedelta(days=MIN_HISTORY_DAYS)])
+    if sample is not None and sample < len(ids):
+        ids = sorted(np.random.default_rng(seed).choice(ids, size=sample, replace=False).tolist())
+    raw = raw.loc[raw["unique_id"].isin(ids)]
+    wide = raw.pivot(index="unique_id", columns="ds", values="y").reindex(index=ids, columns=days)
+    price = raw.groupby("unique_id")["price"].median().reindex(ids)
+    price = price.fillna(price.median())
+    scenario = Scenario(demand=wide.to_numpy(dtype=float), price=price.to_numpy(dtype=float), days=days,
+                        start=int(days.get_loc(start_day)), lead_days=7, seed=seed)
+    return scenario, ids
+
+
+def make_forecasts(scenario: Scenario, ids: list[str], *, every: int, horizon: int, cache: Path | None,
+                   n_jobs: int) -> list[Forecasts]:
+    """One ``forecast()`` call for all SKUs per forecast day (cached by SKUs, day and horizon)."""
+    out = []
+    demand = scenario.demand
+    for day in review_days(scenario)[::max(every // scenario.review_days, 1)]:
+        key = hashlib.sha1(f"{','.join(ids)}|{day}|{horizon}".encode()).hexdigest()[:16]
+        path = cache / f"fc-{key}.npz" if cache else None
+        if path is not None and path.is_file():
+            saved = np.load(path)
+            out.append(Forecasts(day, saved["yhat"], saved["hi95"]))
+            continue
+        rows = []
+        for i, uid in enumerate(ids):
+            known = demand[i, :day]
+            first = int(np.argmax(~np.isnan(known)))
+            rows.append(pd.DataFrame({"unique_id": uid, "ds": scenario.days[first:day], "y": known[first:]}))
+        started = time.perf_counter()
+        fc = forecast(pd.concat(rows, ignore_index=True), horizon, level=(80, 95), n_jobs=n_jobs)
+        print(f"  forecast made on {scenario.days[day].date()}: {len(ids)} series in "
+              f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+        yhat = fc.pivot(index="unique_id", columns="ds", values="yhat").reindex(ids).to_numpy(dtype=float)
+        hi95 = fc.pivot(index="unique_id", columns="ds", values="yhat_hi_95").reindex(ids).to_numpy(dtype=float)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, yhat=yhat, hi95=hi95)
+        out.append(Forecasts(day, yhat, hi95))
+    return out
+
+
+def run_policies(scenario: Scenario, forecasts: list[Forecasts], *, targets: tuple[float, ...],
+                 k_days: tuple[int, ...], modes: list[tuple[str, str]], floor_share: float = 0.85,
+                 ) -> dict[str, list[Outcome]]:
+    """Every policy × setting on one scenario: ``{policy name: outcomes}``."""
+    results: dict[str, list[Outcome]] = {"min/max": [
+        simulate(scenario, MinMaxPolicy(scenario, k), "min/max", f"k={k}") for k in k_days]}
+    for mode, distribution in modes:
+        base, _, calibrate = mode.partition("+")  # "allocate+pooled": spread calibrated, pooled or per SKU
+        name = f"stockwise {base}" + ("" if base == "z" else f" {distribution}") + (f" {calibrate}" if calibrate else "")
+        results[name] = [
+            simulate(scenario, StockwisePolicy(scenario, forecasts, mode=base, target=t, distribution=distribution,
+                                               calibrate=calibrate, floor_share=floor_share),
+                     name, f"target {t:.1%}") for t in targets]
+    return results
+
+
+def print_table(lead: int, results: dict[str, list[Outcome]]) -> None:
+    print(f"\n## lead time {lead} days (±30 %), review every 7 days, lost sales")
+    print(f"{'policy':<26}{'setting':>14}{'fill rate':>11}{'cycle SL':>10}{'avg units':>12}{'avg value':>12}"
+          f"{'orders':>9}")
+    for outcomes in results.values():
+        for o in outcomes:
+            print(f"{o.policy:<26}{o.setting:>14}{o.fill_rate:>11.1%}{o.cycle_service_level:>10.1%}"
+                  f"{o.average_units:>12,.0f}{o.average_value:>12,.0f}{o.orders:>9,}")
+
+
+def calibration(results: dict[str, list[Outcome]]) -> list[str]:
+    """Per fill-rate policy: asked vs achieved, and whether every setting is within ±2 points."""
+    lines = []
+    for name, outcomes in results.items():
+        if name == "min/max" or " z" in name:
+            continue
+        gaps = [(o.fill_rate - float(o.setting.split()[-1].rstrip("%")) / 100) * 100 for o in outcomes]
+        worst = max(gaps, key=abs)
+        met = all(abs(g) <= GOAL_CALIBRATION_POINTS for g in gaps)
+        lines.append(f"calibration {name}: achieved − asked " + ", ".join(f"{g:+.1f}" for g in gaps)
+                     + f" points (goal ±{GOAL_CALIBRATION_POINTS:g}: {'met' if met else 'MISSED'}, worst {worst:+.1f})")
+    return lines
+
+
+def comparison(lead: int, name: str, results: dict[str, list[Outcome]], data: str,
+               label: str | None = None) -> list[str]:
+    """``<label> vs min/max at fill rate 90%: average stock value -X% (<data>, L=<lead>)`` lines."""
+    label = label or name
+    lines = []
+    for target in (0.80, 0.90, 0.95):  # 80 %: where both curves overlap today (not a goal)
+        ours, theirs = interpolate_value(results[name], target), interpolate_value(results["min/max"], target)
+        if ours is None or theirs is None:
+            lines.append(f"{label} vs min/max at fill rate {target:.0%}: not reached by both curves "
+                         f"({data}, L={lead})")
+            continue
+        change = ours / theirs - 1
+        goal = "met" if change <= -GOAL_SAVING else "MISSED"
+        goal = goal if target >= 0.9 else "(no goal)"
+        lines.append(f"{label} vs min/max at fill rate {target:.0%}: average stock value {change:+.0%} "
+                     f"({data}, L={lead})   goal ≤ −{GOAL_SAVING:.0%}: {goal}")
+    return lines
+
+
+def write_svg(path: Path, curves: dict[int, dict[str, list[Outcome]]]) -> None:
+    """Fill rate (x) vs average stock value (y), one panel per lead time, one line per policy."""
+    width, height, pad = 460, 340, 50
+    colours = ["#444444", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * len(curves)}" height="{height}" '
+             'font-family="sans-serif" font-size="11">']
+    for panel, (lead, results) in enumerate(sorted(curves.items())):
+        x0 = panel * width
+        points = [o for outcomes in results.values() for o in outcomes if np.isfinite(o.fill_rate)]
+        fx_lo = max(0.6, min(0.8, min(o.fill_rate for o in points)))  # the range a buyer chooses from
+        vy_hi = max(o.average_value for o in points if o.fill_rate >= fx_lo) * 1.05
+
+        def sx(rate: float, fx_lo: float = fx_lo, x0: int = x0) -> float:
+            return x0 + pad + (rate - fx_lo) / (1.0 - fx_lo) * (width - 2 * pad)
+
+        def sy(value: float, vy_hi: float = vy_hi) -> float:
+            return height - pad - value / vy_hi * (height - 2 * pad)
+
+        parts.append(f'<text x="{x0 + pad}" y="20">Online Retail, lead time {lead} days</text>')
+        parts.append(f'<line x1="{sx(fx_lo)}" y1="{sy(0)}" x2="{sx(1)}" y2="{sy(0)}" stroke="black"/>')
+        parts.append(f'<line x1="{sx(fx_lo)}" y1="{sy(0)}" x2="{sx(fx_lo)}" y2="{sy(vy_hi)}" stroke="black"/>')
+        parts.append(f'<text x="{sx(0.9) - 30}" y="{height - 15}">fill rate</text>')
+        parts.append(f'<text x="{x0 + 5}" y="{pad - 10}">avg stock value (GBP)</text>')
+        for tick in np.arange(np.ceil(fx_lo * 20) / 20, 1.0001, 0.05):
+            parts.append(f'<text x="{sx(tick) - 10}" y="{sy(0) + 14}">{tick:.0%}</text>')
+        parts.append(f'<text x="{x0 + 5}" y="{sy(vy_hi / 1.05) + 4}">{vy_hi / 1.05:,.0f}</text>')
+        for i, (name, outcomes) in enumerate(results.items()):
+            colour = colours[i % len(colours)]
+            pts = sorted((o.fill_rate, o.average_value) for o in outcomes if fx_lo <= o.fill_rate)
+            if not pts:
+                continue
+            line = " ".join(f"{sx(r):.1f},{sy(v):.1f}" for r, v in pts)
+            parts.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+            parts.extend(f'<circle cx="{sx(r):.1f}" cy="{sy(v):.1f}" r="2.5" fill="{colour}"/>' for r, v in pts)
+            parts.append(f'<text x="{sx(fx_lo) + 8}" y="{pad + 12 * i}" fill="{colour}">{name}</text>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=int, default=None, help="replay this many SKUs (seeded)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", default="2011-03-15", help="first simulated day")
+    parser.add_argument("--lead-times", default="7,14")
+    parser.add_argument("--forecast-every", type=int, default=14, help="days between forecasts (multiple of 7)")
+    parser.add_argument("--modes", default="z:normal,fill:normal,allocate:normal,fill+pooled:normal,"
+                        "allocate+pooled:normal,allocate+pooled:gamma",
+                        help="mode[+calibration]:distribution, comma-separated; mode z, fill or allocate; "
+                             "calibration pooled, quantile or sku; distribution normal or gamma")
+    parser.add_argument("--policy", default="stockwise allocate normal pooled",
+                        help="the policy of the summary lines (the best measured)")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/stockwise-replenishment-cache"))
+    parser.add_argument("--svg", type=Path, default=Path("replenishment-tradeoff.svg"))
+    parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument("--floor-share", type=float, default=0.85,
+                        help="allocation: a SKU's fill rate is at least this share of its group's target")
+    parser.add_argument("--targets", default=",".join(str(t) for t in TARGETS))
+    parser.add_argument("--horizon", type=int, default=28,
+                        help="forecast days (past them demand goes on at the last week's mean)")
+    args = parser.parse_args()
+    folder = real_data_dir()
+    if folder is None:
+        print(f"skipped: {DATA_FILE} not found ($STOCKWISE_REAL_DATA, ../shared/data/real, /work/shared/data/real)")
+        return 0
+    started = time.perf_counter()
+    scenario, ids = load_online_retail(folder, start=args.start, sample=args.sample, seed=args.seed)
+    leads = [int(v) for v in args.lead_times.split(",")]
+    horizon = args.horizon
+    print(f"Online Retail: {len(ids)} SKUs, replay {scenario.days[scenario.start].date()} – "
+          f"{scenario.days[-1].date()}, forecast every {args.forecast_every} days (horizon {horizon})")
+    forecasts = make_forecasts(scenario, ids, every=args.forecast_every, horizon=horizon, cache=args.cache,
+                               n_jobs=args.n_jobs)
+    modes = [tuple(m.split(":")) for m in args.modes.split(",")]
+    curves, summary = {}, []
+    for lead in leads:
+        lead_scenario = Scenario(**{**scenario.__dict__, "lead_days": lead})
+        results = run_policies(lead_scenario, forecasts, targets=tuple(float(t) for t in args.targets.split(",")),
+                               k_days=K_DAYS, modes=[(m[0], m[1]) for m in modes], floor_share=args.floor_share)
+        curves[lead] = results
+        print_table(lead, results)
+        for line in calibration(results):
+            print(line)
+        for name in results:
+            if name != "min/max":
+                print("\n".join(comparison(lead, name, results, "Online Retail")))
+                if name == args.policy:
+                    summary.extend(line for line in comparison(lead, name, results, "Online Retail", "policy")
+                                   if "fill rate 80%" not in line)
+    write_svg(args.svg, curves)
+    print(f"\ntrade-off chart: {args.svg}   ({time.perf_counter() - started:.0f} s)")
+    print(f"goals: ≥ {GOAL_SAVING:.0%} less average stock value than the best min/max at the same fill rate "
+          f"(90 % and 95 %, both lead times); achieved fill rate within ±{GOAL_CALIBRATION_POINTS:g} points "
+          "of the one asked for")
+    print("\n".join(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""What the planner reads for the fill-rate policy: targets, categories, values, spread."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from app.audit.service import set_setting
+from app.db import utcnow
+from app.planning import policy
+from app.planning.models import ForecastPoint
+from tests.factories import TEST_ACTOR
+from tests.planning_data import make_network, make_run
+
+
+def test_fill_rate_inputs_name_each_products_category_and_unit_price(session: Session) -> None:
+    net = make_network(session, days=3)
+    set_setting(session, TEST_ACTOR, "target_fill_rates", {"home": 0.97, "*": 0.9})
+    inputs = policy.fill_rate_inputs(session, today=utcnow().date())
+    assert inputs["target_fill_rates"] == {"home": 0.97, "*": 0.9}
+    assert inputs["categories"][net.products["STEADY"].id] == "home"
+    assert inputs["categories"][net.products["CLOUDY"].id] == "garden"
+    assert inputs["unit_values"][net.products["CLOUDY"].id] > 0
+    assert inputs["spread"].samples == 0  # no past run yet: nothing to calibrate on
+
+
+def test_without_targets_the_planner_gets_no_spread_calibration(session: Session) -> None:
+    make_network(session, days=3)
+    inputs = policy.fill_rate_inputs(session, today=utcnow().date())
+    assert inputs["target_fill_rates"] == {} and "spread" not in inputs
+
+
+def test_past_runs_that_under_forecast_give_a_bias_and_a_wider_spread(session: Session) -> None:
+    # CLOUDY sold about 6/day from the cloud, STEADY 10/day in the north, for the last 56 days;
+    # a past run forecast 4/day and 10/day with intervals far too narrow
+    net = make_network(session)
+    today = utcnow().date()
+    start = today - dt.timedelta(days=30)
+    run = make_run(session)
+    series = ((net.products["CLOUDY"].id, net.cloud.id, 4.0), (net.products["STEADY"].id, net.north.id, 10.0))
+    session.execute(insert(ForecastPoint), [
+        {"run_id": run.id, "product_id": pid, "warehouse_id": wid, "ds": start + dt.timedelta(days=d),
+         "yhat": yhat, "yhat_lo_80": yhat - 0.1, "yhat_hi_80": yhat + 0.1, "yhat_lo_95": yhat - 0.1,
+         "yhat_hi_95": yhat + 0.1} for pid, wid, yhat in series for d in range(28)])
+    calibration = policy.spread_from_past_runs(session, today=today, period_days=14)
+    assert calibration.samples == 2
+    # pooled: (6 + 10) / (4 + 10) days of demand sold per day forecast
+    assert calibration.bias == pytest.approx(16 / 14, rel=0.05)
+    assert calibration.spread > 2.0
+
+
+def test_no_past_run_changes_nothing(session: Session) -> None:
+    make_network(session, days=3)
+    calibration = policy.spread_from_past_runs(session, today=utcnow().date())
+    assert (calibration.bias, calibration.spread, calibration.samples) == (1.0, 1.0, 0)
+
+
+def test_the_planner_plans_each_purchase_for_its_category_target(session: Session) -> None:
+    """What the planning job does once it passes ``fill_rate_inputs`` into ``NetworkInputs``."""
+    import dataclasses
+    import json
+
+    from forecasting.jobs import load_planning_data
+    from forecasting.pipeline import run_forecast
+    from forecasting.plan import plan_network
+
+    net = make_network(session)
+    set_setting(session, TEST_ACTOR, "target_fill_rates", {"garden": 0.9, "*": 0.95})
+    today = utcnow().date()
+    data = load_planning_data(session, today=today)
+    network = dataclasses.replace(data.network, **policy.fill_rate_inputs(session, today=today))
+    forecasts = run_forecast(data.history, 14, start=today, n_jobs=1).forecasts
+    rows = plan_network(network, forecasts, data.series_keys)
+    purchase = next(r for r in rows if r["kind"] == "purchase" and r["product_id"] == net.products["CLOUDY"].id)
+    assert json.loads(purchase["reasons"])["safety_stock"].startswith("target fill rate")
+    transfer = next(r for r in rows if r["kind"] == "transfer")  # STEADY (home): the "*" target
+    assert "target fill rate 95.0%" in json.loads(transfer["reasons"])["safety_stock"]
