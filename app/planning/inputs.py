@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import get_setting
 from app.catalog.models import Product
+from app.planning.policy import fill_rate_inputs
 from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse, WarehouseKind
 from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer
 from forecasting.batch import BatchInput, compact_history
-from app.planning.policy import fill_rate_inputs
 from forecasting.plan import NetworkInputs, Site, SupplierTerms
 from forecasting.replenish import StockPosition
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import set_setting
@@ -57,23 +58,21 @@ def test_no_past_run_changes_nothing(session: Session) -> None:
     assert (calibration.bias, calibration.spread, calibration.samples) == (1.0, 1.0, 0)
 
 
-def test_the_planner_plans_each_purchase_for_its_category_target(session: Session) -> None:
-    """What the planning job does once it passes ``fill_rate_inputs`` into ``NetworkInputs``."""
-    import dataclasses
+def test_the_planner_plans_each_purchase_for_its_category_target(app: Any, session: Session) -> None:
+    """A real run of the planning job plans on the buyer's target fill rates: the stored
+    suggestions' reasons name the category target (and the "*" default for the rest)."""
     import json
 
-    from forecasting.jobs import load_planning_data
-    from forecasting.pipeline import run_forecast
-    from forecasting.plan import plan_network
+    from app.planning import job, service
+    from app.planning.models import ReplenishmentSuggestion
 
     net = make_network(session)
     set_setting(session, TEST_ACTOR, "target_fill_rates", {"garden": 0.9, "*": 0.95})
-    today = utcnow().date()
-    data = load_planning_data(session, today=today)
-    network = dataclasses.replace(data.network, **policy.fill_rate_inputs(session, today=today))
-    forecasts = run_forecast(data.history, 14, start=today, n_jobs=1).forecasts
-    rows = plan_network(network, forecasts, data.series_keys)
-    purchase = next(r for r in rows if r["kind"] == "purchase" and r["product_id"] == net.products["CLOUDY"].id)
-    assert json.loads(purchase["reasons"])["safety_stock"].startswith("target fill rate")
-    transfer = next(r for r in rows if r["kind"] == "transfer")  # STEADY (home): the "*" target
-    assert "target fill rate 95.0%" in json.loads(transfer["reasons"])["safety_stock"]
+    run = service.request_run(session, TEST_ACTOR, horizon_days=14, now=utcnow(), start=True)
+    session.commit()
+    assert job.execute_run(app.extensions["stockwise_db"].sessionmaker, run.id) == "succeeded"
+    rows = session.scalars(select(ReplenishmentSuggestion).where(ReplenishmentSuggestion.run_id == run.id)).all()
+    purchase = next(r for r in rows if r.kind == "purchase" and r.product_id == net.products["CLOUDY"].id)
+    assert json.loads(purchase.reasons or "{}")["safety_stock"].startswith("target fill rate")
+    transfer = next(r for r in rows if r.kind == "transfer")  # STEADY (home): the "*" target
+    assert "target fill rate 95.0%" in json.loads(transfer.reasons or "{}")["safety_stock"]
