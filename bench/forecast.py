@@ -20,8 +20,9 @@ shipment rows into a scratch database (SQLite in a temp dir, or ``--database-url
 5. cold start: a fresh process importing ``forecasting.jobs`` and fitting one tiny batch
    (statsforecast 2.1 / coreforecast here compile nothing at run time: no numba);
 
-and the real-data check (``bench/forecast_models.py``; skipped with a reason when
-``../shared/data/real`` is absent). Uses both cores (n_jobs=-1).
+and the real-data check (``bench/forecast_real.py``: Online Retail, carparts, RAF, three
+rolling origins; skipped with a reason when the real-data folder is absent). Uses both
+cores (n_jobs=-1).
 
     python bench/forecast.py --series 1000 --days 730
 """
@@ -44,7 +45,7 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-import forecast_models  # noqa: E402  (bench/forecast_models.py)
+import forecast_real  # noqa: E402  (bench/forecast_real.py)
 import forecast_synthetic  # noqa: E402  (bench/forecast_synthetic.py)
 from statsforecast import StatsForecast  # noqa: E402
 from statsforecast.models import AutoETS  # noqa: E402
@@ -63,15 +64,15 @@ from forecasting.engine import run_statsforecast  # noqa: E402
 from forecasting.evaluate import mase_by_series, seasonal_naive_forecast  # noqa: E402
 from forecasting.history import classify_series, fill_gaps, validate_history  # noqa: E402
 from forecasting.models import (  # noqa: E402
-    INTERMITTENT_MODELS,
-    SMOOTH_MODELS,
+    REFIT_MODELS,
+    SEASONAL_MODELS,
+    SHORT_SERIES_MODEL,
     build_model,
-    candidate_names,
     fallback_model,
     max_train_length,
     min_backtest_length,
-    refits_in_backtest,
 )
+from forecasting.select import SEASONAL_CLASSES  # noqa: E402
 from forecasting.synthetic import make_daily_demand  # noqa: E402
 
 HOLDOUT = 28
@@ -159,23 +160,32 @@ def read_forecasts(url: str, names: dict[tuple[int, int], str]) -> tuple[pd.Data
     return frame, chosen
 
 
-def bare_statsforecast(train: pd.DataFrame, chosen: pd.Series) -> float:
-    """The statsforecast calls of our pipeline, on the same frame, without anything of ours."""
+def bare_statsforecast(train: pd.DataFrame) -> float:
+    """The statsforecast calls of our pipeline, on the same frame, without anything of ours.
+
+    Backtest: the refitted models on every long-enough series, AutoETS/Theta (rolled
+    forward) on the smooth and erratic ones; final fit: the same models on the same series
+    (the combination needs every candidate's forecast), HistoricAverage on the short ones.
+    """
     started = time.perf_counter()
     classes = classify_series(train).set_index("unique_id")
-    long_enough = classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)
-    group_of = classes.loc[long_enough, "demand_class"].map(candidate_names)
-    for names in (SMOOTH_MODELS, INTERMITTENT_MODELS):
-        part = train.loc[train["unique_id"].isin(group_of.index[group_of == names])]
-        if part.empty:
-            continue
-        run_statsforecast("cross_validation", part, [build_model(n, SEASON) for n in names], freq="D",
-                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
-                          step_size=HOLDOUT, input_size=max_train_length(SEASON), refit=refits_in_backtest(names))
+    long_enough = classes.index[classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)]
+    seasonal = long_enough[classes.loc[long_enough, "demand_class"].isin(SEASONAL_CLASSES)]
     recent = train.groupby("unique_id").tail(max_train_length(SEASON))
-    for name, ids in chosen.groupby(chosen).groups.items():
-        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], [build_model(str(name), SEASON)],
-                          freq="D", fallback=None, engine="local", n_jobs=-1, h=HOLDOUT)
+    for names, ids, refit in ((REFIT_MODELS, long_enough, True), (SEASONAL_MODELS, seasonal, False)):
+        if not len(ids):
+            continue
+        models = [build_model(n, SEASON) for n in names]
+        run_statsforecast("cross_validation", train.loc[train["unique_id"].isin(ids)], models, freq="D",
+                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
+                          step_size=HOLDOUT, input_size=max_train_length(SEASON), refit=refit)
+        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], models, freq="D",
+                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT)
+    short = classes.index.difference(long_enough)
+    if len(short):
+        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(short)],
+                          [build_model(SHORT_SERIES_MODEL, SEASON)], freq="D", fallback=None, engine="local",
+                          n_jobs=-1, h=HOLDOUT, level=[80, 95])
     return time.perf_counter() - started
 
 
@@ -232,7 +242,7 @@ def main() -> int:
     filled = fill_gaps(validate_history(demand.assign(unique_id=demand["unique_id"].map(
         dict(zip(sorted(demand["unique_id"].unique()), names, strict=True))))))
     train, test = filled.loc[filled["ds"] <= cut], filled.loc[filled["ds"] > cut]
-    bare = bare_statsforecast(train, chosen)
+    bare = bare_statsforecast(train)
     lfl = like_for_like(train, args.series)
     naive = seasonal_naive_forecast(train.loc[train.groupby("unique_id")["ds"].transform("size") >= SEASON],
                                     HOLDOUT, SEASON, "D")
@@ -263,8 +273,8 @@ def main() -> int:
     if args.skip_real:
         print("real data: skipped (--skip-real)")
     else:
-        print("real data (our model choice vs seasonal naive on the holdout):")
-        forecast_models.main()
+        print("real data (bench/forecast_real.py: ours vs every fixed model, three origins):")
+        forecast_real.main([])
     return 0
 
 
