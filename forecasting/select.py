@@ -60,7 +60,7 @@ SEASONAL_CLASSES = (DemandClass.SMOOTH.value, DemandClass.ERRATIC.value)
 
 @dataclass(frozen=True)
 class Backtest:
-    """Result of :func:`backtest_series`.
+    """Result of :func:`decide`.
 
     ``selection`` has :data:`SELECTION_COLUMNS`, one row per series. ``errors`` has
     ``unique_id, cutoff, abs_error``: the used forecast's absolute backtest errors (none for
@@ -112,7 +112,7 @@ def select_models(
     """
     check_horizon(horizon)
     filled = fill_gaps(validate_history(history), freq)
-    return backtest_series(
+    rows = backtest_rows(
         filled,
         horizon,
         freq=freq,
@@ -120,7 +120,8 @@ def select_models(
         n_windows=n_windows,
         engine=engine,
         n_jobs=n_jobs,
-    ).selection
+    )
+    return decide(rows, filled, freq, season_length).selection
 
 
 def candidates() -> tuple[str, ...]:
@@ -150,29 +151,6 @@ class BacktestRows:
     classes: pd.DataFrame
     cv: pd.DataFrame
     scales: pd.DataFrame
-
-
-def backtest_series(
-    filled: pd.DataFrame,
-    horizon: int,
-    *,
-    freq: str,
-    season_length: int,
-    n_windows: int,
-    engine: str,
-    n_jobs: int,
-) -> Backtest:
-    """Backtest and choose on an already validated, gap-filled frame (see module doc)."""
-    rows = backtest_rows(
-        filled,
-        horizon,
-        freq=freq,
-        season_length=season_length,
-        n_windows=n_windows,
-        engine=engine,
-        n_jobs=n_jobs,
-    )
-    return decide(rows, filled, freq, season_length)
 
 
 def backtest_rows(
