@@ -183,63 +183,63 @@ def child_run(url: str, today: dt.date, engine: str, batch_size: int | None) -> 
     return result
 
 
-def bare_statsforecast(train: pd.DataFrame, chosen: pd.Series) -> float:
-    """Seconds for the statsforecast calls of our pipeline, on the same gap-filled frame, with
-    nothing of ours: cross-validation of each class's candidates, forecast of each chosen model."""
+def bare_statsforecast(train: pd.DataFrame) -> float:
+    """Seconds for the statsforecast calls of our pipeline, on the same frame, with nothing of ours.
+
+    Backtest: the refitted models on every long-enough series, AutoETS/Theta (rolled
+    forward) on the smooth and erratic ones; final fit: the same models on the same series
+    (the combination needs every candidate's forecast), HistoricAverage on the short ones.
+    """
     from forecasting.engine import run_statsforecast
     from forecasting.history import classify_series
     from forecasting.models import (
-        INTERMITTENT_MODELS,
-        SMOOTH_MODELS,
+        REFIT_MODELS,
+        SEASONAL_MODELS,
+        SHORT_SERIES_MODEL,
         build_model,
-        candidate_names,
         fallback_model,
         max_train_length,
         min_backtest_length,
-        refits_in_backtest,
     )
+    from forecasting.select import SEASONAL_CLASSES
 
     started = time.perf_counter()
     classes = classify_series(train).set_index("unique_id")
-    long_enough = classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)
-    group_of = classes.loc[long_enough, "demand_class"].map(candidate_names)
-    for names in (SMOOTH_MODELS, INTERMITTENT_MODELS):
-        part = train.loc[train["unique_id"].isin(group_of.index[group_of == names])]
-        if not part.empty:
-            run_statsforecast("cross_validation", part, [build_model(n, SEASON) for n in names], freq="D",
-                              fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
-                              step_size=HOLDOUT, input_size=max_train_length(SEASON),
-                              refit=refits_in_backtest(names))
+    long_enough = classes.index[classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)]
+    seasonal = long_enough[classes.loc[long_enough, "demand_class"].isin(SEASONAL_CLASSES)]
     recent = train.groupby("unique_id").tail(max_train_length(SEASON))
-    for model, ids in chosen.groupby(chosen).groups.items():
-        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], [build_model(str(model), SEASON)],
-                          freq="D", fallback=None, engine="local", n_jobs=-1, h=HOLDOUT)
+    for names, ids, refit in ((REFIT_MODELS, long_enough, True), (SEASONAL_MODELS, seasonal, False)):
+        if not len(ids):
+            continue
+        models = [build_model(n, SEASON) for n in names]
+        run_statsforecast("cross_validation", train.loc[train["unique_id"].isin(ids)], models, freq="D",
+                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
+                          step_size=HOLDOUT, input_size=max_train_length(SEASON), refit=refit)
+        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], models, freq="D",
+                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT)
+    short = classes.index.difference(long_enough)
+    if len(short):
+        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(short)],
+                          [build_model(SHORT_SERIES_MODEL, SEASON)], freq="D", fallback=None, engine="local",
+                          n_jobs=-1, h=HOLDOUT, level=[80, 95])
     return time.perf_counter() - started
 
 
 def child_bare(url: str, series: int, days: int, seed: int, run_id: int) -> dict[str, Any]:
     """In a child: the statsforecast calls of the run on the same gap-filled frame."""
-    from app.planning.models import ForecastSeries
     from forecasting.history import fill_gaps, validate_history
 
+    del run_id  # the calls are the method's, whatever the run chose
     cut = pd.Timestamp(START) + pd.Timedelta(days=days - 1 - HOLDOUT)
     parts = []
     for chunk, first in enumerate(range(0, series, CHUNK_SERIES)):
         demand = chunk_demand(chunk, min(CHUNK_SERIES, series - first), days, seed)
         index = first + demand["unique_id"].str[1:].astype(int)
         parts.append(demand.assign(unique_id=index.map(lambda i: f"{i // 5}:{i % 5}")))
-    db = make_engine(url)
-    with db.connect() as conn:
-        chosen_rows = conn.execute(select(ForecastSeries.product_id, ForecastSeries.warehouse_id,
-                                          ForecastSeries.model).where(ForecastSeries.run_id == run_id)).all()
-        products = list(conn.scalars(select(Product.id).order_by(Product.id)))
-        warehouses = list(conn.scalars(select(Warehouse.id).order_by(Warehouse.id)))
-    db.dispose()
-    name = {(products[i // 5], warehouses[i % 5]): f"{i // 5}:{i % 5}" for i in range(series)}
-    chosen = pd.Series({name[(p, w)]: m for p, w, m in chosen_rows})
+    del url
     train = fill_gaps(validate_history(pd.concat(parts, ignore_index=True)), end=cut)
     del parts
-    return {"seconds": bare_statsforecast(train, chosen)}
+    return {"seconds": bare_statsforecast(train)}
 
 
 def in_child(*args: str) -> tuple[dict[str, Any], TreeMemory]:

@@ -58,7 +58,7 @@ class BatchOutput:
     """Rows to write for one batch, keyed by database ids."""
 
     number: int
-    series: pd.DataFrame  # product_id, warehouse_id, demand_class, model, mase, rmsse, mase_seasonal_naive
+    series: pd.DataFrame  # product_id, warehouse_id, demand_class, model, SCORE_COLUMNS
     points: pd.DataFrame  # product_id, warehouse_id, ds (date), yhat, yhat_lo_<l>, yhat_hi_<l> per level
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
@@ -136,13 +136,17 @@ def _ids(frame: pd.DataFrame, keys: dict[str, tuple[int, int]]) -> tuple[np.ndar
             np.fromiter((w for _, w in pairs), dtype="int64", count=len(pairs)))
 
 
+# Per series: the used forecast's backtest scores and the seasonal naive's on the same windows.
+SCORE_COLUMNS = ("mase", "rmsse", "mase_seasonal_naive", "rmsse_seasonal_naive")
+
+
 def _series_rows(selection: pd.DataFrame, keys: dict[str, tuple[int, int]]) -> pd.DataFrame:
     products, warehouses = _ids(selection, keys)
     return pd.DataFrame({
         "product_id": products, "warehouse_id": warehouses,
         "demand_class": selection["demand_class"].astype(str).to_numpy(),
         "model": selection["model"].astype(str).to_numpy(),
-        **{col: selection[col].to_numpy(dtype="float64") for col in ("mase", "rmsse", "mase_seasonal_naive")},
+        **{col: selection[col].to_numpy(dtype="float64") for col in SCORE_COLUMNS},
     })
 
 

@@ -1,12 +1,11 @@
 """The candidate models, the baseline and the fallbacks — the one place that lists them.
 
-Which models compete for a series depends on its Syntetos–Boylan class:
-
-* smooth / erratic: AutoETS, DynamicOptimizedTheta, SeasonalNaive
-* intermittent / lumpy: CrostonOptimized, ADIDA, IMAPA, TSB(0.2, 0.2), SeasonalNaive
-
-SeasonalNaive is always a candidate so a model is only chosen when it beats the baseline
-in the backtest. Series too short to backtest get :data:`SHORT_SERIES_MODEL` (the mean of
+Every backtested series gets the level models (:data:`LEVEL_MODELS`: CrostonOptimized,
+ADIDA, IMAPA, TSB(0.2, 0.2), WindowAverage) and SeasonalNaive; smooth and erratic series
+(Syntetos–Boylan) also get :data:`SEASONAL_MODELS` (AutoETS, DynamicOptimizedTheta). Each
+level model also competes with the pooled seasonal profile applied (``ADIDA*profile``, see
+:mod:`forecasting.combine`). :mod:`forecasting.select` combines them; SeasonalNaive is the
+baseline every series is checked against. Series too short to backtest get :data:`SHORT_SERIES_MODEL` (the mean of
 all history: robust with a handful of points, and it has its own normal intervals).
 When a model raises while fitting, statsforecast substitutes :func:`fallback_model`.
 
@@ -28,14 +27,22 @@ from statsforecast.models import (
     DynamicOptimizedTheta,
     HistoricAverage,
     SeasonalNaive,
+    WindowAverage,
 )
 
 from forecasting.history import DemandClass
 
 BASELINE_MODEL = "SeasonalNaive"
 SHORT_SERIES_MODEL = "HistoricAverage"
-SMOOTH_MODELS = ("AutoETS", "DynamicOptimizedTheta", BASELINE_MODEL)
-INTERMITTENT_MODELS = ("CrostonOptimized", "ADIDA", "IMAPA", "TSB", BASELINE_MODEL)
+COMBINATION_MODEL = "Combination"
+# Flat-level models: the pooled seasonal profile may be applied to their forecasts.
+LEVEL_MODELS = ("CrostonOptimized", "ADIDA", "IMAPA", "TSB", "WindowAverage")
+# Refitted every backtest window (no ``forward`` in statsforecast; cheap): every series.
+REFIT_MODELS = (*LEVEL_MODELS, BASELINE_MODEL)
+# Fitted once and rolled forward over the windows: smooth and erratic series only.
+SEASONAL_MODELS = ("AutoETS", "DynamicOptimizedTheta")
+INTERMITTENT_MODELS = REFIT_MODELS
+SMOOTH_MODELS = (*SEASONAL_MODELS, *REFIT_MODELS)
 
 # Fit on at most the last 52 seasons (364 days for daily data). ETS/Theta cost grows with
 # length and a year of daily history pins down a weekly pattern; yearly peaks are events.
@@ -67,37 +74,28 @@ def build_model(name: str, season_length: int) -> Any:
         return IMAPA(alias=name)
     if name == "TSB":
         return TSB(alpha_d=0.2, alpha_p=0.2, alias=name)
+    if name == "WindowAverage":
+        return WindowAverage(window_size=window_size(season_length), alias=name)
     if name == SHORT_SERIES_MODEL:
         return HistoricAverage(alias=name)
     raise ValueError(f"unknown model name {name!r}")
 
 
+def window_size(season_length: int) -> int:
+    """WindowAverage's window: whole seasons covering about four weeks (28 days; 12 months)."""
+    return season_length * max(1, 28 // season_length)
+
+
 def candidate_names(demand_class: DemandClass | str) -> tuple[str, ...]:
-    """Model names that compete for a series of this class, in tie-break order."""
+    """Model names that are fitted for a series of this class (profiled variants aside)."""
     if DemandClass(demand_class) in (DemandClass.SMOOTH, DemandClass.ERRATIC):
         return SMOOTH_MODELS
     return INTERMITTENT_MODELS
 
 
-def selection_metric(names: tuple[str, ...]) -> str:
-    """Backtest metric that picks the winner among ``names``: ``"mase"`` or ``"rmsse"``.
-
-    Smooth series are chosen by MASE. Intermittent series are chosen by RMSSE because an
-    absolute-error metric is minimised by the median, which for intermittent demand is
-    zero, so MASE systematically rewards forecasting nothing (Kolassa 2016; the M5
-    competition used RMSSE for the same reason) — a bad basis for stocking decisions.
-    """
-    return "mase" if set(names) == set(SMOOTH_MODELS) else "rmsse"
-
-
-def refits_in_backtest(names: tuple[str, ...]) -> bool:
-    """Whether the backtest must refit every window for these models.
-
-    ETS, Theta and SeasonalNaive can ``forward`` a fitted model over new data, so the smooth
-    group is fitted once per series and rolled over the later windows (3× cheaper); the
-    Croston family has no ``forward`` and is cheap enough to refit.
-    """
-    return set(names) != set(SMOOTH_MODELS)
+def profiled_name(name: str) -> str:
+    """Name of the candidate ``name`` × the pooled seasonal profile (``ADIDA*profile``)."""
+    return f"{name}*profile"
 
 
 def fallback_model(season_length: int) -> Any:
@@ -106,8 +104,13 @@ def fallback_model(season_length: int) -> Any:
 
 
 def min_backtest_length(horizon: int, n_windows: int, season_length: int) -> int:
-    """Fewest periods a series needs to be backtested: two seasons of training + the windows."""
-    return n_windows * horizon + 2 * season_length
+    """Fewest periods a series needs to be backtested: one season of training + the windows.
+
+    One season is what SeasonalNaive needs; a model that cannot fit on so little is replaced
+    by the fallback in that window. (Two seasons left carparts' 51 months too short for a
+    6-month horizon at any origin before the last.)
+    """
+    return n_windows * horizon + season_length
 
 
 def max_train_length(season_length: int) -> int:

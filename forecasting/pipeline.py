@@ -1,18 +1,15 @@
-"""history → model choice → forecast: the public forecasting entry points.
+"""history → backtest → combined forecast: the public forecasting entry points.
 
-Intervals: every series gets split-conformal intervals from its own backtest — the
-``level``% interval is ``yhat ± q``, ``q`` the ``ceil((n+1)·level/100)``-th smallest of the
-chosen model's ``n`` absolute backtest errors (all windows and horizon steps pooled, so the
-width is constant over the horizon). One rule for every model, including the Croston
-family that has no intervals of its own; a higher level can only take a larger order
-statistic, so intervals nest. Series too short to backtest use HistoricAverage's own normal
-intervals. All values are clipped at zero (demand cannot be negative).
+Intervals: split-conformal from each series' own backtest (:mod:`forecasting.fits`);
+series too short to backtest use HistoricAverage's own normal intervals. All values are
+clipped at zero (demand cannot be negative).
 
 Batches: with ``batch_size`` the series are split into batches of that many; every batch is
-backtested *and* forecast by one task, and the tasks run on ONE process pool of ``n_jobs``
-workers for the whole run (statsforecast itself would start a pool per call: two backtest
-calls and one forecast call per chosen model). Results do not depend on the batching:
-every series is fitted on its own, and promotion uplift is estimated on all series first.
+backtested *and* fitted by one task (:class:`forecasting.fits.BatchTask`), and the tasks run
+on ONE process pool of ``n_jobs`` workers for the whole run (statsforecast itself would start
+a pool per call). The pooled pieces — seasonal profile, class weights — are then computed
+over all series at once, so results do not depend on the batching; promotion uplift is
+estimated on all series first.
 ``progress(done, total, "forecasting")`` is called with the number of series done.
 """
 
@@ -25,24 +22,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from forecasting.engine import check_engine, run_statsforecast
+from forecasting.engine import check_engine
 from forecasting.events import (
     apply_uplift,
     estimate_uplift,
     remove_uplift,
     validate_events,
 )
+from forecasting.fits import BatchFits, BatchTask, assemble, interval_columns
 from forecasting.history import fill_gaps, validate_history
-from forecasting.models import (
-    SHORT_SERIES_MODEL,
-    build_model,
-    fallback_model,
-    max_train_length,
-)
-from forecasting.select import Backtest, backtest_series, check_horizon
+from forecasting.select import check_horizon, concat_rows, decide
 
 Progress = Callable[[int, int, str], None]  # done, total, stage
 
@@ -83,11 +74,6 @@ def _as_number(value: object) -> float | None:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-
-
-def interval_columns(level: Sequence[int]) -> list[str]:
-    """Output interval columns, e.g. ``yhat_lo_80, yhat_hi_80, yhat_lo_95, yhat_hi_95``."""
-    return [f"yhat_{side}_{lv}" for lv in level for side in ("lo", "hi")]
 
 
 def forecast(
@@ -169,49 +155,24 @@ def run_forecast(
         calendar = validate_events(events)
         uplift = estimate_uplift(filled, calendar, season_length)
         filled = remove_uplift(filled, calendar, uplift)
-    task = _Task(horizon, freq, levels, season_length, n_windows, engine, n_jobs)
-    forecasts, selection = _run_batches(filled, task, batch_size, progress)
+    task = BatchTask(horizon, freq, levels, season_length, n_windows, engine, n_jobs)
+    fits = _run_batches(filled, task, batch_size, progress)
+    backtest = decide(concat_rows([f.rows for f in fits]), filled, freq, season_length)
+    forecasts = assemble(
+        pd.concat([f.raw for f in fits if not f.raw.empty] or [fits[0].raw], ignore_index=True),
+        pd.concat([f.short for f in fits], ignore_index=True),
+        backtest,
+        filled,
+        freq,
+        levels,
+        season_length,
+    )
+    selection = backtest.selection
     value_columns = ["yhat", *interval_columns(levels)]
     if calendar is not None:
         forecasts = apply_uplift(forecasts, calendar, uplift, value_columns)
     forecasts[value_columns] = forecasts[value_columns].clip(lower=0.0)
     return ForecastResult(forecasts=forecasts, selection=selection, uplift=uplift)
-
-
-@dataclass(frozen=True)
-class _Task:
-    """The settings every batch is run with (picklable: sent to the pool's workers)."""
-
-    horizon: int
-    freq: str
-    levels: tuple[int, ...]
-    season_length: int
-    n_windows: int
-    engine: str
-    n_jobs: int
-
-    def __call__(self, filled: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Backtest, choose and forecast one batch: ``(forecasts, selection)``."""
-        backtest = backtest_series(
-            filled,
-            self.horizon,
-            freq=self.freq,
-            season_length=self.season_length,
-            n_windows=self.n_windows,
-            engine=self.engine,
-            n_jobs=self.n_jobs,
-        )
-        forecasts = _forecast_chosen(
-            filled,
-            backtest,
-            self.horizon,
-            self.freq,
-            self.levels,
-            self.season_length,
-            self.engine,
-            self.n_jobs,
-        )
-        return forecasts, backtest.selection
 
 
 def _workers(n_jobs: int) -> int:
@@ -220,10 +181,10 @@ def _workers(n_jobs: int) -> int:
 
 def _run_batches(
     filled: pd.DataFrame,
-    task: _Task,
+    task: BatchTask,
     batch_size: int | None,
     progress: Progress | None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> list[BatchFits]:
     """Run ``task`` over batches of series; one process pool for all batches (module doc)."""
     ids = filled["unique_id"].unique()  # sorted: fill_gaps sorts by series
     size = len(ids) if batch_size is None else batch_size
@@ -233,12 +194,12 @@ def _run_batches(
     ]
     if progress is not None:
         progress(0, len(ids), "forecasting")
-    results: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    results: dict[int, BatchFits] = {}
     done = 0
     workers = min(_workers(task.n_jobs), len(batches))
     if task.engine != "local" or workers < 2:
-        for batch in batches:
-            results.append(task(batch))
+        for number, batch in enumerate(batches):
+            results[number] = task(batch)
             done += batch["unique_id"].nunique()
             if progress is not None:
                 progress(done, len(ids), "forecasting")
@@ -251,13 +212,14 @@ def _run_batches(
         # forking a process that holds the whole history frame doubles its memory.
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             futures = {
-                pool.submit(single, batch): batch["unique_id"].nunique()
-                for batch in batches
+                pool.submit(single, batch): (number, batch["unique_id"].nunique())
+                for number, batch in enumerate(batches)
             }
             try:
                 for future in as_completed(futures):
-                    results.append(future.result())
-                    done += futures[future]
+                    number, count = futures[future]
+                    results[number] = future.result()
+                    done += count
                     if progress is not None:
                         progress(done, len(ids), "forecasting")
             except BaseException:
@@ -265,90 +227,5 @@ def _run_batches(
                 # instead of finishing them all before the exception gets out.
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-    forecasts = pd.concat([r[0] for r in results], ignore_index=True)
-    selection = pd.concat([r[1] for r in results], ignore_index=True)
-    return (
-        forecasts.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True),
-        selection.sort_values("unique_id", kind="stable").reset_index(drop=True),
-    )
-
-
-def _forecast_chosen(
-    filled: pd.DataFrame,
-    backtest: Backtest,
-    horizon: int,
-    freq: str,
-    levels: tuple[int, ...],
-    season_length: int,
-    engine: str,
-    n_jobs: int,
-) -> pd.DataFrame:
-    """Fit each chosen model once on all the series that chose it (not per series)."""
-    recent = filled.groupby("unique_id", sort=False).tail(
-        max_train_length(season_length)
-    )
-    chosen = backtest.selection.set_index("unique_id")["model"]
-    parts = []
-    for name, ids in chosen.groupby(chosen).groups.items():
-        short = name == SHORT_SERIES_MODEL
-        raw = run_statsforecast(
-            "forecast",
-            recent.loc[recent["unique_id"].isin(ids)],
-            [build_model(str(name), season_length)],
-            freq=freq,
-            # SeasonalNaive needs a full season, which short series lack.
-            fallback=None if short else fallback_model(season_length),
-            engine=engine,
-            n_jobs=n_jobs,
-            h=horizon,
-            level=list(levels) if short and levels else None,
-        )
-        parts.append(_standardise(raw, str(name), levels, short))
-    frame = pd.concat(parts, ignore_index=True)
-    conformal = _conformal_widths(backtest.abs_errors, levels)
-    for lv in levels:
-        width = frame["unique_id"].map(conformal[lv]) if not conformal.empty else np.nan
-        lo, hi = f"yhat_lo_{lv}", f"yhat_hi_{lv}"
-        frame[lo] = frame[lo].fillna(frame["yhat"] - width)
-        frame[hi] = frame[hi].fillna(frame["yhat"] + width)
-        # One-point series have no spread at all: a zero-width interval, not NaN.
-        frame[lo] = frame[lo].fillna(frame["yhat"])
-        frame[hi] = frame[hi].fillna(frame["yhat"])
-    columns = ["unique_id", "ds", "yhat", *interval_columns(levels), "model"]
-    return (
-        frame.loc[:, columns]
-        .sort_values(["unique_id", "ds"], kind="stable")
-        .reset_index(drop=True)
-    )
-
-
-def _standardise(
-    raw: pd.DataFrame, name: str, levels: tuple[int, ...], short: bool
-) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {"unique_id": raw["unique_id"], "ds": raw["ds"], "yhat": raw[name]}
-    )
-    for lv in levels:
-        for side in ("lo", "hi"):
-            source = f"{name}-{side}-{lv}"
-            frame[f"yhat_{side}_{lv}"] = (
-                raw[source] if short and source in raw else np.nan
-            )
-    frame["model"] = name
-    return frame
-
-
-def _conformal_widths(
-    abs_errors: pd.DataFrame, levels: tuple[int, ...]
-) -> pd.DataFrame:
-    """Per series and level, the split-conformal half-width (see module doc)."""
-    if abs_errors.empty:
-        return pd.DataFrame()
-    ordered = abs_errors.sort_values(["unique_id", "abs_error"], kind="stable")
-    ranks = ordered.groupby("unique_id").cumcount() + 1  # 1-based order statistic
-    counts = ordered.groupby("unique_id")["abs_error"].transform("size")
-    widths = {}
-    for lv in levels:
-        wanted = np.minimum(np.ceil((counts + 1) * lv / 100), counts)
-        widths[lv] = ordered.loc[ranks == wanted].set_index("unique_id")["abs_error"]
-    return pd.DataFrame(widths)
+    # In batch order, so pooled sums do not depend on which worker finished first.
+    return [results[number] for number in sorted(results)]

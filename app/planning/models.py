@@ -118,6 +118,10 @@ class ForecastSeries(Base):
     model: Mapped[str] = mapped_column(String(40))
     mase: Mapped[float | None] = mapped_column(Float)
     rmsse: Mapped[float | None] = mapped_column(Float)
+    # The seasonal naive's backtest error on the same windows and scale: 1 − rmsse /
+    # rmsse_seasonal_naive is how much better than "repeat last season" the forecast was.
+    mase_seasonal_naive: Mapped[float | None] = mapped_column(Float)
+    rmsse_seasonal_naive: Mapped[float | None] = mapped_column(Float)
 
 
 class ForecastPoint(Base):

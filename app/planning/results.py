@@ -30,7 +30,7 @@ from app.planning.models import (
     RunStatus,
     SuggestionStatus,
 )
-from forecasting.batch import BatchOutput
+from forecasting.batch import SCORE_COLUMNS, BatchOutput
 
 ERROR_MAX_CHARS = 2000
 WRITE_CHUNK = 5000
@@ -120,10 +120,9 @@ def write_batch(session: Session, run_id: int, batch_id: int, output: BatchOutpu
     series = output.series
     _insert(session, ForecastSeries, [
         {"run_id": run_id, "product_id": int(p), "warehouse_id": int(w), "demand_class": cls, "model": model,
-         "mase": _finite(mase), "rmsse": _finite(rmsse)}
-        for p, w, cls, model, mase, rmsse in zip(series["product_id"], series["warehouse_id"],
-                                                 series["demand_class"], series["model"], series["mase"],
-                                                 series["rmsse"], strict=True)])
+         **{col: _finite(score) for col, score in zip(SCORE_COLUMNS, scores, strict=True)}}
+        for p, w, cls, model, *scores in zip(series["product_id"], series["warehouse_id"], series["demand_class"],
+                                             series["model"], *(series[col] for col in SCORE_COLUMNS), strict=True)])
     points = output.points
     _insert(session, ForecastPoint, [
         {"run_id": run_id, "product_id": int(p), "warehouse_id": int(w), "ds": ds,

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from forecasting import forecast, promotion_days, run_forecast, select_models
-from forecasting.models import INTERMITTENT_MODELS, SHORT_SERIES_MODEL, SMOOTH_MODELS
+from forecasting.models import BASELINE_MODEL, COMBINATION_MODEL, SHORT_SERIES_MODEL
+from forecasting.select import group_candidates
 
 DAYS = pd.date_range(
     "2024-01-01", periods=196, freq="D"
@@ -43,9 +44,10 @@ def test_smooth_series_chooses_among_smooth_models_and_intermittent_among_interm
 ):
     chosen = mixed.selection.set_index("unique_id")
     assert chosen.loc["weekly", "demand_class"] == "smooth"
-    assert chosen.loc["weekly", "model"] in SMOOTH_MODELS
+    assert chosen.loc["weekly", "model"] == COMBINATION_MODEL
+    assert chosen.loc["weekly", "top_model"] in group_candidates(seasonal=True)
     assert chosen.loc["slow", "demand_class"] in ("intermittent", "lumpy")
-    assert chosen.loc["slow", "model"] in INTERMITTENT_MODELS
+    assert chosen.loc["slow", "top_model"] in group_candidates(seasonal=False)
 
 
 def test_intermittent_series_gets_an_intermittent_model_not_the_baseline():
@@ -57,9 +59,12 @@ def test_intermittent_series_gets_an_intermittent_model_not_the_baseline():
     ]
     selection = select_models(pd.concat(histories), 28, n_jobs=1)
     assert (selection["demand_class"] == "intermittent").all()
-    intermittent_only = set(INTERMITTENT_MODELS) - {"SeasonalNaive"}
-    assert set(selection["model"]) <= intermittent_only
+    assert (selection["model"] == COMBINATION_MODEL).all()
+    intermittent_only = set(group_candidates(seasonal=False)) - {BASELINE_MODEL}
+    assert set(selection["top_model"]) <= intermittent_only
     assert (selection["selected_by"] == "rmsse").all()
+    # the combination beat the naive in the backtest: that is why it is used
+    assert (selection["rmsse"] < selection["rmsse_seasonal_naive"]).all()
 
 
 def test_forecast_returns_one_row_per_series_and_future_day_with_contract_columns(
@@ -128,7 +133,10 @@ def test_series_too_short_to_backtest_fall_back_to_historic_average():
     result = run_forecast(pd.concat([short, weekly_series()]), 7, n_jobs=1)
     rows = result.forecasts.loc[result.forecasts["unique_id"] == "new"]
     assert (rows["model"] == SHORT_SERIES_MODEL).all()
-    assert rows["yhat"].to_numpy() == pytest.approx(4.0)
+    # the historic average, spread over the week by the pooled profile: a week sums to 7 × 4
+    assert rows["yhat"].mean() == pytest.approx(4.0)
+    weekend = rows["ds"].dt.dayofweek >= 5  # the weekly series sells double at weekends
+    assert rows.loc[weekend, "yhat"].min() > rows.loc[~weekend, "yhat"].max()
     assert (rows["yhat_hi_95"] > rows["yhat_hi_80"]).all()
     row = result.selection.set_index("unique_id").loc["new"]
     assert row["selected_by"] == "too_short"
