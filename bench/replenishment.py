@@ -91,11 +91,13 @@ def load_online_retail(folder: Path, *, start: str, sample: int | None, seed: in
 
 def make_forecasts(scenario: Scenario, ids: list[str], *, every: int, horizon: int, cache: Path | None,
                    n_jobs: int) -> list[Forecasts]:
-    """One ``forecast()`` call for all SKUs per forecast day (cached by SKUs, day and horizon)."""
+    """One ``forecast()`` call for all SKUs per forecast day (cached by SKUs, day, horizon and
+    the source of ``forecasting/``, so a changed method never reuses another's forecasts)."""
     out = []
     demand = scenario.demand
+    method = hashlib.sha1(b"".join(p.read_bytes() for p in sorted((ROOT / "forecasting").glob("*.py")))).hexdigest()
     for day in review_days(scenario)[::max(every // scenario.review_days, 1)]:
-        key = hashlib.sha1(f"{','.join(ids)}|{day}|{horizon}".encode()).hexdigest()[:16]
+        key = hashlib.sha1(f"{','.join(ids)}|{day}|{horizon}|{method}".encode()).hexdigest()[:16]
         path = cache / f"fc-{key}.npz" if cache else None
         if path is not None and path.is_file():
             saved = np.load(path)
