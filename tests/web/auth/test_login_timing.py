@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tests.factories import make_staff_user, make_supplier, make_supplier_user
 from tests.web.clients import csrf_token
 
-SAMPLES = 9  # per kind, interleaved, so load on the machine hits both alike
+SAMPLES = 15  # per kind, interleaved, so load on the machine hits both alike
 
 
 def _timed_post(client: Any, path: str, email: str, ip: str) -> float:
