@@ -293,8 +293,13 @@ def single_statement_session() -> Iterator[Session]:
             yield joined
         return
     # A request never holds two pooled connections (the pool would run dry under load):
-    # the request session's read-only transaction (e.g. the token lookup) ends first.
-    session().close()
+    # the request session's read-only transaction (e.g. the token lookup), if it has one,
+    # ends first — without opening one just to close it.
+    from flask import g
+
+    existing: Session | None = g.get("_db_session")
+    if existing is not None:
+        existing.close()
     conn = current_db().engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         with Session(bind=conn) as s:
