@@ -122,7 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.ops.views import bp as ops_bp
     from app.planning.views import bp as planning_bp
     from app.purchasing.views import bp as purchasing_bp
-    from app.suppliers.scorecard_views import bp as scorecards_bp
+    from app.suppliers.scorecards.views import bp as scorecards_bp
     from app.suppliers.views import bp as suppliers_bp
     from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp

@@ -1,5 +1,6 @@
 """Imports every domain's models so that `Base.metadata` is complete (Alembic, tests)."""
-from app.audit.models import Alert, AuditEntry, Setting
+from app.alerts.models import Alert
+from app.audit.models import AuditEntry
 from app.auth.models import ApiClient, LoginThrottle, Role, Scope, StaffUser, SupplierUser, WebhookDelivery
 from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
@@ -30,6 +31,7 @@ from app.purchasing.models import (
     SupplierReturn,
     SupplierReturnLine,
 )
+from app.settings.models import Setting
 from app.stock.models import (
     IdempotencyRecord,
     MovementKind,

@@ -25,8 +25,8 @@ from app.db import make_engine, make_sessionmaker
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.stock.models import Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
-from app.suppliers.scorecard import Period, Rules, compute_scorecards
-from app.suppliers.scorecard_queries import gather_events
+from app.suppliers.scorecards.queries import gather_events
+from app.suppliers.scorecards.scoring import Period, Rules, compute_scorecards
 
 
 def build(session, *, suppliers: int, months: int, pos_per_month: int, lines: int, first: dt.date) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -7,10 +7,10 @@ from flask import render_template, request
 
 from app.db import session as db_session
 from app.db import utcnow
-from app.purchasing import supplier_queries
-from app.suppliers import scorecard_service
-from app.suppliers.scorecard_views import trend_charts
-from app.suppliers.stock_visibility import supplied_stock
+from app.suppliers.portal import queries as supplier_queries
+from app.suppliers.portal.stock_visibility import supplied_stock
+from app.suppliers.scorecards import service as scorecard_service
+from app.suppliers.scorecards.views import trend_charts
 from app.web.exports import csv_response
 from portal import bp
 from portal.access import current_supplier_id, supplier_required

@@ -13,10 +13,9 @@ from app.auth.login import PORTAL, login_view, logout_view, start_session
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
-from app.purchasing import supplier_actions as actions
-from app.purchasing import supplier_queries as queries
 from app.purchasing.models import POLineStatus
-from app.suppliers.scorecard_service import supplier_headline
+from app.suppliers.portal import actions, queries
+from app.suppliers.scorecards.service import supplier_headline
 from app.web.formerrors import apply_errors
 from portal import bp
 from portal.access import current_supplier_id, supplier_required

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from app.admin.audit_changes import Change, describe_all
 from app.audit.models import AuditEntry
-from app.audit.service import SETTING_DEFAULTS, Actor, get_setting, record_audit, set_setting
+from app.audit.service import Actor, record_audit
 from app.auth.models import Role, StaffUser
 from app.auth.service import end_sessions
 from app.catalog.models import Category
 from app.errors import N_, Conflict, NotFound, ValidationFailed
 from app.paging import Page, clamp_page
+from app.settings.service import SETTING_DEFAULTS, get_setting, set_setting
 from app.stock.models import Warehouse
 
 

@@ -20,7 +20,6 @@ from app.admin.forms import (
     RoleForm,
     UserForm,
 )
-from app.audit.service import SETTING_DEFAULTS
 from app.auth import service as auth_service
 from app.auth.models import ApiClient
 from app.auth.session import staff_required
@@ -28,6 +27,7 @@ from app.catalog.models import Category
 from app.db import session as db_session
 from app.db import transaction
 from app.errors import DomainError, ValidationFailed, translated
+from app.settings.service import SETTING_DEFAULTS
 from app.stock.models import Warehouse
 from app.web.exports import csv_response
 from app.web.formerrors import apply_errors

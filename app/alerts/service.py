@@ -19,13 +19,14 @@ from app.alerts.classify import (
     last_full_months,
     suggested_quantity,
 )
-from app.audit.models import Alert
-from app.audit.service import Actor, get_setting, record_audit
+from app.alerts.models import Alert
+from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import InvalidState, NotFound
 from app.planning.demand_figures import demand_figure, demand_figures
 from app.planning.models import ForecastRun, ReplenishmentSuggestion, RunStatus
 from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine
+from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.suppliers.models import Supplier
 

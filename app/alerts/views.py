@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from app.alerts import service
 from app.alerts.forms import ResolveForm
-from app.audit.service import get_setting
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page
+from app.settings.service import get_setting
 from app.web.exports import csv_response
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")

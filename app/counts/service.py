@@ -19,12 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import numbering
-from app.audit.service import Actor, get_setting, record_audit
+from app.audit.service import Actor, record_audit
 from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountScope, CountStatus, CycleCount, CycleCountLine
 from app.counts.variance import line_variance
 from app.errors import N_, Conflict, InvalidState, NotFound, ValidationFailed, word
 from app.paging import Page, clamp_page
+from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
 

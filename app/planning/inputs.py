@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import get_setting
 from app.catalog.models import Product
 from app.planning.policy import fill_rate_inputs
 from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt
+from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse, WarehouseKind
 from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer

@@ -19,10 +19,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import Actor, get_setting, set_setting
+from app.audit.service import Actor
 from app.catalog.models import Category, Product
 from app.errors import ValidationFailed
 from app.planning.models import ForecastPoint, ForecastRun, RunStatus
+from app.settings.service import get_setting, set_setting
 from app.stock.models import MovementKind, StockMovement
 from app.suppliers.models import Supplier, SupplierPrice
 from forecasting.calibration import SpreadCalibration, calibrate_spread

@@ -1,7 +1,7 @@
 """Supplier confirmations that change a PO line (quantity or date) stay visible to purchasing
 (badge on the PO list, banner on the PO, card on the dashboard) until a buyer acknowledges them.
 
-They are the unresolved `supplier_update` alerts the portal raises (`supplier_actions`);
+They are the unresolved `supplier_update` alerts the portal raises (`app.suppliers.portal.actions`);
 acknowledging resolves them and is audited."""
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.audit.service import Actor, record_audit
 from app.purchasing.models import POLineStatus
-from app.purchasing.supplier_actions import SUPPLIER_UPDATE
+from app.suppliers.portal.actions import SUPPLIER_UPDATE
 
 
 @dataclass

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import numbering
-from app.audit.service import Actor, get_setting, record_audit
+from app.audit.service import Actor, record_audit
 from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
 from app.purchasing.models import (
     ASNStatus,
@@ -38,6 +38,7 @@ from app.purchasing.models import (
     SupplierReturnLine,
 )
 from app.purchasing.orders import get_order
+from app.settings.service import get_setting
 from app.stock.models import MovementKind
 from app.stock.service import StockEffect, post_stock_effects
 

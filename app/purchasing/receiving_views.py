@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.audit.service import get_setting
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
@@ -18,6 +17,7 @@ from app.purchasing import queries, receiving
 from app.purchasing.forms import ReceiveForm
 from app.purchasing.orders import get_order
 from app.purchasing.views import RECEIVERS, _filter_form, bp, can, order_filter
+from app.settings.service import get_setting
 from app.web.exports import csv_response
 from app.web.forms import apply_errors
 

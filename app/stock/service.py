@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.errors import N_, Conflict, ValidationFailed
 from app.stock import repository as repo
 from app.stock.ledger import BalanceChange, Key, NegativeStock, apply_changes, count_correction

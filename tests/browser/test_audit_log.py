@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.audit.service import record_audit, set_setting
+from app.audit.service import record_audit
 from app.db import transaction
+from app.settings.service import set_setting
 from tests.browser.conftest import LiveServer, login_in_browser, shot
 from tests.factories import PASSWORD, TEST_ACTOR, make_product, make_staff_user, make_warehouse
 

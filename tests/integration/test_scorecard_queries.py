@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.suppliers.scorecard import Period
-from app.suppliers.scorecard_queries import gather_events
-from app.suppliers.scorecard_service import drill_down, ranking, supplier_headline
+from app.suppliers.scorecards.queries import gather_events
+from app.suppliers.scorecards.scoring import Period
+from app.suppliers.scorecards.service import drill_down, ranking, supplier_headline
 from tests.factories import make_price, make_product, make_supplier, make_warehouse
 from tests.factories_purchasing import NOW, confirm_as_ordered, make_po, make_receipt
 

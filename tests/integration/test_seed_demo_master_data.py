@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import Category
 from app.stock.models import Warehouse
-from app.suppliers.scorecard import Period
-from app.suppliers.scorecard_service import ranking
+from app.suppliers.scorecards.scoring import Period
+from app.suppliers.scorecards.service import ranking
 from tests.integration.test_seed_demo import _seed
 
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.audit.service import Actor, record_audit
 from app.db import utcnow
 from app.errors import ValidationFailed

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.errors import DomainError
 from app.stock.models import StockBalance
 from app.stock.reservations import (

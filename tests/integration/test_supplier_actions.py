@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert, AuditEntry
+from app.alerts.models import Alert
+from app.audit.models import AuditEntry
 from app.audit.service import Actor
 from app.errors import InvalidState, NotFound, ValidationFailed
 from app.purchasing.models import ShipmentNotice
-from app.purchasing.supplier_actions import (
+from app.suppliers.portal.actions import (
     LineConfirmation,
     confirm_po_lines,
     create_shipment_notice,

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from app.audit.service import Actor, set_setting
+from app.audit.service import Actor
 from app.auth.models import StaffUser
 from app.counts import service
 from app.db import utcnow
 from app.errors import Conflict, ValidationFailed
+from app.settings.service import set_setting
 from tests.factories import TEST_ACTOR, make_product, make_staff_user, make_warehouse, receive_stock
 
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.counts import service
 from app.db import utcnow
 from app.errors import Conflict, InvalidState, ValidationFailed

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.alerts.service import alert_board, stock_signals
-from app.audit.service import get_setting
 from app.catalog.service import product_detail
 from app.db import utcnow
 from app.planning.decisions import approve_suggestions
@@ -17,6 +16,7 @@ from app.planning.models import ForecastPoint, ReplenishmentSuggestion
 from app.purchasing import receiving
 from app.purchasing.orders import send_purchase_order
 from app.purchasing.receiving import ReceiveLineInput
+from app.settings.service import get_setting
 from tests.factories import TEST_ACTOR
 from tests.planning_data import make_network
 

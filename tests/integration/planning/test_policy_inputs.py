@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import set_setting
 from app.db import utcnow
 from app.planning import policy
 from app.planning.models import ForecastPoint
+from app.settings.service import set_setting
 from tests.factories import TEST_ACTOR
 from tests.planning_data import make_network, make_run
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEntry
-from app.audit.service import set_setting
 from app.errors import InvalidState, ValidationFailed
 from app.purchasing import receiving, returns
 from app.purchasing.models import (
@@ -19,6 +18,7 @@ from app.purchasing.models import (
     SupplierReturnLine,
 )
 from app.purchasing.receiving import ReceiveLineInput, max_acceptable
+from app.settings.service import set_setting
 from app.stock.models import StockBalance, StockMovement
 from app.stock.service import StockRuleBroken
 from tests.factories import TEST_ACTOR, make_po, make_price, make_product, make_supplier, make_warehouse, receive_stock

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.suppliers.scorecard import (
+from app.suppliers.scorecards.details import prices_in
+from app.suppliers.scorecards.scoring import (
     DeliveryEvent,
     Events,
     LeadTimeEvent,
@@ -23,7 +24,6 @@ from app.suppliers.scorecard import (
     price_score,
     standing,
 )
-from app.suppliers.scorecard_details import prices_in
 
 MARCH = Period.ending(dt.date(2026, 3, 1))
 RULES = Rules(as_of=dt.date(2026, 4, 15), grace_days=2)

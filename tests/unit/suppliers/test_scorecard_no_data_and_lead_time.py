@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from app.suppliers.scorecard import (
+from app.suppliers.scorecards.scoring import (
     DeliveryEvent,
     Events,
     LeadTimeEvent,

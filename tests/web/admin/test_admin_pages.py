@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.service import get_setting, record_audit
+from app.audit.service import record_audit
 from app.auth.models import ApiClient, StaffUser
+from app.settings.service import get_setting
 from tests.factories import TEST_ACTOR, make_staff_user
 from tests.web.clients import count_statements, login_as, post_form
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.admin.audit_changes import Change, describe
-from app.audit.service import record_audit, set_setting
+from app.audit.service import record_audit
+from app.settings.service import set_setting
 from tests.factories import TEST_ACTOR, make_product, make_warehouse
 from tests.web.clients import count_statements, login_as
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.alerts import service
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.db import utcnow
 from app.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from app.stock.service import StockEffect, post_stock_effects

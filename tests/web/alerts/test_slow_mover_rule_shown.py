@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.audit.service import set_setting
+from app.settings.service import set_setting
 from tests.factories import TEST_ACTOR
 from tests.web.clients import login_as
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.stock.models import IdempotencyRecord, Reservation
 from tests.factories import make_api_client
 from tests.web.api.conftest import Api, Net

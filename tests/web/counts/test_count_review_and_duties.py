@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.audit.service import get_setting
 from app.counts import service
 from app.db import utcnow
+from app.settings.service import get_setting
 from tests.factories import TEST_ACTOR, make_product, make_warehouse, receive_stock
 from tests.web.clients import login_as, post_form
 

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Setting
-from app.audit.service import get_setting
+from app.settings.models import Setting
+from app.settings.service import get_setting
 from tests.factories import make_staff_user
 from tests.planning_data import make_network
 from tests.web.clients import csrf_token, login_staff

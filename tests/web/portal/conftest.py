@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.audit.service import Actor
 from app.purchasing.models import PurchaseOrder, ShipmentNotice
-from app.purchasing.supplier_actions import create_shipment_notice
 from app.suppliers.models import Supplier
+from app.suppliers.portal.actions import create_shipment_notice
 from tests.factories import make_price, make_product, make_supplier, make_supplier_user, make_warehouse
 from tests.factories_purchasing import NOW, confirm_as_ordered, make_po
 

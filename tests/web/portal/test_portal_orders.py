@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.purchasing.models import ShipmentNotice
 from tests.factories import make_product, make_supplier, make_supplier_user, make_warehouse
 from tests.factories_purchasing import make_po

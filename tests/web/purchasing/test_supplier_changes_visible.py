@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.models import AuditEntry
 from app.audit.service import Actor
 from app.db import utcnow
-from app.purchasing.supplier_actions import LineConfirmation, confirm_po_lines
+from app.suppliers.portal.actions import LineConfirmation, confirm_po_lines
 from tests.factories import make_product, make_supplier, make_warehouse
 from tests.factories_purchasing import make_po
 from tests.web.clients import csrf_token, login_as

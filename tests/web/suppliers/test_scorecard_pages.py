@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEntry, Setting
+from app.audit.models import AuditEntry
 from app.db import utcnow
+from app.settings.models import Setting
 from tests.factories import make_price, make_product, make_supplier, make_warehouse
 from tests.factories_purchasing import confirm_as_ordered, make_po, make_receipt
 from tests.web.clients import csrf_token, login_as

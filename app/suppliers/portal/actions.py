@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import numbering
-from app.audit.models import Alert
+from app.alerts.models import Alert
 from app.audit.service import Actor, record_audit
 from app.errors import N_, InvalidState, NotFound, ValidationFailed, joined, word
 from app.purchasing.models import (

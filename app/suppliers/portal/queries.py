@@ -24,7 +24,7 @@ from app.purchasing.models import (
     ShipmentNotice,
     ShipmentNoticeLine,
 )
-from app.purchasing.supplier_actions import CONFIRMED_LINE
+from app.suppliers.portal.actions import CONFIRMED_LINE
 
 # POs a supplier still has something to do on (answer, ship, or see received).
 OPEN_PO = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.catalog.models import Product
 from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.suppliers.models import SupplierPrice
-from app.suppliers.scorecard import (
+from app.suppliers.scorecards.scoring import (
     DeliveryEvent,
     Events,
     LeadTimeEvent,

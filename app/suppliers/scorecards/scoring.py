@@ -1,6 +1,6 @@
 """Supplier scorecards: pure arithmetic on plain events (no SQLAlchemy, no Flask, no clock).
 
-The events come from `scorecard_queries`; the rules (grace days, weights, thresholds)
+The events come from `queries`; the rules (grace days, weights, thresholds)
 from settings. docs/scorecards.md states every definition used here; keep them in step.
 
 Periods are calendar months, or rolling windows of 3 or 12 months ending with a month.

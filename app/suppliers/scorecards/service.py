@@ -10,11 +10,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.audit.service import Actor, get_setting, set_setting
+from app.audit.service import Actor
 from app.catalog.models import Product
 from app.errors import N_, NotFound, ValidationFailed, joined
+from app.settings.service import get_setting, set_setting
 from app.suppliers.models import Supplier, SupplierPrice
-from app.suppliers.scorecard import (
+from app.suppliers.scorecards.details import PriceLine, deliveries_in, prices_in, receipts_in
+from app.suppliers.scorecards.queries import gather_events
+from app.suppliers.scorecards.scoring import (
     Events,
     Period,
     ReceiptEvent,
@@ -23,8 +26,6 @@ from app.suppliers.scorecard import (
     compute_scorecards,
     percentile_rank,
 )
-from app.suppliers.scorecard_details import PriceLine, deliveries_in, prices_in, receipts_in
-from app.suppliers.scorecard_queries import gather_events
 
 WINDOWS = (1, 3, 12)
 

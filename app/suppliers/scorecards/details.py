@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.suppliers.scorecard import (
+from app.suppliers.scorecards.scoring import (
     DeliveryEvent,
     Events,
     Period,

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
-from app.purchasing.supplier_queries import Page
+from app.paging import Page
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.suppliers.models import SupplierPrice
 

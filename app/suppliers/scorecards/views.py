@@ -13,10 +13,10 @@ from flask_login import current_user
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
-from app.purchasing.supplier_queries import Page
-from app.suppliers import scorecard_service as service
-from app.suppliers.scorecard import Period
-from app.suppliers.scorecard_forms import InviteForm, ScorecardFilterForm, ScorecardSettingsForm
+from app.paging import Page
+from app.suppliers.scorecards import service
+from app.suppliers.scorecards.forms import InviteForm, ScorecardFilterForm, ScorecardSettingsForm
+from app.suppliers.scorecards.scoring import Period
 from app.web.charts import trend_chart
 
 bp = Blueprint("scorecards", __name__, url_prefix="/suppliers/scorecards", template_folder="templates")

@@ -1,0 +1,1 @@
+"""Admin-editable settings: thresholds and rules read by the domains (`get_setting`)."""
