@@ -16,7 +16,7 @@ from app.errors import ValidationFailed
 from app.purchasing.models import POLineStatus
 from app.suppliers.portal import actions, queries
 from app.suppliers.scorecards.service import supplier_headline
-from app.web.formerrors import apply_errors
+from app.web.forms import apply_errors
 from portal import bp
 from portal.access import current_supplier_id, supplier_required
 from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm

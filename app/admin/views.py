@@ -30,7 +30,7 @@ from app.errors import DomainError, ValidationFailed, translated
 from app.settings.service import SETTING_DEFAULTS
 from app.stock.models import Warehouse
 from app.web.exports import csv_response
-from app.web.formerrors import apply_errors
+from app.web.forms import apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -15,7 +15,7 @@ from app.auth.forms import ChangePasswordForm, EndSessionsForm
 from app.auth.login import Realm, current_account, end_all_sessions, start_session
 from app.db import transaction
 from app.errors import ValidationFailed
-from app.web.formerrors import apply_errors
+from app.web.forms import apply_errors
 
 
 def _require(realm: Realm) -> Any:

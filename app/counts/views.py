@@ -18,7 +18,7 @@ from app.db import transaction, utcnow
 from app.errors import N_, ValidationFailed
 from app.stock.models import Warehouse
 from app.web.exports import csv_response
-from app.web.formerrors import apply_errors
+from app.web.forms import apply_errors
 
 bp = Blueprint("counts", __name__, url_prefix="/counts")
 WRITE_ROLES = ("warehouse",)

@@ -91,8 +91,7 @@ def receive(number: str) -> Any:
                 return_no = result.supplier_return.number if result.supplier_return else None
                 po_status = result.receipt.purchase_order.status
         except ValidationFailed as exc:
-            for msg in apply_errors(form, exc.data["errors"]):
-                flash(msg, "error")
+            apply_errors(form, exc)
         else:
             flash(_("Receipt %(receipt)s recorded; %(po)s is now %(status)s.", receipt=receipt_no, po=number,
                     status=_(po_status.replace("_", " "))), "success")

@@ -127,8 +127,7 @@ def _submit(form: OrderForm, number: str | None) -> Any:
                 po = orders.update_draft(s, current_user.actor, number=number, **kw)
             done = po.number
     except ValidationFailed as exc:
-        for msg in apply_errors(form, exc.data["errors"]):
-            flash(msg, "error")
+        apply_errors(form, exc)
         return None
     flash(_("Draft %(number)s saved. Check it, then send it to the supplier.", number=done), "success")
     return redirect(url_for("purchasing.order", number=done))

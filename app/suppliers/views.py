@@ -81,8 +81,7 @@ def _save(code: str, form: PriceForm, price_id: int | None) -> Any:
                                        price_id=price_id)
             sku = form.sku.data
     except ValidationFailed as exc:
-        for msg in apply_errors(form, exc.data["errors"]):
-            flash(msg, "error")
+        apply_errors(form, exc)
         return None
     flash(_("Price for %(sku)s saved.", sku=sku) + (" " + _("It is now the preferred supplier.")
                                                     if price.is_preferred else ""), "success")

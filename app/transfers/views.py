@@ -17,7 +17,7 @@ from app.stock.models import Warehouse
 from app.transfers import lookup, service
 from app.transfers.forms import LINE_ROWS, ActionForm, ReceiveForm, TransferFilterForm, TransferForm
 from app.web.exports import csv_response
-from app.web.formerrors import apply_errors
+from app.web.forms import apply_errors
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 

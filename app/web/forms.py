@@ -1,11 +1,16 @@
+"""The web layer's form toolkit: the one form-error helper, fixed choices, the stock filter."""
 from __future__ import annotations
 
+from typing import Any
+
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SearchField, SelectField
+from wtforms import Form, IntegerField, SearchField, SelectField
+from wtforms.fields import Field, FieldList, FormField
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.errors import translated
+from app.errors import ValidationFailed, translated
 
 
 class StockFilterForm(FlaskForm):
@@ -20,34 +25,42 @@ class StockFilterForm(FlaskForm):
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
 
 
-def apply_errors(form: FlaskForm, errors: list[dict[str, str]]) -> list[str]:
-    """Attach a service's field errors ({"field", "message"}) to the form's fields.
+def _fields(form: Form | Any) -> dict[str, Field]:
+    """Every field of `form` by its WTForms name, nested FieldList/FormField entries included."""
+    out: dict[str, Field] = {}
+    for f in form:
+        out[f.name] = f
+        if isinstance(f, FieldList):
+            for entry in f.entries:
+                if isinstance(entry, FormField):
+                    out.update(_fields(entry.form))
+                else:
+                    out[entry.name] = entry
+        elif isinstance(f, FormField):
+            out.update(_fields(f.form))
+    return out
 
-    Field names use WTForms' own names (e.g. "lines-0-quantity"). Returns the messages
-    that name no field of the form (show them as a flash).
+
+def apply_errors(form: Form | Any, exc: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
+    """The one way a view shows a service's `ValidationFailed` on a form.
+
+    Each error ({"field", "message"}) is attached to the field it names — by WTForms name
+    (e.g. "lines-0-quantity") or through `aliases` (service name → form field name). The
+    messages that name no field of the form are flashed together; an error without field
+    errors flashes its detail.
     """
-    fields = {f.name: f for f in _all_fields(form)}
+    fields = _fields(form)
+    errors = exc.data.get("errors") or []
     leftover = []
     for err in errors:
-        f = fields.get(err.get("field", ""))
-        if f is None:
-            leftover.append(translated(err.get("message", "")))
-        else:
-            f.errors = [*list(f.errors or []), translated(err.get("message", ""))]
-    return leftover
-
-
-def _all_fields(form: object) -> list:  # type: ignore[type-arg]
-    out = []
-    for f in form:  # type: ignore[attr-defined]
-        if f.type == "FieldList":
-            for entry in f.entries:
-                out.extend(_all_fields(entry.form) if hasattr(entry, "form") else [entry])
-        elif f.type == "FormField":
-            out.extend(_all_fields(f.form))
-        else:
-            out.append(f)
-    return out
+        name = err.get("field", "")
+        field = fields.get((aliases or {}).get(name, name))
+        if field is None:
+            leftover.append(f"{name}: {translated(err.get('message', ''))}" if name else translated(err.get("message", "")))
+            continue
+        field.errors = [*list(field.errors or []), translated(err.get("message", ""))]
+    if leftover or not errors:
+        flash("; ".join(leftover) or translated(exc.detail), "error")
 
 
 class FixedChoices:
