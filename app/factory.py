@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.user_loader(load_user)
     register_error_handlers(app)
     _register_blueprints(app)
+    _declare_static(app)
     _register_cli(app)
 
     @app.after_request
@@ -134,6 +135,19 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,
                admin_bp, imports_bp, api_bp, ops_bp, portal_bp, scorecards_bp, planning_bp):
         app.register_blueprint(bp)
+
+
+def _declare_static(app: Flask) -> None:
+    """Flask's own static route is public like every vendored asset; say so (app.auth.access)."""
+    from app.auth.access import public
+
+    serve = app.view_functions["static"]
+
+    @public("vendored CSS, JS and fonts")
+    def static(**kwargs: Any) -> Any:
+        return serve(**kwargs)
+
+    app.view_functions["static"] = static
 
 
 def _register_cli(app: Flask) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import render_template, request
 
+from app.auth.access import current_supplier_id, supplier_required
 from app.db import session as db_session
 from app.db import utcnow
 from app.suppliers.portal import queries as supplier_queries
@@ -13,7 +14,6 @@ from app.suppliers.scorecards import service as scorecard_service
 from app.suppliers.scorecards.views import trend_charts
 from app.web.exports import csv_response
 from portal import bp
-from portal.access import current_supplier_id, supplier_required
 from portal.views import _page_arg
 
 

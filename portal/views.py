@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.access import current_supplier_id, public, signed_in, supplier_required
 from app.auth.account import account_view, end_sessions_view
 from app.auth.login import PORTAL, login_view, logout_view, start_session
 from app.db import session as db_session
@@ -18,26 +19,29 @@ from app.suppliers.portal import actions, queries
 from app.suppliers.scorecards.service import supplier_headline
 from app.web.forms import apply_errors
 from portal import bp
-from portal.access import current_supplier_id, supplier_required
 from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public("the portal login form")
 def login() -> Any:
     return login_view(PORTAL)
 
 
 @bp.post("/logout")
+@public("ends the session it is sent with, if any")
 def logout() -> Any:
     return logout_view(PORTAL)
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@signed_in(PORTAL)
 def account() -> Any:
     return account_view(PORTAL)
 
 
 @bp.post("/account/end-sessions")
+@signed_in(PORTAL)
 def account_end_sessions() -> Any:
     return end_sessions_view(PORTAL)
 
@@ -210,6 +214,7 @@ from portal import insight_views  # noqa: E402,F401  (stock, scorecard, exports)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@public("an invited supplier user sets a password; the token is the credential")
 def accept_invite(token: str) -> Any:
     """Set a password from an invitation link (single use, time-limited), then log in."""
     from app.auth import invites

@@ -21,8 +21,8 @@ from app.admin.forms import (
     UserForm,
 )
 from app.auth import service as auth_service
+from app.auth.access import staff_required
 from app.auth.models import ApiClient
-from app.auth.session import staff_required
 from app.catalog.models import Category
 from app.db import session as db_session
 from app.db import transaction

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.alerts import service
 from app.alerts.forms import ResolveForm
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page
@@ -26,14 +26,13 @@ PO_DETAIL_ENDPOINT = "purchasing.order"
 
 def action_url(kind: str, row: Any) -> tuple[str, str] | None:
     """(label, url) of the action that resolves an alert row, if the user may take it."""
-    role = current_user.role
     if kind in ("low_stock", "stock_out"):
-        if row.warehouse_kind == "forward" and role in ("warehouse", "admin"):
+        if row.warehouse_kind == "forward" and role_allows("warehouse"):
             args: dict[str, Any] = {"dest": row.warehouse_code, "sku": row.sku, "qty": row.suggested_quantity}
             if row.replenish_from:
                 args["source"] = row.replenish_from
             return _("Create transfer"), url_for("transfers.new", **args)
-        if PO_NEW_ENDPOINT in current_app.view_functions and role in ("purchasing", "admin"):
+        if PO_NEW_ENDPOINT in current_app.view_functions and role_allows("purchasing"):
             return _("Create purchase order"), url_for(PO_NEW_ENDPOINT, warehouse=row.warehouse_code, sku=row.sku,
                                                        qty=row.suggested_quantity)
         return None
@@ -43,7 +42,7 @@ def action_url(kind: str, row: Any) -> tuple[str, str] | None:
         if PO_DETAIL_ENDPOINT in current_app.view_functions:
             return _("Open purchase order"), url_for(PO_DETAIL_ENDPOINT, number=row.number)
         return None
-    if kind == "stored" and row.warehouse_code and role in ("warehouse", "admin"):
+    if kind == "stored" and row.warehouse_code and role_allows("warehouse"):
         return _("Open a count"), url_for("counts.new", warehouse=row.warehouse_code)
     return None
 
@@ -64,7 +63,7 @@ def index() -> Any:
     rows = board.rows(kind)
     page = Page(rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], len(rows), max(1, page_no), PER_PAGE)
     return render_template("alerts/index.html", kind=kind, counts=board.counts(), page=page, action_url=action_url,
-                           resolve_form=ResolveForm(), can_resolve=current_user.role in ("warehouse", "admin"),
+                           resolve_form=ResolveForm(), can_resolve=role_allows("warehouse"),
                            slow_mover_units=get_setting(db_session(), "slow_mover_monthly_units"))
 
 

@@ -7,8 +7,10 @@ from typing import Any
 from flask import render_template
 
 from app.api.routing import bp
+from app.auth.access import public
 
 
 @bp.get("/docs")
+@public("the API reference (the OpenAPI document is public too)")
 def docs() -> Any:
     return render_template("api/docs.html")

@@ -17,6 +17,7 @@ from flask import Blueprint, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.audit.service import Actor
+from app.auth.access import PUBLIC, TOKEN, AccessRule, declare
 from app.auth.service import client_for_token
 from app.db import session as db_session
 from app.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
@@ -222,6 +223,7 @@ def endpoint(
             return fn(*args, **kwargs)
 
         flask_path = path.replace("{", "<").replace("}", ">")
+        declare(view, AccessRule(TOKEN, (scope,)) if scope else AccessRule(PUBLIC, note="no token needed"))
         bp.add_url_rule(flask_path, endpoint=fn.__name__, view_func=view, methods=[method])
         return fn
 

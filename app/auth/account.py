@@ -18,18 +18,8 @@ from app.errors import ValidationFailed
 from app.web.forms import apply_errors
 
 
-def _require(realm: Realm) -> Any:
-    if not getattr(current_user, "is_authenticated", False):
-        return redirect(url_for(realm.login, next=request.path))
-    if current_user.kind != realm.kind:
-        abort(403)
-    return None
-
-
 def account_view(realm: Realm) -> Any:
-    """GET shows the page; POST changes the password (302), or 422 naming the field."""
-    if (refused := _require(realm)) is not None:
-        return refused
+    """(The route declares `signed_in(realm)`.) GET shows the page; POST changes the password (302), or 422 naming the field."""
     form = ChangePasswordForm()
     status = 200
     if form.validate_on_submit():
@@ -53,8 +43,6 @@ def account_view(realm: Realm) -> Any:
 
 def end_sessions_view(realm: Realm) -> Any:
     """POST: log out everywhere (this browser too)."""
-    if (refused := _require(realm)) is not None:
-        return refused
     if not EndSessionsForm().validate_on_submit():
         abort(400)
     end_all_sessions("session.end_all")

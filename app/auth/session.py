@@ -8,12 +8,7 @@ every copy of every cookie of that user on the next request.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from flask import abort
-from flask_login import UserMixin, current_user, login_required
+from flask_login import UserMixin
 
 from app.audit.service import Actor
 from app.auth.models import StaffUser, SupplierUser
@@ -74,21 +69,3 @@ def load_user(user_id: str) -> StaffPrincipal | SupplierPrincipal | None:
     if user is None or not user.is_active or user.session_generation != int(raw_generation):
         return None
     return StaffPrincipal(user) if isinstance(user, StaffUser) else SupplierPrincipal(user)
-
-
-def staff_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Require a logged-in staff user; with `roles`, one of them (admin always passes)."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if getattr(current_user, "kind", None) != "staff":
-                abort(403)
-            if roles and current_user.role not in roles and current_user.role != "admin":
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, request, session
 from flask_login import current_user
 
+from app.auth.access import public, signed_in
 from app.auth.account import account_view, end_sessions_view
 from app.auth.forms import LanguageForm
 from app.auth.login import STAFF, login_view, logout_view, safe_next
@@ -17,16 +18,19 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public("the login form")
 def login() -> Any:
     return login_view(STAFF)
 
 
 @bp.post("/logout")
+@public("ends the session it is sent with, if any")
 def logout() -> Any:
     return logout_view(STAFF)
 
 
 @bp.post("/language")
+@public("the language switch, also on the login pages")
 def set_language() -> Any:
     form = LanguageForm()
     if form.validate_on_submit():
@@ -44,10 +48,12 @@ def set_language() -> Any:
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@signed_in(STAFF)
 def account() -> Any:
     return account_view(STAFF)
 
 
 @bp.post("/account/end-sessions")
+@signed_in(STAFF)
 def account_end_sessions() -> Any:
     return end_sessions_view(STAFF)

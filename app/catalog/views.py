@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.auth.session import staff_required
+from app.auth.access import staff_required
 from app.catalog import service
 from app.catalog.forms import MovementFilterForm, ProductFilterForm
 from app.db import session as db_session

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.catalog.models import Category
 from app.counts import service
 from app.counts.forms import ActionForm, CountFilterForm, CountSheetForm, OpenCountForm
@@ -22,10 +22,6 @@ from app.web.forms import apply_errors
 
 bp = Blueprint("counts", __name__, url_prefix="/counts")
 WRITE_ROLES = ("warehouse",)
-
-
-def _can_write() -> bool:
-    return current_user.role in (*WRITE_ROLES, "admin")
 
 
 def _warehouses() -> list[Warehouse]:
@@ -50,8 +46,8 @@ def _filtered(form: CountFilterForm, per_page: int | None) -> Any:
 def index() -> Any:
     form = _filter_form()
     if request.args and not form.validate():
-        return render_template("counts/index.html", form=form, page=None, can_write=_can_write()), 422
-    return render_template("counts/index.html", form=form, page=_filtered(form, 50), can_write=_can_write())
+        return render_template("counts/index.html", form=form, page=None, can_write=role_allows(*WRITE_ROLES)), 422
+    return render_template("counts/index.html", form=form, page=_filtered(form, 50), can_write=role_allows(*WRITE_ROLES))
 
 
 @bp.get("/export.csv")
@@ -126,9 +122,9 @@ def _render(count_id: int, sheet: CountSheetForm | None = None, status: int = 20
         # Blind count: the template for an open count never receives the system quantities.
         lines = [(ln.product.sku, ln.product.name, ln.product.unit) for ln in count.lines]
         return render_template("counts/sheet.html", count=count, lines=lines, sheet=sheet,
-                               action_form=ActionForm(), can_write=_can_write(), own_submission=False), status
+                               action_form=ActionForm(), can_write=role_allows(*WRITE_ROLES), own_submission=False), status
     return render_template("counts/review.html", count=count, review=service.review_summary(count),
-                           action_form=ActionForm(), can_write=_can_write(),
+                           action_form=ActionForm(), can_write=role_allows(*WRITE_ROLES),
                            own_submission=service.approval_blocked_for(db_session(), count, current_user.actor)), status
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed, translated
@@ -27,7 +27,7 @@ PREVIEW_ROWS = 10
 
 
 def _allowed(kind: str) -> bool:
-    return current_user.role == "admin" or current_user.role in ROLES_BY_KIND.get(kind, ())
+    return role_allows(*ROLES_BY_KIND.get(kind, ()))
 
 
 def _upload_dir() -> Path:

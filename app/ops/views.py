@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from app.auth.access import TOKEN, AccessRule, declared, public
 from app.config import parse_networks
 from app.db import session as db_session
 from app.errors import DomainError
@@ -22,6 +23,7 @@ bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
+@public("load-balancer health check; says only whether the database answers")
 def healthz() -> Any:
     try:
         db_session().execute(text("SELECT 1"))
@@ -56,6 +58,7 @@ def _refusal() -> Response | None:
 
 
 @bp.get("/metrics")
+@declared(AccessRule(TOKEN, ("admin",), note="or a client address in METRICS_ALLOW_NETS"))
 def prometheus_metrics() -> Response:
     refused = _refusal()
     if refused is not None:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.admin.forms import ActionForm
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
@@ -57,7 +57,7 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
                                                          for r in page.rows]})
     rows = list(zip(page.rows, decision.rows, strict=False))
     groups = queries.group_rows(rows, queries.unit_values(db_session(), page.rows, on=utcnow().date()))
-    can_decide = current_user.role in (*PLANNERS, "admin") and (form.status.data or "open") == "open"
+    can_decide = role_allows(*PLANNERS) and (form.status.data or "open") == "open"
     return render_template("planning/suggestions.html", form=form, page=page, decision=decision, rows=rows,
                            groups=groups,
                            can_decide=can_decide, start_form=_start_form(),
@@ -138,7 +138,7 @@ def runs() -> Any:
     page = queries.runs_page(db_session(), page=request.args.get("page", 1, type=int) or 1)
     return render_template("planning/runs.html", page=page, start_form=_start_form(),
                            busy=service.runs_blocking(db_session()),
-                           can_run=current_user.role in (*PLANNERS, "admin"), worker_warning=_worker_warning())
+                           can_run=role_allows(*PLANNERS), worker_warning=_worker_warning())
 
 
 @bp.post("/runs")
@@ -202,7 +202,7 @@ def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | N
     return render_template("planning/policy.html", costs=policy.stock_cost(s, today=utcnow().date()),
                            targets=policy.target_fill_rates(s), others=policy.OTHERS,
                            alternatives=policy.ALTERNATIVES, errors=errors or {}, raw=raw or {},
-                           can_edit=current_user.role in (*PLANNERS, "admin"), action_form=ActionForm()), status
+                           can_edit=role_allows(*PLANNERS), action_form=ActionForm()), status
 
 
 @bp.get("/policy")

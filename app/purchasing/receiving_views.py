@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
@@ -16,7 +16,7 @@ from app.paging import Page
 from app.purchasing import queries, receiving
 from app.purchasing.forms import ReceiveForm
 from app.purchasing.orders import get_order
-from app.purchasing.views import RECEIVERS, _filter_form, bp, can, order_filter
+from app.purchasing.views import RECEIVERS, _filter_form, bp, order_filter
 from app.settings.service import get_setting
 from app.web.exports import csv_response
 from app.web.forms import apply_errors
@@ -29,7 +29,7 @@ def receiving_queue() -> Any:
     page = (queries.receiving_queue(db_session(), order_filter(form), page=form.page.data or 1)
             if ok else Page([], 0, 1, 50))
     return render_template("purchasing/receiving.html", form=form, page=page,
-                           can_receive=can(*RECEIVERS)), 200 if ok else 422
+                           can_receive=role_allows(*RECEIVERS)), 200 if ok else 422
 
 
 @bp.get("/receiving.csv")

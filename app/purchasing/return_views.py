@@ -7,13 +7,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page
 from app.purchasing import queries, returns
 from app.purchasing.forms import ActionForm, ReturnFilterForm
-from app.purchasing.views import RECEIVERS, bp, can
+from app.purchasing.views import RECEIVERS, bp
 from app.web.exports import csv_response
 
 
@@ -51,7 +51,7 @@ def returns_csv() -> Any:
 def return_detail(number: str) -> Any:
     ret, receipt = queries.return_detail(db_session(), number)
     return render_template("purchasing/return.html", ret=ret, receipt=receipt, action=ActionForm(),
-                           can_ship=can(*RECEIVERS))
+                           can_ship=role_allows(*RECEIVERS))
 
 
 @bp.post("/returns/<number>/ship")

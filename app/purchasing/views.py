@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
@@ -29,10 +29,6 @@ bp = Blueprint("purchasing", __name__)
 
 BUYERS = ("purchasing",)
 RECEIVERS = ("warehouse",)
-
-
-def can(*roles: str) -> bool:
-    return getattr(current_user, "role", None) in (*roles, "admin")
 
 
 def _filter_form() -> tuple[OrderFilterForm, bool]:
@@ -53,7 +49,7 @@ def order_filter(form: OrderFilterForm) -> queries.OrderFilter:
 def orders_list() -> Any:
     form, ok = _filter_form()
     page = queries.list_orders(db_session(), order_filter(form), page=form.page.data or 1) if ok else Page([], 0, 1, 50)
-    return render_template("purchasing/orders.html", form=form, page=page, can_buy=can(*BUYERS),
+    return render_template("purchasing/orders.html", form=form, page=page, can_buy=role_allows(*BUYERS),
                            changes=changes.open_changes(db_session())), 200 if ok else 422
 
 
@@ -165,7 +161,7 @@ def order_edit(number: str) -> Any:
 def order(number: str) -> Any:
     detail = queries.order_detail(db_session(), number)
     return render_template("purchasing/order.html", d=detail, po=detail.po, action=ActionForm(),
-                           short_close=ShortCloseForm(), can_buy=can(*BUYERS), can_receive=can(*RECEIVERS),
+                           short_close=ShortCloseForm(), can_buy=role_allows(*BUYERS), can_receive=role_allows(*RECEIVERS),
                            change=changes.open_changes(db_session()).get(number))
 
 

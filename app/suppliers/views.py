@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
@@ -60,7 +60,7 @@ def detail(code: str) -> Any:
     prices = (service.list_prices(s, supplier_id=supplier.id, today=utcnow().date(), q=form.q.data or None,
                                   page=form.page.data or 1) if ok else Page([], 0, 1, 50))
     orders, orders_total = service.open_orders(s, supplier_id=supplier.id)
-    can_edit = current_user.role in (*PRICE_EDITORS, "admin")
+    can_edit = role_allows(*PRICE_EDITORS)
     return render_template("suppliers/detail.html", supplier=supplier, form=form, prices=prices, orders=orders,
                            orders_total=orders_total, can_edit=can_edit), 200 if ok else 422
 

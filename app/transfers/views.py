@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.session import staff_required
+from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
@@ -48,8 +48,8 @@ def _filter_form() -> TransferFilterForm:
 def index() -> Any:
     form = _filter_form()
     if request.args and not form.validate():
-        return render_template("transfers/index.html", form=form, page=None, can_write=_can_write()), 422
-    return render_template("transfers/index.html", form=form, page=_filtered(form, 50), can_write=_can_write())
+        return render_template("transfers/index.html", form=form, page=None, can_write=role_allows(*WRITE_ROLES)), 422
+    return render_template("transfers/index.html", form=form, page=_filtered(form, 50), can_write=role_allows(*WRITE_ROLES))
 
 
 @bp.get("/export.csv")
@@ -64,10 +64,6 @@ def export() -> Any:
                         ([r.number, r.status, r.source_code, r.dest_code, r.line_count, r.total_quantity,
                           r.created_at.isoformat(), r.shipped_at and r.shipped_at.isoformat(),
                           r.received_at and r.received_at.isoformat()] for r in page.rows))
-
-
-def _can_write() -> bool:
-    return current_user.role in (*WRITE_ROLES, "admin")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -158,7 +154,8 @@ def detail(transfer_id: int) -> Any:
         for ln in transfer.lines:
             receive_form.lines.append_entry({"received": ln.shipped_quantity, "note": ""})
     return render_template("transfers/detail.html", transfer=transfer, action_form=ActionForm(),
-                           receive_form=receive_form, can_write=_can_write(), available=_available_at_source(transfer))
+                           receive_form=receive_form, can_write=role_allows(*WRITE_ROLES),
+                           available=_available_at_source(transfer))
 
 
 def _available_at_source(transfer: Any) -> dict[str, int]:
@@ -211,4 +208,4 @@ def receive(transfer_id: int) -> Any:
             apply_errors(form, exc)
     transfer = service.get_transfer(db_session(), transfer_id)
     return render_template("transfers/detail.html", transfer=transfer, action_form=ActionForm(),
-                           receive_form=form, can_write=_can_write()), 422
+                           receive_form=form, can_write=role_allows(*WRITE_ROLES)), 422

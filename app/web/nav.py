@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+
+from app.auth.access import role_allows
 
 Item = tuple[str, object, tuple[str, ...]]  # (endpoint, label, roles that see it; empty = every staff role)
 
@@ -55,8 +56,7 @@ class NavGroup:
 
 
 def _visible(endpoint: str, roles: tuple[str, ...]) -> bool:
-    role = getattr(current_user, "role", None)
-    return endpoint in current_app.view_functions and (not roles or role in roles or role == "admin")
+    return endpoint in current_app.view_functions and (not roles or role_allows(*roles))
 
 
 def _endpoints() -> list[str]:

@@ -8,7 +8,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.session import staff_required
+from app.auth.access import public, staff_required
 from app.db import session as db_session
 from app.db import utcnow
 from app.stock import queries
@@ -18,6 +18,7 @@ bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
+@public("redirects to the dashboard or the portal (each requires its login)")
 def index() -> Any:
     if getattr(current_user, "kind", None) == "supplier":
         return redirect(url_for("portal.home"))

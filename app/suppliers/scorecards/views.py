@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.session import staff_required
+from app.auth.access import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page
