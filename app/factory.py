@@ -122,14 +122,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.ops.metrics import instrument
     from app.ops.views import bp as ops_bp
     from app.planning.views import bp as planning_bp
-    from app.purchasing.views import bp as purchasing_bp
+    from app.purchasing import pages_blueprint as purchasing_blueprint
     from app.suppliers.scorecards.views import bp as scorecards_bp
     from app.suppliers.views import bp as suppliers_bp
     from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp
-    from portal import bp as portal_bp
+    from portal import pages_blueprint as portal_blueprint
 
-    api_bp = api_blueprint()
+    api_bp, purchasing_bp, portal_bp = api_blueprint(), purchasing_blueprint(), portal_blueprint()
     csrf.exempt(api_bp)  # bearer-token API: no cookies, no CSRF
     instrument(app)
     for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,

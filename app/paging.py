@@ -1,6 +1,7 @@
-"""One page of a list: rows plus what the pager needs. Pages are 1-based."""
+"""One page of a list: rows plus what the pager needs (pages are 1-based), and its order."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -40,3 +41,33 @@ def page_of(session: Session, stmt: Select[Any], *, page: int, per_page: int = D
 def clamp_page(page: int | None) -> int:
     """A requested page number, at least 1."""
     return max(1, page or 1)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A list's requested order: a column key and a direction. In a URL: "number" (ascending)
+    or "-number" (descending). Which keys a list accepts is the list's own whitelist."""
+
+    key: str
+    descending: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Sort:
+        return cls(text[1:], True) if text.startswith("-") else cls(text)
+
+    def __str__(self) -> str:
+        return ("-" if self.descending else "") + self.key
+
+
+def sorted_by(stmt: Select[Any], sort: Sort | None, columns: Mapping[str, Any], *default: Any) -> Select[Any]:
+    """`stmt` ordered by the sort's column (empty values last either way) then by `default`,
+    the list's usual order, which also keeps the pages stable; no sort: `default` alone.
+
+    `columns` is the list's whitelist (key → column); an unknown key is a programming error
+    (the web layer refuses it before it gets here)."""
+    if sort is None:
+        return stmt.order_by(*default)
+    if sort.key not in columns:
+        raise ValueError(f"cannot sort by {sort.key!r}; one of {sorted(columns)}")
+    column = columns[sort.key]
+    return stmt.order_by((column.desc() if sort.descending else column.asc()).nulls_last(), *default)

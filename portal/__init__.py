@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
-from portal import views  # noqa: E402,F401  (registers the routes on bp)
+def pages_blueprint() -> Blueprint:
+    """The portal blueprint with every page registered (importing the page modules does)."""
+    from portal import insight_views, views  # noqa: F401
+    from portal.blueprint import bp
+
+    return bp

@@ -11,10 +11,10 @@ from app.db import utcnow
 from app.suppliers.portal import queries as supplier_queries
 from app.suppliers.portal.stock_visibility import supplied_stock
 from app.suppliers.scorecards import service as scorecard_service
-from app.suppliers.scorecards.views import trend_charts
+from app.suppliers.scorecards.charts import trend_charts
 from app.web.exports import csv_response
-from portal import bp
-from portal.views import _page_arg
+from app.web.listing import page_arg
+from portal.blueprint import bp
 
 
 @bp.get("/stock")
@@ -22,7 +22,7 @@ from portal.views import _page_arg
 def stock() -> Any:
     q = (request.args.get("q") or "").strip()[:100] or None
     page = supplied_stock(db_session(), supplier_id=current_supplier_id(), today=utcnow().date(), q=q,
-                          page=_page_arg())
+                          page=page_arg())
     return render_template("portal/stock.html", page=page, q=q)
 
 

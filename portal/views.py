@@ -18,7 +18,8 @@ from app.purchasing.models import POLineStatus
 from app.suppliers.portal import actions, queries
 from app.suppliers.scorecards.service import supplier_headline
 from app.web.forms import apply_errors
-from portal import bp
+from app.web.listing import page_arg
+from portal.blueprint import bp
 from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm
 
 
@@ -55,18 +56,13 @@ def home() -> Any:
     return render_template("portal/home.html", todo=todo, headline=headline)
 
 
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
-
-
 @bp.get("/orders")
 @supplier_required
 def orders() -> Any:
     status = request.args.get("status") or None
     if status not in (None, "open", *queries.VISIBLE_PO):
         status = None
-    page = queries.supplier_orders(db_session(), supplier_id=current_supplier_id(), status=status, page=_page_arg())
+    page = queries.supplier_orders(db_session(), supplier_id=current_supplier_id(), status=status, page=page_arg())
     return render_template("portal/orders.html", page=page, status=status, statuses=queries.VISIBLE_PO)
 
 
@@ -199,7 +195,7 @@ def new_shipment(po_id: int) -> Any:
 @bp.get("/shipments")
 @supplier_required
 def shipments() -> Any:
-    page = queries.supplier_notices(db_session(), supplier_id=current_supplier_id(), page=_page_arg())
+    page = queries.supplier_notices(db_session(), supplier_id=current_supplier_id(), page=page_arg())
     return render_template("portal/shipments.html", page=page)
 
 
@@ -209,8 +205,6 @@ def shipment(notice_id: int) -> Any:
     notice = queries.supplier_notice(db_session(), supplier_id=current_supplier_id(), notice_id=notice_id)
     return render_template("portal/shipment.html", notice=notice)
 
-
-from portal import insight_views  # noqa: E402,F401  (stock, scorecard, exports)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

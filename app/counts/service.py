@@ -24,7 +24,7 @@ from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountScope, CountStatus, CycleCount, CycleCountLine
 from app.counts.variance import line_variance
 from app.errors import N_, Conflict, InvalidState, NotFound, ValidationFailed, word
-from app.paging import Page, clamp_page
+from app.paging import Page, Sort, clamp_page, sorted_by
 from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
@@ -290,11 +290,18 @@ class CountRow:
     category_zh: str | None = None
 
 
+# The count list's sortable columns (the web layer's whitelist).
+COUNT_SORTS = {"number": CycleCount.number, "kind": CycleCount.kind, "status": CycleCount.status,
+               "warehouse": Warehouse.code, "created": CycleCount.created_at,
+               "approved": CycleCount.approved_at}
+
+
 def list_counts(
     session: Session, *, status: str | None = None, warehouse_id: int | None = None, page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = 50, sort: Sort | None = None,
 ) -> Page[CountRow]:
-    """Counts newest first (2 queries whatever the number of rows; `per_page=None` = all)."""
+    """Counts newest first, or by `sort` (a key of COUNT_SORTS); 2 queries whatever the number
+    of rows; `per_page=None` = all."""
     agg = (
         select(CycleCountLine.cycle_count_id, func.count().label("n"),
                func.count(CycleCountLine.counted_quantity).label("counted"))
@@ -316,7 +323,7 @@ def list_counts(
         stmt = stmt.where(CycleCount.warehouse_id == warehouse_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = clamp_page(page)
-    stmt = stmt.order_by(CycleCount.id.desc())
+    stmt = sorted_by(stmt, sort, COUNT_SORTS, CycleCount.id.desc())
     if per_page is not None:
         stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     return Page([CountRow(*r) for r in session.execute(stmt).all()], total, page, per_page or max(total, 1))

@@ -17,8 +17,8 @@ from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import N_, ValidationFailed
 from app.stock.models import Warehouse
-from app.web.exports import csv_response
 from app.web.forms import apply_errors
+from app.web.listing import Listing, export_listing, read_listing, render_listing
 
 bp = Blueprint("counts", __name__, url_prefix="/counts")
 WRITE_ROLES = ("warehouse",)
@@ -28,40 +28,37 @@ def _warehouses() -> list[Warehouse]:
     return list(db_session().scalars(select(Warehouse).where(Warehouse.is_active.is_(True)).order_by(Warehouse.code)))
 
 
-def _filter_form() -> CountFilterForm:
+def _listing(*, export: bool = False) -> Listing[CountFilterForm]:
     form = CountFilterForm(request.args)
     form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.local_name}") for w in _warehouses()]
-    return form
+    return read_listing(form, service.COUNT_SORTS, export=export)
 
 
-def _filtered(form: CountFilterForm, per_page: int | None) -> Any:
+def _filtered(listing: Listing[CountFilterForm], per_page: int | None) -> Any:
+    form = listing.form
     ids = {w.code: w.id for w in _warehouses()}
     return service.list_counts(db_session(), status=form.status.data or None,
-                               warehouse_id=ids.get(form.warehouse.data or ""), page=form.page.data or 1,
-                               per_page=per_page)
+                               warehouse_id=ids.get(form.warehouse.data or ""), page=listing.page,
+                               per_page=per_page, sort=listing.sort)
 
 
 @bp.get("/")
 @staff_required()
 def index() -> Any:
-    form = _filter_form()
-    if request.args and not form.validate():
-        return render_template("counts/index.html", form=form, page=None, can_write=role_allows(*WRITE_ROLES)), 422
-    return render_template("counts/index.html", form=form, page=_filtered(form, 50), can_write=role_allows(*WRITE_ROLES))
+    listing = _listing()
+    return render_listing("counts/index.html", listing, lambda: _filtered(listing, 50),
+                          can_write=role_allows(*WRITE_ROLES))
 
 
 @bp.get("/export.csv")
 @staff_required()
 def export() -> Any:
-    form = _filter_form()
-    if request.args and not form.validate():
-        abort(422)
-    rows = _filtered(form, None).rows
-    return csv_response("counts.csv", ["number", "kind", "status", "warehouse", "category", "lines", "counted",
-                                       "created_at", "approved_at", "scope"],
-                        ([r.number, r.kind, r.status, r.warehouse_code, r.category, r.lines, r.counted,
-                          r.created_at.isoformat(), r.approved_at and r.approved_at.isoformat(), r.scope]
-                         for r in rows))
+    listing = _listing(export=True)
+    return export_listing(listing, "counts.csv", ["number", "kind", "status", "warehouse", "category", "lines", "counted",
+                                                  "created_at", "approved_at", "scope"],
+                          lambda: ([r.number, r.kind, r.status, r.warehouse_code, r.category, r.lines, r.counted,
+                                    r.created_at.isoformat(), r.approved_at and r.approved_at.isoformat(), r.scope]
+                                   for r in _filtered(listing, None).rows))
 
 
 def _scope_args(form: OpenCountForm, categories: dict[str, int]) -> dict[str, Any]:

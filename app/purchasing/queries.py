@@ -14,7 +14,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound
-from app.paging import Page, page_of
+from app.paging import Page, Sort, page_of, sorted_by
 from app.purchasing.models import (
     DEAD_LINE_STATUSES,
     ASNStatus,
@@ -40,6 +40,11 @@ class OrderFilter:
     supplier_code: str | None = None
     warehouse_code: str | None = None
     q: str | None = None  # PO number fragment
+    sort: Sort | None = None  # a key of ORDER_SORTS; None: the list's usual order
+
+
+# The sortable columns of the order lists (purchase orders, receiving).
+ORDER_SORTS = ("number", "supplier", "warehouse", "status", "created", "sent", "value", "due")
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,10 @@ def _line_totals() -> Any:
     )
 
 
-def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None) -> Select[Any]:
+def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None, *, urgent: bool = False) -> Select[Any]:
+    """The order rows, ordered by `f.sort`, then newest first — or, `urgent`, the most
+    urgent first: overdue (the oldest due date first), then due today, then the rest by due
+    date, orders with nothing left due last (the order goods are chased and arrive in)."""
     t = _line_totals()
     stmt = (
         select(PurchaseOrder.id, PurchaseOrder.number, Supplier.code, Supplier.name, Warehouse.code, PurchaseOrder.status,
@@ -103,7 +111,12 @@ def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None) -> Se
     if f.q:
         like = f"%{f.q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(PurchaseOrder.number).like(like), func.lower(Supplier.name).like(like)))
-    return stmt
+    columns = {"number": PurchaseOrder.number, "supplier": Supplier.name, "warehouse": Warehouse.code,
+               "status": PurchaseOrder.status, "created": PurchaseOrder.created_at, "sent": PurchaseOrder.sent_at,
+               "value": t.c.value, "due": t.c.due}
+    default = ((t.c.due.is_(None), t.c.due, func.coalesce(PurchaseOrder.sent_at, PurchaseOrder.created_at),
+                PurchaseOrder.id) if urgent else (PurchaseOrder.id.desc(),))
+    return sorted_by(stmt, f.sort, columns, *default)
 
 
 def _row(r: Any) -> OrderRow:
@@ -119,14 +132,14 @@ def _as_date(v: Any) -> dt.date | None:
 
 def list_orders(session: Session, f: OrderFilter, *, page: int = 1, per_page: int = 50) -> Page[OrderRow]:
     """Purchase orders, newest first, filtered by status/supplier/warehouse/number."""
-    stmt = _orders_query(f).order_by(PurchaseOrder.id.desc())
+    stmt = _orders_query(f)
     rows, total, page = page_of(session, stmt, page=page, per_page=per_page)
     return Page([_row(r) for r in rows], total, page, per_page)
 
 
 def iter_orders(session: Session, f: OrderFilter) -> Iterator[OrderRow]:
     # `with`: a CSV export the client abandons closes the result, and its server-side cursor, at once
-    with session.execute(_orders_query(f).order_by(PurchaseOrder.id.desc()).execution_options(yield_per=500)) as result:
+    with session.execute(_orders_query(f).execution_options(yield_per=500)) as result:
         for r in result:
             yield _row(r)
 
@@ -147,12 +160,7 @@ class AwaitingRow:
 
 
 def _awaiting_query(f: OrderFilter) -> Select[Any]:
-    stmt = _orders_query(f, AWAITING_GOODS)
-    due = list(stmt.selected_columns)[-1]
-    # Most urgent first: overdue (the oldest due date first), then due today, then the rest by due
-    # date; orders with nothing left due last. That is the order goods are chased and arrive in.
-    return stmt.order_by(due.is_(None), due, func.coalesce(PurchaseOrder.sent_at, PurchaseOrder.created_at),
-                         PurchaseOrder.id)
+    return _orders_query(f, AWAITING_GOODS, urgent=True)
 
 
 def _notices_for(session: Session, po_ids: list[int]) -> dict[int, list[NoticeRef]]:
@@ -239,6 +247,10 @@ class ReturnFilter:
     status: str | None = None
     supplier_code: str | None = None
     q: str | None = None
+    sort: Sort | None = None  # a key of RETURN_SORTS; None: newest first
+
+
+RETURN_SORTS = ("number", "supplier", "warehouse", "status", "created", "shipped")
 
 
 @dataclass(frozen=True)
@@ -278,7 +290,9 @@ def _returns_query(f: ReturnFilter) -> Select[Any]:
     if f.q:
         like = f"%{f.q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(SupplierReturn.number).like(like), func.lower(PurchaseOrder.number).like(like)))
-    return stmt.order_by(SupplierReturn.id.desc())
+    columns = {"number": SupplierReturn.number, "supplier": Supplier.name, "warehouse": Warehouse.code,
+               "status": SupplierReturn.status, "created": SupplierReturn.created_at, "shipped": SupplierReturn.shipped_at}
+    return sorted_by(stmt, f.sort, columns, SupplierReturn.id.desc())
 
 
 def list_returns(session: Session, f: ReturnFilter, *, page: int = 1, per_page: int = 50) -> Page[ReturnRow]:

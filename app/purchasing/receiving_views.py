@@ -12,39 +12,36 @@ from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
-from app.paging import Page
 from app.purchasing import queries, receiving
 from app.purchasing.forms import ReceiveForm
 from app.purchasing.orders import get_order
-from app.purchasing.views import RECEIVERS, _filter_form, bp, order_filter
+from app.purchasing.web import RECEIVERS, bp, order_filter, order_listing
 from app.settings.service import get_setting
-from app.web.exports import csv_response
 from app.web.forms import apply_errors
+from app.web.listing import export_listing, render_listing
 
 
 @bp.get("/receiving", endpoint="receiving")
 @staff_required()
 def receiving_queue() -> Any:
-    form, ok = _filter_form()
-    page = (queries.receiving_queue(db_session(), order_filter(form), page=form.page.data or 1)
-            if ok else Page([], 0, 1, 50))
-    return render_template("purchasing/receiving.html", form=form, page=page,
-                           can_receive=role_allows(*RECEIVERS)), 200 if ok else 422
+    listing = order_listing()
+    return render_listing("purchasing/receiving.html", listing,
+                          lambda: queries.receiving_queue(db_session(), order_filter(listing), page=listing.page),
+                          can_receive=role_allows(*RECEIVERS))
 
 
 @bp.get("/receiving.csv")
 @staff_required()
 def receiving_csv() -> Any:
-    form, ok = _filter_form()
-    if not ok:
-        return render_template("purchasing/receiving.html", form=form, page=Page([], 0, 1, 50), can_receive=False), 422
-    rows = ((r.order.number, r.order.supplier_code, r.order.supplier_name, r.order.warehouse_code, r.order.status,
-             r.order.next_promised.isoformat() if r.order.next_promised else "", r.order.ordered, r.order.accepted,
-             r.order.outstanding, " ".join(n.number for n in r.notices))
-            for r in queries.iter_receiving_queue(db_session(), order_filter(form)))
+    listing = order_listing(export=True)
+    def rows() -> Any:
+        return ((r.order.number, r.order.supplier_code, r.order.supplier_name, r.order.warehouse_code, r.order.status,
+                 r.order.next_promised.isoformat() if r.order.next_promised else "", r.order.ordered, r.order.accepted,
+                 r.order.outstanding, " ".join(n.number for n in r.notices))
+                for r in queries.iter_receiving_queue(db_session(), order_filter(listing)))
     header = [_("PO"), _("Supplier code"), _("Supplier"), _("Deliver to"), _("Status"), _("Earliest promised date"),
               _("Ordered"), _("Accepted"), _("Outstanding"), _("Open shipment notices")]
-    return csv_response("receiving.csv", header, rows)
+    return export_listing(listing, "receiving.csv", header, rows)
 
 
 def _receive_form(po: Any, notice: Any) -> ReceiveForm:

@@ -10,40 +10,38 @@ from flask_login import current_user
 from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
-from app.paging import Page
 from app.purchasing import queries, returns
 from app.purchasing.forms import ActionForm, ReturnFilterForm
-from app.purchasing.views import RECEIVERS, bp
-from app.web.exports import csv_response
+from app.purchasing.web import RECEIVERS, bp
+from app.web.listing import Listing, export_listing, read_listing, render_listing
 
 
-def _filter() -> tuple[ReturnFilterForm, bool, queries.ReturnFilter]:
-    form = ReturnFilterForm(request.args)
-    ok = not request.args or form.validate()
-    return form, ok, queries.ReturnFilter(status=form.status.data or None, q=form.q.data or None,
-                                          supplier_code=request.args.get("supplier") or None)
+def _listing(*, export: bool = False) -> tuple[Listing[ReturnFilterForm], queries.ReturnFilter]:
+    listing = read_listing(ReturnFilterForm(request.args), queries.RETURN_SORTS, export=export)
+    form = listing.form
+    return listing, queries.ReturnFilter(status=form.status.data or None, q=form.q.data or None,
+                                         supplier_code=request.args.get("supplier") or None, sort=listing.sort)
 
 
 @bp.get("/returns", endpoint="returns")
 @staff_required()
 def returns_list() -> Any:
-    form, ok, f = _filter()
-    page = queries.list_returns(db_session(), f, page=form.page.data or 1) if ok else Page([], 0, 1, 50)
-    return render_template("purchasing/returns.html", form=form, page=page), 200 if ok else 422
+    listing, f = _listing()
+    return render_listing("purchasing/returns.html", listing,
+                          lambda: queries.list_returns(db_session(), f, page=listing.page))
 
 
 @bp.get("/returns.csv")
 @staff_required()
 def returns_csv() -> Any:
-    form, ok, f = _filter()
-    if not ok:
-        return render_template("purchasing/returns.html", form=form, page=Page([], 0, 1, 50)), 422
-    rows = ((r.number, r.supplier_code, r.supplier_name, r.warehouse_code, r.status, r.created_at.isoformat(),
-             r.shipped_at.isoformat() if r.shipped_at else "", r.receipt_number, r.po_number, r.lines, r.units)
-            for r in queries.iter_returns(db_session(), f))
+    listing, f = _listing(export=True)
+    def rows() -> Any:
+        return ((r.number, r.supplier_code, r.supplier_name, r.warehouse_code, r.status, r.created_at.isoformat(),
+                 r.shipped_at.isoformat() if r.shipped_at else "", r.receipt_number, r.po_number, r.lines, r.units)
+                for r in queries.iter_returns(db_session(), f))
     header = [_("Return"), _("Supplier code"), _("Supplier"), _("Warehouse"), _("Status"), _("Created at"),
               _("Shipped at"), _("Receipt"), _("PO"), _("Lines"), _("Units")]
-    return csv_response("supplier-returns.csv", header, rows)
+    return export_listing(listing, "supplier-returns.csv", header, rows)
 
 
 @bp.get("/returns/<number>")

@@ -1,72 +1,51 @@
 """Purchase order pages: list (CSV), new draft, edit draft, detail, send, cancel.
 
 The receiving and returns pages live in receiving_views.py and return_views.py on the
-same blueprint.
+same blueprint (app/purchasing/web.py).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
-from app.paging import Page
 from app.purchasing import changes, orders, queries
-from app.purchasing.forms import BLANK_LINES, ActionForm, OrderFilterForm, OrderForm, ShortCloseForm
+from app.purchasing.forms import BLANK_LINES, ActionForm, OrderForm, ShortCloseForm
+from app.purchasing.web import BUYERS, RECEIVERS, bp, order_filter, order_listing
 from app.stock.models import Warehouse
-from app.stock.queries import warehouse_choices
 from app.suppliers import service as suppliers
-from app.web.exports import csv_response
 from app.web.forms import apply_errors
-
-bp = Blueprint("purchasing", __name__)
-
-BUYERS = ("purchasing",)
-RECEIVERS = ("warehouse",)
-
-
-def _filter_form() -> tuple[OrderFilterForm, bool]:
-    s = db_session()
-    form = OrderFilterForm(request.args)
-    form.supplier.choices = [("", _l("All suppliers")), *suppliers.supplier_choices(s)]
-    form.warehouse.choices = [("", _l("All warehouses")), *warehouse_choices(s)]
-    return form, (not request.args or form.validate())
-
-
-def order_filter(form: OrderFilterForm) -> queries.OrderFilter:
-    return queries.OrderFilter(status=form.status.data or None, supplier_code=form.supplier.data or None,
-                               warehouse_code=form.warehouse.data or None, q=form.q.data or None)
+from app.web.listing import export_listing, render_listing
 
 
 @bp.get("/purchase-orders", endpoint="orders")
 @staff_required()
 def orders_list() -> Any:
-    form, ok = _filter_form()
-    page = queries.list_orders(db_session(), order_filter(form), page=form.page.data or 1) if ok else Page([], 0, 1, 50)
-    return render_template("purchasing/orders.html", form=form, page=page, can_buy=role_allows(*BUYERS),
-                           changes=changes.open_changes(db_session())), 200 if ok else 422
+    listing = order_listing()
+    return render_listing("purchasing/orders.html", listing,
+                          lambda: queries.list_orders(db_session(), order_filter(listing), page=listing.page),
+                          can_buy=role_allows(*BUYERS), changes=changes.open_changes(db_session()))
 
 
 @bp.get("/purchase-orders.csv")
 @staff_required()
 def orders_csv() -> Any:
-    form, ok = _filter_form()
-    if not ok:
-        return render_template("purchasing/orders.html", form=form, page=Page([], 0, 1, 50), can_buy=False), 422
-    rows = ((o.number, o.supplier_code, o.supplier_name, o.warehouse_code, o.status, o.created_at.isoformat(),
-             o.sent_at.isoformat() if o.sent_at else "", o.lines, o.ordered, o.received, o.accepted, o.outstanding,
-             f"{o.value:.2f}", o.currency, o.next_promised.isoformat() if o.next_promised else "")
-            for o in queries.iter_orders(db_session(), order_filter(form)))
+    listing = order_listing(export=True)
+    def rows() -> Any:
+        return ((o.number, o.supplier_code, o.supplier_name, o.warehouse_code, o.status, o.created_at.isoformat(),
+                 o.sent_at.isoformat() if o.sent_at else "", o.lines, o.ordered, o.received, o.accepted, o.outstanding,
+                 f"{o.value:.2f}", o.currency, o.next_promised.isoformat() if o.next_promised else "")
+                for o in queries.iter_orders(db_session(), order_filter(listing)))
     header = [_("PO"), _("Supplier code"), _("Supplier"), _("Deliver to"), _("Status"), _("Created at"), _("Sent at"),
               _("Lines"), _("Ordered"), _("Received"), _("Accepted"), _("Outstanding"), _("Value"), _("Currency"),
               _("Earliest promised date")]
-    return csv_response("purchase-orders.csv", header, rows)
+    return export_listing(listing, "purchase-orders.csv", header, rows)
 
 
 def _order_form(po: Any = None) -> OrderForm:
@@ -211,5 +190,3 @@ def order_short_close(number: str) -> Any:
             number=number), "success")
     return redirect(url_for("purchasing.order", number=number))
 
-
-from app.purchasing import receiving_views, return_views  # noqa: E402,F401  (routes on this blueprint)

@@ -22,7 +22,7 @@ from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import N_, InsufficientStockError, InvalidState, NotFound, ValidationFailed, joined, word
-from app.paging import Page, clamp_page
+from app.paging import Page, Sort, clamp_page, sorted_by
 from app.stock import repository as stock_repo
 from app.stock.models import MovementKind, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
@@ -229,6 +229,10 @@ class TransferRow:
     received_at: dt.datetime | None
 
 
+# The transfer list's sortable columns (the web layer's whitelist; the columns: `list_transfers`).
+TRANSFER_SORT_KEYS = ("number", "status", "from", "to", "created", "shipped", "received")
+
+
 def list_transfers(
     session: Session,
     *,
@@ -237,8 +241,10 @@ def list_transfers(
     q: str | None = None,
     page: int = 1,
     per_page: int | None = 50,
+    sort: Sort | None = None,
 ) -> Page[TransferRow]:
-    """Transfers newest first, filtered (status "in_transit" = shipped, not yet received).
+    """Transfers newest first (or by `sort`, a key of TRANSFER_SORT_KEYS), filtered (status
+    "in_transit" = shipped, not yet received).
 
     Two queries whatever the number of rows; `per_page=None` returns every row (export).
     """
@@ -266,7 +272,9 @@ def list_transfers(
     if q:
         stmt = stmt.where(func.lower(Transfer.number).like(f"%{q.strip().lower()}%"))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(Transfer.id.desc())
+    columns = {"number": Transfer.number, "status": Transfer.status, "from": src.code, "to": dst.code,
+               "created": Transfer.created_at, "shipped": Transfer.shipped_at, "received": Transfer.received_at}
+    stmt = sorted_by(stmt, sort, columns, Transfer.id.desc())
     page = clamp_page(page)
     if per_page is not None:
         stmt = stmt.limit(per_page).offset((page - 1) * per_page)

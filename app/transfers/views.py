@@ -16,8 +16,8 @@ from app.errors import ValidationFailed
 from app.stock.models import Warehouse
 from app.transfers import lookup, service
 from app.transfers.forms import LINE_ROWS, ActionForm, ReceiveForm, TransferFilterForm, TransferForm
-from app.web.exports import csv_response
 from app.web.forms import apply_errors
+from app.web.listing import Listing, export_listing, read_listing, render_listing
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -29,41 +29,38 @@ def _warehouses() -> list[Warehouse]:
                                                                                                       Warehouse.code)))
 
 
-def _filtered(form: TransferFilterForm, per_page: int | None) -> Any:
+def _filtered(listing: Listing[TransferFilterForm], per_page: int | None) -> Any:
+    form = listing.form
     codes = {w.code: w.id for w in _warehouses()}
     return service.list_transfers(
         db_session(), status=form.status.data or None, warehouse_id=codes.get(form.warehouse.data or ""),
-        q=form.q.data or None, page=form.page.data or 1, per_page=per_page,
+        q=form.q.data or None, page=listing.page, per_page=per_page, sort=listing.sort,
     )
 
 
-def _filter_form() -> TransferFilterForm:
+def _listing(*, export: bool = False) -> Listing[TransferFilterForm]:
     form = TransferFilterForm(request.args)
     form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.name}") for w in _warehouses()]
-    return form
+    return read_listing(form, service.TRANSFER_SORT_KEYS, export=export)
 
 
 @bp.get("/")
 @staff_required()
 def index() -> Any:
-    form = _filter_form()
-    if request.args and not form.validate():
-        return render_template("transfers/index.html", form=form, page=None, can_write=role_allows(*WRITE_ROLES)), 422
-    return render_template("transfers/index.html", form=form, page=_filtered(form, 50), can_write=role_allows(*WRITE_ROLES))
+    listing = _listing()
+    return render_listing("transfers/index.html", listing, lambda: _filtered(listing, 50),
+                          can_write=role_allows(*WRITE_ROLES))
 
 
 @bp.get("/export.csv")
 @staff_required()
 def export() -> Any:
-    form = _filter_form()
-    if request.args and not form.validate():
-        abort(422)
-    page = _filtered(form, None)
-    return csv_response("transfers.csv", ["number", "status", "from", "to", "lines", "quantity", "created_at",
-                                          "shipped_at", "received_at"],
-                        ([r.number, r.status, r.source_code, r.dest_code, r.line_count, r.total_quantity,
-                          r.created_at.isoformat(), r.shipped_at and r.shipped_at.isoformat(),
-                          r.received_at and r.received_at.isoformat()] for r in page.rows))
+    listing = _listing(export=True)
+    return export_listing(listing, "transfers.csv", ["number", "status", "from", "to", "lines", "quantity",
+                                                     "created_at", "shipped_at", "received_at"],
+                          lambda: ([r.number, r.status, r.source_code, r.dest_code, r.line_count, r.total_quantity,
+                                    r.created_at.isoformat(), r.shipped_at and r.shipped_at.isoformat(),
+                                    r.received_at and r.received_at.isoformat()] for r in _filtered(listing, None).rows))
 
 
 @bp.route("/new", methods=["GET", "POST"])

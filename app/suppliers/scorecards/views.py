@@ -15,9 +15,9 @@ from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page
 from app.suppliers.scorecards import service
+from app.suppliers.scorecards.charts import trend_charts
 from app.suppliers.scorecards.forms import InviteForm, ScorecardFilterForm, ScorecardSettingsForm
 from app.suppliers.scorecards.scoring import Period
-from app.web.charts import trend_chart
 
 bp = Blueprint("scorecards", __name__, url_prefix="/suppliers/scorecards", template_folder="templates")
 PER_PAGE = 50
@@ -74,16 +74,6 @@ def update_settings() -> Any:
         )
     flash(_("Scorecard rules saved."), "success")
     return redirect(url_for("scorecards.index"))
-
-
-def trend_charts(monthly: list[Any]) -> tuple[str, str]:
-    labels = [c.period.label for c in monthly]
-    pct = [(_("On time %"), [None if c.on_time_rate is None else round(100 * c.on_time_rate, 1) for c in monthly]),
-           (_("Quality %"), [None if c.quality_rate is None else round(100 * c.quality_rate, 1) for c in monthly]),
-           (_("Overall"), [c.overall for c in monthly])]
-    price = [(_("Price index"), [c.price_index for c in monthly])]
-    return (trend_chart(labels, pct, title=_("On time, quality and overall score by month")),
-            trend_chart(labels, price, y_max=200, title=_("Price index by month (100 = median)")))
 
 
 @bp.get("/<int:supplier_id>")
