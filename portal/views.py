@@ -18,7 +18,7 @@ from app.purchasing.models import POLineStatus
 from app.suppliers.portal import actions, queries
 from app.suppliers.scorecards.service import supplier_headline
 from app.web.forms import apply_errors
-from app.web.listing import page_arg
+from app.web.listing import page_arg, read_sort
 from portal.blueprint import bp
 from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, ShipmentNoticeForm
 
@@ -62,8 +62,10 @@ def orders() -> Any:
     status = request.args.get("status") or None
     if status not in (None, "open", *queries.VISIBLE_PO):
         status = None
-    page = queries.supplier_orders(db_session(), supplier_id=current_supplier_id(), status=status, page=page_arg())
-    return render_template("portal/orders.html", page=page, status=status, statuses=queries.VISIBLE_PO)
+    sort = read_sort(queries.ORDER_SORTS)
+    page = queries.supplier_orders(db_session(), supplier_id=current_supplier_id(), status=status, page=page_arg(),
+                                   sort=sort)
+    return render_template("portal/orders.html", page=page, status=status, statuses=queries.VISIBLE_PO, sort=sort)
 
 
 def _confirm_form_for(po: Any) -> ConfirmLinesForm:
@@ -195,8 +197,9 @@ def new_shipment(po_id: int) -> Any:
 @bp.get("/shipments")
 @supplier_required
 def shipments() -> Any:
-    page = queries.supplier_notices(db_session(), supplier_id=current_supplier_id(), page=page_arg())
-    return render_template("portal/shipments.html", page=page)
+    sort = read_sort(queries.NOTICE_SORTS)
+    page = queries.supplier_notices(db_session(), supplier_id=current_supplier_id(), page=page_arg(), sort=sort)
+    return render_template("portal/shipments.html", page=page, sort=sort)
 
 
 @bp.get("/shipments/<int:notice_id>")

@@ -16,7 +16,7 @@ from app.auth.models import Role, StaffUser
 from app.auth.service import end_sessions
 from app.catalog.models import Category
 from app.errors import N_, Conflict, NotFound, ValidationFailed
-from app.paging import Page, clamp_page
+from app.paging import Page, Sort, clamp_page, sorted_by
 from app.settings.service import SETTING_DEFAULTS, get_setting, set_setting
 from app.stock.models import Warehouse
 
@@ -197,12 +197,17 @@ class AuditRow:
     changes: list[Change] = field(default_factory=list)  # the details, readable (see audit_changes)
 
 
+AUDIT_SORTS = {"at": AuditEntry.at, "actor": AuditEntry.actor_label, "action": AuditEntry.action,
+               "entity": AuditEntry.entity_type}
+
+
 def audit_log(
     session: Session, *, actor: str | None = None, entity_type: str | None = None, entity_id: str | None = None,
     action: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None, page: int = 1,
-    per_page: int | None = 50,
+    per_page: int | None = 50, sort: Sort | None = None,
 ) -> Page[AuditRow]:
-    """The audit log newest first, filtered, each row's details also as readable changes.
+    """The audit log newest first (or by `sort`, a key of AUDIT_SORTS), filtered, each row's
+    details also as readable changes.
 
     2 queries per page plus one per kind of id referenced (warehouses, SKUs, …), whatever the rows."""
     stmt = select(AuditEntry)
@@ -220,7 +225,7 @@ def audit_log(
         stmt = stmt.where(AuditEntry.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = clamp_page(page)
-    stmt = stmt.order_by(AuditEntry.id.desc())
+    stmt = sorted_by(stmt, sort, AUDIT_SORTS, AuditEntry.id.desc())
     if per_page is not None:
         stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     entries = list(session.scalars(stmt))

@@ -29,8 +29,8 @@ from app.db import transaction
 from app.errors import DomainError, ValidationFailed, translated
 from app.settings.service import SETTING_DEFAULTS
 from app.stock.models import Warehouse
-from app.web.exports import csv_response
 from app.web.forms import apply_errors
+from app.web.listing import Listing, export_listing, read_listing, render_listing
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -205,36 +205,33 @@ def master_data() -> Any:
                            warehouses=list(s.scalars(select(Warehouse).order_by(Warehouse.code)))), status
 
 
-def _audit_form() -> AuditFilterForm:
+def _audit_listing(*, export: bool = False) -> Listing[AuditFilterForm]:
     form = AuditFilterForm(request.args)
     form.entity.choices = [("", _l("All"))] + [(e, e) for e in service.entity_types(db_session())]
-    return form
+    return read_listing(form, service.AUDIT_SORTS, export=export)
 
 
-def _audit_page(form: AuditFilterForm, per_page: int | None) -> Any:
+def _audit_page(listing: Listing[AuditFilterForm], per_page: int | None) -> Any:
+    form = listing.form
     return service.audit_log(db_session(), actor=form.actor.data, entity_type=form.entity.data or None,
                              entity_id=form.entity_id.data or None, action=form.action.data or None,
-                             date_from=form.date_from.data, date_to=form.date_to.data, page=form.page.data or 1,
-                             per_page=per_page)
+                             date_from=form.date_from.data, date_to=form.date_to.data, page=listing.page,
+                             per_page=per_page, sort=listing.sort)
 
 
 @bp.get("/audit")
 @staff_required("admin")
 def audit() -> Any:
-    form = _audit_form()
-    if request.args and not form.validate():
-        return render_template("admin/audit.html", form=form, page=None), 422
-    return render_template("admin/audit.html", form=form, page=_audit_page(form, 50))
+    listing = _audit_listing()
+    return render_listing("admin/audit.html", listing, lambda: _audit_page(listing, 50))
 
 
 @bp.get("/audit/export.csv")
 @staff_required("admin")
 def audit_export() -> Any:
-    form = _audit_form()
-    if request.args and not form.validate():
-        abort(422)
-    return csv_response("audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id", "details",
-                                          "changes"],
-                        ([r.at.isoformat(), r.actor_type, r.actor_label, r.action, r.entity_type, r.entity_id,
-                          json.dumps(r.details, ensure_ascii=False), "; ".join(map(str, r.changes))]
-                         for r in _audit_page(form, None).rows))
+    listing = _audit_listing(export=True)
+    return export_listing(listing, "audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id",
+                                                     "details", "changes"],
+                          lambda: ([r.at.isoformat(), r.actor_type, r.actor_label, r.action, r.entity_type, r.entity_id,
+                                    json.dumps(r.details, ensure_ascii=False), "; ".join(map(str, r.changes))]
+                                   for r in _audit_page(listing, None).rows))

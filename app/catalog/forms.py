@@ -16,7 +16,8 @@ class ProductFilterForm(FixedChoices, FlaskForm):
         csrf = False
 
     fixed_choices = {"sort": [
-        ("sku", _l("SKU")), ("name", _l("Name")), ("on_hand", _l("On hand (most first)")),
+        ("sku", _l("SKU")), ("-sku", _l("SKU (Z to A)")), ("name", _l("Name")), ("-name", _l("Name (Z to A)")),
+        ("on_hand", _l("On hand (most first)")),
         ("available", _l("Available (most first)")), ("on_order", _l("On order (most first)")),
     ]}
 

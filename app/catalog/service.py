@@ -101,7 +101,9 @@ def _products_query(f: ProductFilter) -> Select[Any]:
         stmt = stmt.where(Category.code == f.category_code)
     order = {
         "sku": [Product.sku],
+        "-sku": [Product.sku.desc()],
         "name": [Product.name, Product.sku],
+        "-name": [Product.name.desc(), Product.sku],
         "on_hand": [on_hand.desc(), Product.sku],
         "available": [(on_hand - reserved).desc(), Product.sku],
         "on_order": [ordered.desc(), Product.sku],

@@ -12,7 +12,7 @@ from app.catalog import service
 from app.catalog.forms import MovementFilterForm, ProductFilterForm
 from app.db import session as db_session
 from app.db import utcnow
-from app.paging import Page
+from app.paging import Page, Sort
 from app.stock.queries import category_choices, warehouse_choices
 from app.web.charts import Bar, bar_chart, month_ticks
 from app.web.exports import csv_response
@@ -39,9 +39,9 @@ def _filter_of(form: ProductFilterForm) -> service.ProductFilter:
 def products() -> Any:
     form, ok = _product_filter_form()
     if not ok:
-        return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50)), 422
+        return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50), sort=None), 422
     page = service.list_products(db_session(), _filter_of(form), page=form.page.data or 1)
-    return render_template("catalog/products.html", form=form, page=page)
+    return render_template("catalog/products.html", form=form, page=page, sort=Sort.parse(form.sort.data or "sku"))
 
 
 @bp.get("/products.csv")
@@ -49,7 +49,7 @@ def products() -> Any:
 def products_csv() -> Any:
     form, ok = _product_filter_form()
     if not ok:
-        return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50)), 422
+        return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50), sort=None), 422
     rows = ((r.sku, r.name, r.category, r.unit, r.on_hand, r.reserved, r.available, r.in_transit, r.on_order,
              r.variant or "") for r in service.iter_products(db_session(), _filter_of(form)))
     header = [_("SKU"), _("Name"), _("Category"), _("Unit"), _("On hand"), _("Reserved"), _("Available"),

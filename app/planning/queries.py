@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.catalog.models import Category, Product
+from app.paging import Sort, sorted_by
 from app.planning.models import (
     BatchStatus,
     ForecastBatch,
@@ -160,8 +161,13 @@ class RunRow:
         return json.loads(self.run.accuracy) if self.run.accuracy else {}
 
 
-def runs_page(session: Session, *, page: int = 1, per_page: int = 20) -> Page:
-    """Forecast runs, newest first, with how many suggestions each wrote (2 queries)."""
+RUN_SORTS = {"id": ForecastRun.id, "status": ForecastRun.status, "requested": ForecastRun.created_at,
+             "finished": ForecastRun.finished_at, "horizon": ForecastRun.horizon_days}
+
+
+def runs_page(session: Session, *, page: int = 1, per_page: int = 20, sort: Sort | None = None) -> Page:
+    """Forecast runs, newest first (or by `sort`, a key of RUN_SORTS), with how many
+    suggestions each wrote (2 queries)."""
     counts = (select(ReplenishmentSuggestion.run_id, func.count().label("n"))
               .group_by(ReplenishmentSuggestion.run_id).subquery())
     stmt = (select(ForecastRun, Warehouse.code, func.coalesce(counts.c.n, 0))
@@ -169,7 +175,8 @@ def runs_page(session: Session, *, page: int = 1, per_page: int = 20) -> Page:
             .outerjoin(counts, counts.c.run_id == ForecastRun.id))
     total = session.scalar(select(func.count()).select_from(ForecastRun)) or 0
     page = max(1, page)
-    rows = session.execute(stmt.order_by(ForecastRun.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    stmt = sorted_by(stmt, sort, RUN_SORTS, ForecastRun.id.desc())
+    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(rows=[RunRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
 
 

@@ -22,6 +22,7 @@ from app.planning.models import RunStatus
 from app.planning.schemas import RunStatusOut
 from app.stock import queries as stock_queries
 from app.web.charts import ForecastDay, forecast_chart
+from app.web.listing import read_sort
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 PLANNERS = ("purchasing",)  # admin always passes
@@ -135,8 +136,9 @@ def _approved_message(result: decisions.ApprovalResult) -> Markup:
 @bp.get("/runs")
 @staff_required()
 def runs() -> Any:
-    page = queries.runs_page(db_session(), page=request.args.get("page", 1, type=int) or 1)
-    return render_template("planning/runs.html", page=page, start_form=_start_form(),
+    sort = read_sort(queries.RUN_SORTS)
+    page = queries.runs_page(db_session(), page=request.args.get("page", 1, type=int) or 1, sort=sort)
+    return render_template("planning/runs.html", page=page, sort=sort, start_form=_start_form(),
                            busy=service.runs_blocking(db_session()),
                            can_run=role_allows(*PLANNERS), worker_warning=_worker_warning())
 
@@ -148,7 +150,7 @@ def start_run() -> Any:
     form = _start_form()
     if not form.validate():
         page = queries.runs_page(db_session())
-        return render_template("planning/runs.html", page=page, start_form=form, can_run=True,
+        return render_template("planning/runs.html", page=page, sort=None, start_form=form, can_run=True,
                                busy=service.runs_blocking(db_session()), worker_warning=_worker_warning()), 422
     with transaction() as s:
         run = service.request_run(s, current_user.actor, horizon_days=form.horizon.data or 28,

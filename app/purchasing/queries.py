@@ -43,8 +43,9 @@ class OrderFilter:
     sort: Sort | None = None  # a key of ORDER_SORTS; None: the list's usual order
 
 
-# The sortable columns of the order lists (purchase orders, receiving).
-ORDER_SORTS = ("number", "supplier", "warehouse", "status", "created", "sent", "value", "due")
+# The sortable columns of the PO list and of the receiving queue (its columns are fewer).
+ORDER_SORTS = ("number", "supplier", "warehouse", "status", "created", "value", "due")
+RECEIVING_SORTS = ("number", "supplier", "warehouse", "status", "due")
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ class ReturnFilter:
     sort: Sort | None = None  # a key of RETURN_SORTS; None: newest first
 
 
-RETURN_SORTS = ("number", "supplier", "warehouse", "status", "created", "shipped")
+RETURN_SORTS = ("number", "supplier", "warehouse", "status", "created")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from app.web.listing import export_listing, render_listing
 @bp.get("/receiving", endpoint="receiving")
 @staff_required()
 def receiving_queue() -> Any:
-    listing = order_listing()
+    listing = order_listing(queries.RECEIVING_SORTS)
     return render_listing("purchasing/receiving.html", listing,
                           lambda: queries.receiving_queue(db_session(), order_filter(listing), page=listing.page),
                           can_receive=role_allows(*RECEIVERS))
@@ -33,7 +33,7 @@ def receiving_queue() -> Any:
 @bp.get("/receiving.csv")
 @staff_required()
 def receiving_csv() -> Any:
-    listing = order_listing(export=True)
+    listing = order_listing(queries.RECEIVING_SORTS, export=True)
     def rows() -> Any:
         return ((r.order.number, r.order.supplier_code, r.order.supplier_name, r.order.warehouse_code, r.order.status,
                  r.order.next_promised.isoformat() if r.order.next_promised else "", r.order.ordered, r.order.accepted,

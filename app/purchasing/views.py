@@ -27,7 +27,7 @@ from app.web.listing import export_listing, render_listing
 @bp.get("/purchase-orders", endpoint="orders")
 @staff_required()
 def orders_list() -> Any:
-    listing = order_listing()
+    listing = order_listing(queries.ORDER_SORTS)
     return render_listing("purchasing/orders.html", listing,
                           lambda: queries.list_orders(db_session(), order_filter(listing), page=listing.page),
                           can_buy=role_allows(*BUYERS), changes=changes.open_changes(db_session()))
@@ -36,7 +36,7 @@ def orders_list() -> Any:
 @bp.get("/purchase-orders.csv")
 @staff_required()
 def orders_csv() -> Any:
-    listing = order_listing(export=True)
+    listing = order_listing(queries.ORDER_SORTS, export=True)
     def rows() -> Any:
         return ((o.number, o.supplier_code, o.supplier_name, o.warehouse_code, o.status, o.created_at.isoformat(),
                  o.sent_at.isoformat() if o.sent_at else "", o.lines, o.ordered, o.received, o.accepted, o.outstanding,

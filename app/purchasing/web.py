@@ -6,6 +6,8 @@ this package's __init__ imports them so their routes are on `bp`.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
@@ -22,13 +24,13 @@ BUYERS = ("purchasing",)
 RECEIVERS = ("warehouse",)
 
 
-def order_listing(*, export: bool = False) -> Listing[OrderFilterForm]:
-    """The filter form (with its choices), sort and page of an order list request."""
+def order_listing(sortable: Collection[str], *, export: bool = False) -> Listing[OrderFilterForm]:
+    """The filter form (with its choices), sort (one of `sortable`) and page of an order list request."""
     s = db_session()
     form = OrderFilterForm(request.args)
     form.supplier.choices = [("", _l("All suppliers")), *suppliers.supplier_choices(s)]
     form.warehouse.choices = [("", _l("All warehouses")), *warehouse_choices(s)]
-    return read_listing(form, queries.ORDER_SORTS, export=export)
+    return read_listing(form, sortable, export=export)
 
 
 def order_filter(listing: Listing[OrderFilterForm]) -> queries.OrderFilter:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import NotFound, ValidationFailed
-from app.paging import Page, page_of
+from app.paging import Page, Sort, page_of, sorted_by
 from app.purchasing.models import POStatus, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
@@ -45,6 +45,11 @@ class SupplierRow:
 class SupplierFilter:
     q: str | None = None
     active: str | None = None  # "yes" | "no" | None
+    sort: Sort | None = None  # a key of SUPPLIER_SORTS; None: by name
+
+
+SUPPLIER_SORTS = {"code": Supplier.code, "name": Supplier.name, "country": Supplier.country,
+                  "currency": Supplier.currency}
 
 
 def _suppliers_query(f: SupplierFilter) -> Select[Any]:
@@ -63,7 +68,7 @@ def _suppliers_query(f: SupplierFilter) -> Select[Any]:
         stmt = stmt.where(or_(func.lower(Supplier.code).like(like), func.lower(Supplier.name).like(like)))
     if f.active in ("yes", "no"):
         stmt = stmt.where(Supplier.is_active.is_(f.active == "yes"))
-    return stmt.order_by(Supplier.name, Supplier.code)
+    return sorted_by(stmt, f.sort, SUPPLIER_SORTS, Supplier.name, Supplier.code)
 
 
 def list_suppliers(session: Session, f: SupplierFilter, *, page: int = 1, per_page: int = 50) -> Page[SupplierRow]:

@@ -15,39 +15,36 @@ from app.paging import Page
 from app.suppliers import service
 from app.suppliers.forms import PriceForm, PriceListFilterForm, SupplierFilterForm
 from app.suppliers.models import SupplierPrice
-from app.web.exports import csv_response
 from app.web.forms import apply_errors
+from app.web.listing import Listing, export_listing, read_listing, render_listing
 
 bp = Blueprint("suppliers", __name__)
 
 PRICE_EDITORS = ("purchasing",)
 
 
-def _filter(form: SupplierFilterForm) -> service.SupplierFilter:
-    return service.SupplierFilter(q=form.q.data or None, active=form.active.data or None)
+def _filter(listing: Listing[SupplierFilterForm]) -> service.SupplierFilter:
+    form = listing.form
+    return service.SupplierFilter(q=form.q.data or None, active=form.active.data or None, sort=listing.sort)
 
 
 @bp.get("/suppliers")
 @staff_required()
 def index() -> Any:
-    form = SupplierFilterForm(request.args)
-    if request.args and not form.validate():
-        return render_template("suppliers/index.html", form=form, page=Page([], 0, 1, 50)), 422
-    page = service.list_suppliers(db_session(), _filter(form), page=form.page.data or 1)
-    return render_template("suppliers/index.html", form=form, page=page)
+    listing = read_listing(SupplierFilterForm(request.args), service.SUPPLIER_SORTS)
+    return render_listing("suppliers/index.html", listing,
+                          lambda: service.list_suppliers(db_session(), _filter(listing), page=listing.page))
 
 
 @bp.get("/suppliers.csv")
 @staff_required()
 def index_csv() -> Any:
-    form = SupplierFilterForm(request.args)
-    if request.args and not form.validate():
-        return render_template("suppliers/index.html", form=form, page=Page([], 0, 1, 50)), 422
-    rows = ((r.code, r.name, r.email, r.country, r.currency, "yes" if r.is_active else "no", r.products, r.open_orders)
-            for r in service.iter_suppliers(db_session(), _filter(form)))
+    listing = read_listing(SupplierFilterForm(request.args), service.SUPPLIER_SORTS, export=True)
     header = [_("Code"), _("Name"), _("E-mail"), _("Country"), _("Currency"), _("Active"), _("Products"),
               _("Open orders")]
-    return csv_response("suppliers.csv", header, rows)
+    return export_listing(listing, "suppliers.csv", header, lambda: (
+        (r.code, r.name, r.email, r.country, r.currency, "yes" if r.is_active else "no", r.products, r.open_orders)
+        for r in service.iter_suppliers(db_session(), _filter(listing))))
 
 
 @bp.get("/suppliers/<code>")

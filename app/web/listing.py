@@ -47,7 +47,9 @@ def page_arg() -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
-def _sort(sortable: Collection[str], *, export: bool) -> Sort | None:
+def read_sort(sortable: Collection[str], *, export: bool = False) -> Sort | None:
+    """The `sort` query argument checked against `sortable` (see the module docstring); for
+    lists without a filter form `read_listing` is built on this."""
     raw = request.args.get("sort", "").strip()
     if not raw:
         return None
@@ -64,7 +66,7 @@ def read_listing(form: F, sortable: Collection[str], *, export: bool = False) ->
     """The list request in `request.args`: `form` (built from them) validated, the sort
     checked against `sortable`. A filter-less request is valid without validation."""
     valid = not request.args or bool(form.validate())
-    return Listing(form, _sort(sortable, export=export), valid)
+    return Listing(form, read_sort(sortable, export=export), valid)
 
 
 def render_listing(template: str, listing: Listing[Any], query: Callable[[], Any], **context: Any) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.catalog.models import Product
 from app.errors import NotFound
-from app.paging import Page
+from app.paging import Page, Sort, sorted_by
 from app.purchasing.models import (
     ASNStatus,
     POLineStatus,
@@ -47,10 +47,18 @@ def _due():  # type: ignore[no-untyped-def]
     return func.coalesce(PurchaseOrderLine.confirmed_date, PurchaseOrderLine.promised_date)
 
 
+# The sortable columns of the supplier's lists (the web layer's whitelists).
+ORDER_SORTS = {"number": PurchaseOrder.number, "status": PurchaseOrder.status, "sent": PurchaseOrder.sent_at}
+NOTICE_SORTS = {"number": ShipmentNotice.number, "order": PurchaseOrder.number, "status": ShipmentNotice.status,
+                "ship_date": ShipmentNotice.ship_date, "expected": ShipmentNotice.expected_date}
+
+
 def supplier_orders(
     session: Session, *, supplier_id: int, status: str | None = None, page: int = 1, per_page: int = 25,
+    sort: Sort | None = None,
 ) -> Page[OrderRow]:
-    """The supplier's POs (never drafts), newest first, with line count, value and next due date (2 queries)."""
+    """The supplier's POs (never drafts), newest first (or by `sort`, a key of ORDER_SORTS),
+    with line count, value and next due date (2 queries)."""
     live = PurchaseOrderLine.status.notin_((POLineStatus.REJECTED.value, POLineStatus.CANCELLED.value))
     base = select(PurchaseOrder.id).where(PurchaseOrder.supplier_id == supplier_id,
                                           PurchaseOrder.status.in_(OPEN_PO if status == "open" else VISIBLE_PO))
@@ -59,7 +67,7 @@ def supplier_orders(
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     page = max(1, page)
     qty = func.coalesce(PurchaseOrderLine.confirmed_quantity, PurchaseOrderLine.quantity)
-    rows = session.execute(
+    rows = session.execute(sorted_by(
         select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, PurchaseOrder.sent_at,
                PurchaseOrder.currency, func.count(PurchaseOrderLine.id),
                func.coalesce(func.sum(PurchaseOrderLine.value), 0),
@@ -68,8 +76,8 @@ def supplier_orders(
         .where(PurchaseOrder.id.in_(base))
         .group_by(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.status, PurchaseOrder.sent_at,
                   PurchaseOrder.currency)
-        .order_by(PurchaseOrder.sent_at.desc(), PurchaseOrder.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page).offset((page - 1) * per_page),
+        sort, ORDER_SORTS, PurchaseOrder.sent_at.desc(), PurchaseOrder.id.desc())
     ).all()
     return Page(
         rows=[OrderRow(i, n, st, sent, int(cnt), Decimal(str(val)).quantize(Decimal("0.01")),
@@ -137,11 +145,12 @@ class NoticeRow:
     units: int
 
 
-def _notice_rows(session: Session, where: list[object], page: int, per_page: int) -> Page[NoticeRow]:
+def _notice_rows(session: Session, where: list[object], page: int, per_page: int,
+                 sort: Sort | None = None) -> Page[NoticeRow]:
     base = select(ShipmentNotice.id).where(*where)  # type: ignore[arg-type]
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     page = max(1, page)
-    rows = session.execute(
+    rows = session.execute(sorted_by(
         select(ShipmentNotice.id, ShipmentNotice.number, PurchaseOrder.id, PurchaseOrder.number, ShipmentNotice.status,
                ShipmentNotice.ship_date, ShipmentNotice.expected_date, ShipmentNotice.carrier,
                ShipmentNotice.tracking_number, func.coalesce(func.sum(ShipmentNoticeLine.quantity), 0))
@@ -151,15 +160,16 @@ def _notice_rows(session: Session, where: list[object], page: int, per_page: int
         .group_by(ShipmentNotice.id, ShipmentNotice.number, PurchaseOrder.id, PurchaseOrder.number,
                   ShipmentNotice.status, ShipmentNotice.ship_date, ShipmentNotice.expected_date,
                   ShipmentNotice.carrier, ShipmentNotice.tracking_number)
-        .order_by(ShipmentNotice.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page).offset((page - 1) * per_page),
+        sort, NOTICE_SORTS, ShipmentNotice.id.desc())
     ).all()
     return Page([NoticeRow(*r[:9], units=int(r[9])) for r in rows], total, page, per_page)
 
 
-def supplier_notices(session: Session, *, supplier_id: int, page: int = 1, per_page: int = 25) -> Page[NoticeRow]:
-    """The supplier's shipment notices, newest first (2 queries)."""
-    return _notice_rows(session, [ShipmentNotice.supplier_id == supplier_id], page, per_page)
+def supplier_notices(session: Session, *, supplier_id: int, page: int = 1, per_page: int = 25,
+                     sort: Sort | None = None) -> Page[NoticeRow]:
+    """The supplier's shipment notices, newest first or by `sort` (a key of NOTICE_SORTS); 2 queries."""
+    return _notice_rows(session, [ShipmentNotice.supplier_id == supplier_id], page, per_page, sort)
 
 
 def notices_for_po(session: Session, *, po_id: int) -> list[NoticeRow]:
