@@ -12,16 +12,11 @@ from app import migrate
 from app.audit.service import Actor
 from app.auth import service as auth_service
 from app.auth.models import Role, Scope
+from app.console import fail
 from app.db import transaction
 from app.errors import DomainError
 
 CLI_ACTOR = Actor.system("cli")
-
-
-def fail(message: str) -> None:
-    """One clear line on stderr and a non-zero exit."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")

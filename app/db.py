@@ -15,6 +15,7 @@ On PostgreSQL nothing differs: row locks do that work.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import select
 import time
@@ -42,6 +43,11 @@ NAMING_CONVENTION = {
 
 # 64-bit ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def enum_check(column: str, values: type[enum.StrEnum]) -> str:
+    """The SQL of a CHECK constraint keeping `column` to the values of a StrEnum."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class Base(DeclarativeBase):

@@ -7,8 +7,7 @@ import enum
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, BigId, UTCDateTime, utcnow
-from app.stock.models import _enum_check
+from app.db import Base, BigId, UTCDateTime, enum_check, utcnow
 from app.suppliers.models import Supplier
 
 
@@ -28,7 +27,7 @@ class Scope(enum.StrEnum):
 
 class StaffUser(Base):
     __tablename__ = "staff_user"
-    __table_args__ = (CheckConstraint(_enum_check("role", Role), name="role_valid"),)
+    __table_args__ = (CheckConstraint(enum_check("role", Role), name="role_valid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Category, Product
-from app.db import Base, UTCDateTime, utcnow
-from app.stock.models import Warehouse, _enum_check
+from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.stock.models import Warehouse
 
 
 class CountKind(enum.StrEnum):
@@ -37,9 +37,9 @@ class CountScope(enum.StrEnum):
 class CycleCount(Base):
     __tablename__ = "cycle_count"
     __table_args__ = (
-        CheckConstraint(_enum_check("kind", CountKind), name="kind_valid"),
-        CheckConstraint(_enum_check("status", CountStatus), name="status_valid"),
-        CheckConstraint(_enum_check("scope", CountScope), name="scope_valid"),
+        CheckConstraint(enum_check("kind", CountKind), name="kind_valid"),
+        CheckConstraint(enum_check("status", CountStatus), name="status_valid"),
+        CheckConstraint(enum_check("scope", CountScope), name="scope_valid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

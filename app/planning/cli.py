@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from app.audit.service import Actor
-from app.cli import fail
+from app.console import fail
 from app.db import current_db, transaction, utcnow
 from app.db import session as db_session
 from app.errors import DomainError

@@ -7,8 +7,7 @@ import enum
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, BigId, UTCDateTime, utcnow
-from app.stock.models import _enum_check
+from app.db import Base, BigId, UTCDateTime, enum_check, utcnow
 
 
 class RunStatus(enum.StrEnum):
@@ -39,7 +38,7 @@ class ForecastRun(Base):
     """One forecasting run; also the job record a worker picks up (status queued)."""
 
     __tablename__ = "forecast_run"
-    __table_args__ = (CheckConstraint(_enum_check("status", RunStatus), name="status_valid"),)
+    __table_args__ = (CheckConstraint(enum_check("status", RunStatus), name="status_valid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED.value, index=True)
@@ -90,7 +89,7 @@ class ForecastBatch(Base):
     __tablename__ = "forecast_batch"
     __table_args__ = (
         UniqueConstraint("run_id", "number"),
-        CheckConstraint(_enum_check("status", BatchStatus), name="status_valid"),
+        CheckConstraint(enum_check("status", BatchStatus), name="status_valid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -146,8 +145,8 @@ class ReplenishmentSuggestion(Base):
 
     __tablename__ = "replenishment_suggestion"
     __table_args__ = (
-        CheckConstraint(_enum_check("kind", SuggestionKind), name="kind_valid"),
-        CheckConstraint(_enum_check("status", SuggestionStatus), name="status_valid"),
+        CheckConstraint(enum_check("kind", SuggestionKind), name="kind_valid"),
+        CheckConstraint(enum_check("status", SuggestionStatus), name="status_valid"),
         CheckConstraint("quantity >= 0", name="quantity_non_negative"),
         Index("ix_replenishment_suggestion_status", "status", "warehouse_id"),
     )

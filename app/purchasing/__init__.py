@@ -1,7 +1,10 @@
 """Purchase orders, receipts and inspection, returns to supplier, short-close."""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the domain package stays importable without Flask
+    from flask import Blueprint
 
 
 def pages_blueprint() -> Blueprint:

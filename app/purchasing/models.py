@@ -11,8 +11,8 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Product
-from app.db import Base, UTCDateTime, utcnow
-from app.stock.models import Warehouse, _enum_check
+from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.stock.models import Warehouse
 from app.suppliers.models import Supplier
 
 
@@ -50,7 +50,7 @@ class ReturnStatus(enum.StrEnum):
 class PurchaseOrder(Base):
     __tablename__ = "purchase_order"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", POStatus), name="status_valid"),
+        CheckConstraint(enum_check("status", POStatus), name="status_valid"),
         Index("ix_purchase_order_supplier_status", "supplier_id", "status"),
     )
 
@@ -89,7 +89,7 @@ class PurchaseOrderLine(Base):
         CheckConstraint("received_quantity >= 0", name="received_non_negative"),
         CheckConstraint("accepted_quantity >= 0", name="accepted_non_negative"),
         CheckConstraint("rejected_quantity >= 0", name="rejected_non_negative"),
-        CheckConstraint(_enum_check("status", POLineStatus), name="status_valid"),
+        CheckConstraint(enum_check("status", POLineStatus), name="status_valid"),
         Index("ix_purchase_order_line_product", "product_id"),
     )
 
@@ -136,7 +136,7 @@ class ShipmentNotice(Base):
     """An advance shipment notice (ASN) sent by the supplier through the portal."""
 
     __tablename__ = "shipment_notice"
-    __table_args__ = (CheckConstraint(_enum_check("status", ASNStatus), name="status_valid"),)
+    __table_args__ = (CheckConstraint(enum_check("status", ASNStatus), name="status_valid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -216,7 +216,7 @@ class SupplierReturn(Base):
     """Goods going back to the supplier (rejected at inspection, or later)."""
 
     __tablename__ = "supplier_return"
-    __table_args__ = (CheckConstraint(_enum_check("status", ReturnStatus), name="status_valid"),)
+    __table_args__ = (CheckConstraint(enum_check("status", ReturnStatus), name="status_valid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)

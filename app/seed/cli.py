@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from tqdm import tqdm
 
-from app.cli import fail
+from app.console import fail
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import DomainError

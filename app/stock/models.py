@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, BigId, UTCDateTime, utcnow
+from app.db import Base, BigId, UTCDateTime, enum_check, utcnow
 from app.locale_names import localized_name
 
 
@@ -50,13 +50,9 @@ class ReservationStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
-def _enum_check(column: str, values: type[enum.StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 class Warehouse(Base):
     __tablename__ = "warehouse"
-    __table_args__ = (CheckConstraint(_enum_check("kind", WarehouseKind), name="kind_valid"),)
+    __table_args__ = (CheckConstraint(enum_check("kind", WarehouseKind), name="kind_valid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -82,7 +78,7 @@ class StockMovement(Base):
     __tablename__ = "stock_movement"
     __table_args__ = (
         CheckConstraint("quantity <> 0 OR kind = 'count_correction'", name="quantity_non_zero"),
-        CheckConstraint(_enum_check("kind", MovementKind), name="kind_valid"),
+        CheckConstraint(enum_check("kind", MovementKind), name="kind_valid"),
         UniqueConstraint("source", "event_id"),
         Index("ix_stock_movement_demand", "kind", "product_id", "warehouse_id", "business_date"),
         Index("ix_stock_movement_product_warehouse", "product_id", "warehouse_id", "id"),
@@ -161,7 +157,7 @@ class StockChange(Base):
 class Reservation(Base):
     __tablename__ = "reservation"
     __table_args__ = (
-        CheckConstraint(_enum_check("status", ReservationStatus), name="status_valid"),
+        CheckConstraint(enum_check("status", ReservationStatus), name="status_valid"),
         Index("ix_reservation_status_expires", "status", "expires_at"),
     )
 

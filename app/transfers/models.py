@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalog.models import Product
-from app.db import Base, UTCDateTime, utcnow
-from app.stock.models import Warehouse, _enum_check
+from app.db import Base, UTCDateTime, enum_check, utcnow
+from app.stock.models import Warehouse
 
 
 class TransferStatus(enum.StrEnum):
@@ -23,7 +23,7 @@ class Transfer(Base):
     __tablename__ = "transfer"
     __table_args__ = (
         CheckConstraint("source_warehouse_id <> dest_warehouse_id", name="distinct_warehouses"),
-        CheckConstraint(_enum_check("status", TransferStatus), name="status_valid"),
+        CheckConstraint(enum_check("status", TransferStatus), name="status_valid"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
