@@ -29,7 +29,7 @@ from app.stock.reservations_sql import StatementResult
 
 KEY_HEADER = "Idempotency-Key"
 KEY_RE = re.compile(r"^[\x20-\x7e]{1,255}$")
-# Keys are remembered at least this long (API.md says ≥ 24 hours).
+# Keys are remembered at least this long (docs/api.md says ≥ 24 hours).
 RETENTION = dt.timedelta(hours=24)
 IN_FLIGHT = 0  # response_status of a placeholder (only ever visible inside its own transaction)
 

@@ -1,4 +1,4 @@
-"""One pydantic model per payload of the stock API (docs: /work/shared/API.md).
+"""One pydantic model per payload of the stock API (docs: docs/api.md, "The stock API contract").
 
 The same models validate requests, build responses and feed the OpenAPI document
 (`app.api.openapi`). Request bodies are strict (no "5" for 5, no 5.0, no true for 1,

@@ -1,6 +1,6 @@
 """The stock API handlers (/api/v1): parse (done by `endpoint`), call one service, render a schema.
 
-Contract: /work/shared/API.md. Each write runs in one transaction via `run_write`,
+Contract: docs/api.md ("The stock API contract"). Each write runs in one transaction via `run_write`,
 which also stores the Idempotency-Key response with the effect.
 """
 from __future__ import annotations

@@ -24,7 +24,7 @@ from app.errors import N_, ValidationFailed
 from app.imports.parse import Columns, ParsedFile, RowError, parse_csv
 from app.stock import repository as stock_repo
 from app.stock.ledger import BalanceChange, NegativeStock, Position, apply_change
-from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
+from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import MovementInput, record_movements
 from app.suppliers.models import Supplier, SupplierPrice
 
@@ -318,10 +318,3 @@ def run_import(session: Session, actor: Actor, *, kind: str, data: bytes, now: d
     record_audit(session, actor, "import." + kind, "import", None, filename=filename, rows=len(checked.parsed.rows),
                  written=written, skipped=checked.skipped)
     return ImportResult(kind, len(checked.parsed.rows), written, checked.skipped)
-
-
-def imported_movement_count(session: Session, kind: str) -> int:
-    """How many ledger movements an import source has written (for tests and the page)."""
-    from sqlalchemy import func
-    return session.scalar(select(func.count()).select_from(StockMovement)
-                          .where(StockMovement.source == SOURCES[kind])) or 0

@@ -2,7 +2,6 @@
 edit, approve into draft POs / transfers, reject), and a per-SKU forecast chart."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -26,11 +25,6 @@ from app.web.listing import read_sort
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
 PLANNERS = ("purchasing",)  # admin always passes
-
-
-@bp.app_template_filter("fromjson")
-def _fromjson(value: str | None) -> Any:
-    return json.loads(value) if value else {}
 
 
 def _filter_form() -> SuggestionFilterForm:
