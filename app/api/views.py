@@ -22,7 +22,7 @@ from app.errors import InsufficientStockError, ValidationFailed
 from app.ops.metrics import RESERVATIONS
 from app.stock import reads, reservations
 from app.stock.reservations_sql import close_in_one_statement, reserve_in_one_statement
-from app.stock.service import MovementInput, record_movements
+from app.stock.service import MovementInput, movement_quantity_error, record_movements
 
 READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
 AUDITED_EVENT_IDS = 20  # the audit row names the first ones; the ledger has them all
@@ -197,7 +197,8 @@ def post_movements(principal: ApiPrincipal, body: sc.MovementBatch) -> Response:
 
 
 def _movement_inputs(s: Session, body: sc.MovementBatch) -> list[MovementInput]:
-    """Resolve SKUs and warehouse codes; every unknown one is a 422 naming its index."""
+    """Resolve SKUs and warehouse codes; every unknown one (and every quantity the stock
+    service refuses) is one 422 naming its index."""
     products, warehouses = reads.ids_for(s, skus=[m.sku for m in body.movements],
                                          warehouse_codes=[m.warehouse for m in body.movements])
     errors = []
@@ -206,12 +207,8 @@ def _movement_inputs(s: Session, body: sc.MovementBatch) -> list[MovementInput]:
             errors.append({"field": f"movements[{i}].sku", "message": f"unknown SKU {m.sku!r}"})
         if m.warehouse not in warehouses:
             errors.append({"field": f"movements[{i}].warehouse", "message": f"unknown warehouse {m.warehouse!r}"})
-        if m.kind == "count" and m.quantity < 0:
-            errors.append({"field": f"movements[{i}].quantity", "message": "a count cannot be negative"})
-        elif m.kind in ("receipt", "customer_return", "damage") and m.quantity <= 0:
-            errors.append({"field": f"movements[{i}].quantity", "message": f"a {m.kind} needs quantity > 0"})
-        elif m.kind == "adjustment" and m.quantity == 0:
-            errors.append({"field": f"movements[{i}].quantity", "message": "an adjustment cannot be zero"})
+        if quantity_error := movement_quantity_error(m.kind, m.quantity):  # the rule is the stock service's
+            errors.append({"field": f"movements[{i}].quantity", "message": quantity_error})
     if errors:
         raise ValidationFailed(f"{len(errors)} invalid movement field(s)", errors)
     return [MovementInput(products[m.sku], warehouses[m.warehouse], m.kind, m.quantity, m.occurred_at,
