@@ -20,12 +20,11 @@ from app.catalog.models import Category, Product
 from app.errors import NotFound
 from app.paging import Page, page_of
 from app.planning.demand_figures import demand_figure, demand_figures
-from app.purchasing.models import POStatus, PurchaseOrder, PurchaseOrderLine
+from app.purchasing.models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
 
 # PO statuses whose unaccepted quantity is still expected ("on order").
-OPEN_PO_STATUSES = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
 PRODUCT_SORTS = ("sku", "name", "on_hand", "available", "on_order")
 DEMAND_KINDS = (MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value)
 

@@ -21,14 +21,22 @@ from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
-from app.purchasing.models import ASNStatus, POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, ShipmentNotice
+from app.purchasing.models import (
+    OPEN_PO_STATUSES,
+    ASNStatus,
+    POLineStatus,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ShipmentNotice,
+)
 from app.stock.models import Warehouse, WarehouseKind
 from app.suppliers.models import Supplier
 from app.suppliers.service import find_valid_prices
 
 DEFAULT_LEAD_TIME_DAYS = 7
 CANCELLABLE = (POStatus.DRAFT.value, POStatus.SENT.value, POStatus.CONFIRMED.value)
-SHORT_CLOSABLE = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+SHORT_CLOSABLE = OPEN_PO_STATUSES
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from app.errors import NotFound
 from app.paging import Page, page_of
 from app.purchasing.models import (
     DEAD_LINE_STATUSES,
+    OPEN_PO_STATUSES,
     ASNStatus,
-    POStatus,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -31,7 +31,7 @@ from app.purchasing.models import (
 from app.stock.models import Warehouse
 from app.suppliers.models import Supplier
 
-AWAITING_GOODS = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+AWAITING_GOODS = OPEN_PO_STATUSES
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from app import numbering
 from app.audit.service import Actor, get_setting, record_audit
 from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
 from app.purchasing.models import (
+    OPEN_PO_STATUSES,
     ASNStatus,
     POLineStatus,
     POStatus,
@@ -41,7 +42,7 @@ from app.purchasing.orders import get_order
 from app.stock.models import MovementKind
 from app.stock.service import StockEffect, post_stock_effects
 
-RECEIVABLE = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+RECEIVABLE = OPEN_PO_STATUSES
 DEAD_LINE_STATUSES = (POLineStatus.REJECTED.value, POLineStatus.CANCELLED.value)
 
 

@@ -16,6 +16,7 @@ from app.catalog.models import Product
 from app.errors import NotFound
 from app.paging import Page
 from app.purchasing.models import (
+    OPEN_PO_STATUSES,
     ASNStatus,
     POLineStatus,
     POStatus,
@@ -27,7 +28,7 @@ from app.purchasing.models import (
 from app.purchasing.supplier_actions import CONFIRMED_LINE
 
 # POs a supplier still has something to do on (answer, ship, or see received).
-OPEN_PO = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+OPEN_PO = OPEN_PO_STATUSES
 VISIBLE_PO = tuple(s.value for s in POStatus if s is not POStatus.DRAFT)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
-from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
+from app.purchasing.models import OPEN_PO_STATUSES, POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.suppliers.models import SupplierPrice
 from app.suppliers.scorecard import (
     DeliveryEvent,
@@ -29,8 +29,7 @@ from app.suppliers.scorecard import (
     ResponseEvent,
 )
 
-COUNTED_PO = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value,
-              POStatus.RECEIVED.value, POStatus.CLOSED.value)
+COUNTED_PO = (*OPEN_PO_STATUSES, POStatus.RECEIVED.value, POStatus.CLOSED.value)
 CONFIRMED = (POLineStatus.CONFIRMED.value, POLineStatus.CHANGED.value)
 
 

@@ -20,12 +20,12 @@ from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import NotFound, ValidationFailed
 from app.paging import Page, page_of
-from app.purchasing.models import POStatus, PurchaseOrder, PurchaseOrderLine
+from app.purchasing.models import OPEN_PO_STATUSES, POStatus, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
 
 # Statuses of a PO that is still open from the supplier's side.
-OPEN_STATUSES = (POStatus.DRAFT.value, POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+OPEN_STATUSES = (POStatus.DRAFT.value, *OPEN_PO_STATUSES)  # a supplier's open orders include drafts
 
 
 @dataclass(frozen=True)
