@@ -260,6 +260,11 @@ def transaction() -> Iterator[Session]:
 
     On SQLite it holds the write lock from before its first statement to its commit
     (`_take_sqlite_write_lock`): the unit of work is serialised with every other writer.
+
+    Nothing is written behind the caller's back at commit: no session event listener adds
+    rows. The stock change log (also the webhook outbox) is written by the write step of
+    `app.stock.service.stock_change` (`repository.write_balances`), in the same statement
+    as the balances on PostgreSQL; the audit row by the service's `record_audit` call.
     """
     s = session()
     if not s.in_transaction():

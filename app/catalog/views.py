@@ -13,7 +13,7 @@ from app.catalog.forms import MovementFilterForm, ProductFilterForm
 from app.db import session as db_session
 from app.db import utcnow
 from app.paging import Page
-from app.stock.queries import category_choices, warehouse_choices
+from app.stock.overview import category_choices, warehouse_choices
 from app.web.charts import Bar, bar_chart, month_ticks
 from app.web.exports import csv_response
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from app.config import parse_networks
 from app.db import session as db_session
 from app.errors import DomainError
-from app.ops import metrics
+from app.ops import prometheus
 
 bp = Blueprint("ops", __name__)
 
@@ -62,5 +62,6 @@ def prometheus_metrics() -> Response:
         return refused
     registry = current_app.extensions.get("stockwise_metrics_registry")
     if registry is None:
-        registry = current_app.extensions["stockwise_metrics_registry"] = metrics.registry_for(current_app._get_current_object())  # type: ignore[attr-defined]
-    return Response(metrics.render(registry), mimetype=CONTENT_TYPE_LATEST)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        registry = current_app.extensions["stockwise_metrics_registry"] = prometheus.registry_for(app)
+    return Response(prometheus.render(registry), mimetype=CONTENT_TYPE_LATEST)

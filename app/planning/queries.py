@@ -22,7 +22,7 @@ from app.planning.models import (
     SuggestionStatus,
 )
 from app.stock.models import MovementKind, StockMovement, Warehouse
-from app.stock.queries import Page
+from app.stock.overview import Page
 from app.suppliers.models import Supplier, SupplierPrice
 
 HISTORY_DAYS_SHOWN = 90

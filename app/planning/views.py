@@ -20,7 +20,7 @@ from app.planning import decisions, policy, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.models import RunStatus
 from app.planning.schemas import RunStatusOut
-from app.stock import queries as stock_queries
+from app.stock import overview as stock_overview
 from app.web.charts import ForecastDay, forecast_chart
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -35,9 +35,9 @@ def _fromjson(value: str | None) -> Any:
 def _filter_form() -> SuggestionFilterForm:
     s = db_session()
     form = SuggestionFilterForm(request.args)
-    form.warehouse.choices = [("", _l("All warehouses")), *stock_queries.warehouse_choices(s)]
+    form.warehouse.choices = [("", _l("All warehouses")), *stock_overview.warehouse_choices(s)]
     form.supplier.choices = [("", _l("All suppliers")), *queries.supplier_choices(s)]
-    form.category.choices = [("", _l("All categories")), *stock_queries.category_choices(s)]
+    form.category.choices = [("", _l("All categories")), *stock_overview.category_choices(s)]
     form.status.choices = list(STATUS_LABELS.items())
     return form
 
@@ -46,7 +46,7 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
     form = _filter_form()
     if request.args and not form.validate():
         status = 422
-        page = stock_queries.Page(rows=[], total=0, page=1, per_page=50)
+        page = stock_overview.Page(rows=[], total=0, page=1, per_page=50)
     else:
         page = queries.suggestions_page(
             db_session(), warehouse_code=form.warehouse.data or None, supplier_code=form.supplier.data or None,
@@ -66,7 +66,7 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
 
 def _start_form() -> StartRunForm:
     form = StartRunForm()
-    form.warehouse.choices = [("", _l("All warehouses")), *stock_queries.warehouse_choices(db_session())]
+    form.warehouse.choices = [("", _l("All warehouses")), *stock_overview.warehouse_choices(db_session())]
     return form
 
 

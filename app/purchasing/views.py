@@ -20,7 +20,7 @@ from app.paging import Page
 from app.purchasing import changes, orders, queries
 from app.purchasing.forms import BLANK_LINES, ActionForm, OrderFilterForm, OrderForm, ShortCloseForm
 from app.stock.models import Warehouse
-from app.stock.queries import warehouse_choices
+from app.stock.overview import warehouse_choices
 from app.suppliers import service as suppliers
 from app.web.exports import csv_response
 from app.web.forms import apply_errors

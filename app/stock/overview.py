@@ -1,4 +1,5 @@
-"""Read models for pages: the stock overview. Query count does not grow with rows."""
+"""Read models for pages: the stock overview page and the warehouse/category choices of
+filter forms. Query count does not grow with rows. (The stock API's reads: `levels.py`.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import utcnow
-from app.stock import queries
+from app.stock import overview
 from app.web.forms import StockFilterForm
 
 bp = Blueprint("web", __name__)
@@ -29,7 +29,7 @@ def index() -> Any:
 def dashboard() -> Any:
     from app.alerts.service import alert_board
     from app.purchasing.changes import open_changes
-    from app.stock.metrics import demand_and_stock, turnover
+    from app.stock.turnover import demand_and_stock, turnover
     from app.transfers.service import list_transfers
     from app.web.charts import bar_line_chart
 
@@ -53,14 +53,14 @@ def dashboard() -> Any:
 def stock_overview() -> Any:
     s = db_session()
     form = StockFilterForm(request.args)
-    form.warehouse.choices = [("", _l("All warehouses")), *queries.warehouse_choices(s)]
-    form.category.choices = [("", _l("All categories")), *queries.category_choices(s)]
+    form.warehouse.choices = [("", _l("All warehouses")), *overview.warehouse_choices(s)]
+    form.category.choices = [("", _l("All categories")), *overview.category_choices(s)]
     status = 200
     if request.args and not form.validate():
         status = 422
-        page = queries.Page(rows=[], total=0, page=1, per_page=50)
+        page = overview.Page(rows=[], total=0, page=1, per_page=50)
     else:
-        page = queries.stock_overview(
+        page = overview.stock_overview(
             s, q=form.q.data or None, warehouse_code=form.warehouse.data or None,
             category_code=form.category.data or None, page=form.page.data or 1,
         )
