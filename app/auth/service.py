@@ -28,7 +28,7 @@ from app.stock.levels import feed_position
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "sw_"
+TOKEN_PREFIX = "sw_"  # noqa: S105 (the public prefix of every API token, not a secret)
 
 
 

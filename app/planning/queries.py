@@ -95,7 +95,7 @@ def suggestions_page(
                       ReplenishmentSuggestion.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return Page(rows=[SuggestionRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+    return Page(rows=[SuggestionRow(*row) for row in rows], total=total, page=page, per_page=per_page)
 
 
 def unit_values(session: Session, rows: list[SuggestionRow], *, on: dt.date) -> dict[int, Decimal]:
@@ -170,7 +170,7 @@ def runs_page(session: Session, *, page: int = 1, per_page: int = 20) -> Page:
     total = session.scalar(select(func.count()).select_from(ForecastRun)) or 0
     page = max(1, page)
     rows = session.execute(stmt.order_by(ForecastRun.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(rows=[RunRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+    return Page(rows=[RunRow(*row) for row in rows], total=total, page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)

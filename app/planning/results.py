@@ -94,7 +94,7 @@ def write_batch(session: Session, run_id: int, batch_id: int, output: BatchOutpu
         RunLost: the run is no longer ``running``.
     """
     batch = session.get(ForecastBatch, batch_id)
-    assert batch is not None and batch.run_id == run_id
+    assert batch is not None and batch.run_id == run_id  # noqa: S101 (narrowing: the caller claimed this batch)
     claimed = session.execute(
         update(ForecastBatch).where(ForecastBatch.id == batch_id, ForecastBatch.status == BatchStatus.PENDING.value)
         .values(status=BatchStatus.DONE.value, finished_at=now, series_count=len(output.series),

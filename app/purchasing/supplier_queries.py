@@ -82,7 +82,7 @@ def supplier_orders(
 
 def _as_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
-        return value  # type: ignore[return-value]
+        return value
     return dt.date.fromisoformat(str(value)[:10])  # SQLite returns MIN() over dates as text
 
 

@@ -256,7 +256,7 @@ def write_balances(
 
 
 _WRITE_BALANCES_PG = text(
-    "WITH v AS (SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:on_hand AS integer[]), "
+    "WITH v AS (SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:on_hand AS integer[]), "  # noqa: S608 (constant statement)
     "CAST(:reserved AS integer[]), CAST(:in_transit AS integer[])) AS v(id, on_hand, reserved, in_transit)), "
     "u AS (UPDATE stock_balance AS b SET on_hand = v.on_hand, reserved = v.reserved, in_transit = v.in_transit, "
     "version = b.version + 1, updated_at = :now FROM v WHERE b.id = v.id "

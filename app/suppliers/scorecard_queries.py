@@ -85,7 +85,7 @@ def gather_events(
     return _events(line_rows, receipt_rows, list_prices, start, end, t0, t1)
 
 
-def _events(line_rows: list, receipt_rows: list, list_prices: list[ListPrice],  # type: ignore[type-arg]
+def _events(line_rows: list, receipt_rows: list, list_prices: list[ListPrice],
             start: dt.date, end: dt.date, t0: dt.datetime, t1: dt.datetime) -> Events:
     received_by_line: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
     receipts: list[ReceiptEvent] = []

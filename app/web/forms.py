@@ -37,7 +37,7 @@ def apply_errors(form: FlaskForm, errors: list[dict[str, str]]) -> list[str]:
     return leftover
 
 
-def _all_fields(form: object) -> list:  # type: ignore[type-arg]
+def _all_fields(form: object) -> list:
     out = []
     for f in form:  # type: ignore[attr-defined]
         if f.type == "FieldList":
@@ -60,6 +60,6 @@ class FixedChoices:
     fixed_choices: dict[str, list[tuple[str, object]]] = {}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for name, choices in self.fixed_choices.items():
             getattr(self, name).choices = list(choices)

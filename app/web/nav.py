@@ -60,7 +60,7 @@ def _visible(endpoint: str, roles: tuple[str, ...]) -> bool:
 
 
 def _endpoints() -> list[str]:
-    return [e for entry in NAV for e in ([i[0] for i in entry[1]] if len(entry) == 2 else [entry[0]])]  # type: ignore
+    return [e for entry in NAV for e in ([i[0] for i in entry[1]] if len(entry) == 2 else [entry[0]])]
 
 
 def _link(endpoint: str, label: object) -> NavLink:
@@ -77,12 +77,12 @@ def nav_entries() -> list[NavLink | NavGroup]:
     entries: list[NavLink | NavGroup] = []
     for entry in NAV:
         if len(entry) == 2:
-            label, items = entry  # type: ignore[misc]
+            label, items = entry
             links = [_link(e, lab) for e, lab, roles in items if _visible(e, roles)]
             if links:
                 entries.append(NavGroup(str(label), links))
         else:
-            endpoint, label, roles = entry  # type: ignore[misc]
+            endpoint, label, roles = entry
             if _visible(endpoint, roles):
                 entries.append(_link(endpoint, label))
     return entries
