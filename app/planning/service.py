@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
-from app.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from app.errors import Conflict, InvalidState, Msg, NotFound, ValidationFailed
 from app.planning import workers
 from app.planning.models import ForecastRun, RunStatus
 from app.stock.models import Warehouse
@@ -34,7 +34,7 @@ class RunInProgress(Conflict):
     """Another forecast run is queued or running."""
 
     code = "forecast-run-in-progress"
-    title = "A forecast run is already in progress"
+    title = Msg("A forecast run is already in progress")
 
 
 def check_run_options(session: Session, *, horizon_days: int, warehouse_code: str | None,

@@ -46,7 +46,7 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
     form = _filter_form()
     if request.args and not form.validate():
         status = 422
-        page = stock_overview.Page(rows=[], total=0, page=1, per_page=50)
+        page = stock_overview.Page[Any](rows=[], total=0, page=1, per_page=50)
     else:
         page = queries.suggestions_page(
             db_session(), warehouse_code=form.warehouse.data or None, supplier_code=form.supplier.data or None,
@@ -96,7 +96,8 @@ def decide() -> Any:
             count = decisions.save_quantities(s, actor, quantities=form.all_quantities())
             message = _("Saved %(n)s changed quantity(ies).", n=count)
     flash(message, "success")
-    return redirect(url_for("planning.suggestions", **request.args))
+    args: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("planning.suggestions", **args))
 
 
 def _worker_warning(show: bool = True) -> str | None:

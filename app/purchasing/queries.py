@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound
-from app.paging import Page, page_of
+from app.paging import AnySelect, Page, page_of
 from app.purchasing.models import (
     DEAD_LINE_STATUSES,
     OPEN_PO_STATUSES,
@@ -81,7 +81,7 @@ def _line_totals() -> Any:
     )
 
 
-def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None) -> Select[Any]:
+def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None) -> AnySelect:
     t = _line_totals()
     stmt = (
         select(PurchaseOrder.id, PurchaseOrder.number, Supplier.code, Supplier.name, Warehouse.code, PurchaseOrder.status,
@@ -108,7 +108,8 @@ def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None) -> Se
 
 def _row(r: Any) -> OrderRow:
     *head, value, currency, promised, due = r
-    return OrderRow(*head, Decimal(str(value)), currency, _as_date(promised), _as_date(due))
+    fields: tuple[Any, ...] = (*head, Decimal(str(value)), currency, _as_date(promised), _as_date(due))
+    return OrderRow(*fields)
 
 
 def _as_date(v: Any) -> dt.date | None:
@@ -146,7 +147,7 @@ class AwaitingRow:
     notices: list[NoticeRef]
 
 
-def _awaiting_query(f: OrderFilter) -> Select[Any]:
+def _awaiting_query(f: OrderFilter) -> AnySelect:
     stmt = _orders_query(f, AWAITING_GOODS)
     due = list(stmt.selected_columns)[-1]
     # Most urgent first: overdue (the oldest due date first), then due today, then the rest by due
@@ -257,7 +258,7 @@ class ReturnRow:
     units: int
 
 
-def _returns_query(f: ReturnFilter) -> Select[Any]:
+def _returns_query(f: ReturnFilter) -> AnySelect:
     t = (select(SupplierReturnLine.supplier_return_id.label("rid"), func.count(SupplierReturnLine.id).label("lines"),
                 func.sum(SupplierReturnLine.quantity).label("units"))
          .group_by(SupplierReturnLine.supplier_return_id).subquery())

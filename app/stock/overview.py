@@ -35,7 +35,7 @@ def stock_overview(
     category_code: str | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Page[StockRow]:
     """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
     stmt = (
         select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -85,7 +86,7 @@ def gather_events(
     return _events(line_rows, receipt_rows, list_prices, start, end, t0, t1)
 
 
-def _events(line_rows: list, receipt_rows: list, list_prices: list[ListPrice],
+def _events(line_rows: Sequence[Any], receipt_rows: Sequence[Any], list_prices: list[ListPrice],
             start: dt.date, end: dt.date, t0: dt.datetime, t1: dt.datetime) -> Events:
     received_by_line: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
     receipts: list[ReceiptEvent] = []

@@ -50,7 +50,7 @@ def index() -> Any:
         200 if ok else 422
 
 
-def _settings_data(s: Any) -> dict[str, int]:
+def _settings_data(s: Any) -> dict[str, float]:
     rules = service.scorecard_rules(s, as_of=utcnow().date())
     return {"weight_on_time": rules.weights["on_time"], "weight_quality": rules.weights["quality"],
             "weight_price": rules.weights["price"], "threshold_a": rules.thresholds["A"],

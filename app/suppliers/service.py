@@ -11,15 +11,14 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import NotFound, ValidationFailed
-from app.paging import Page, page_of
+from app.paging import AnySelect, Page, page_of
 from app.purchasing.models import OPEN_PO_STATUSES, POStatus, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
@@ -47,7 +46,7 @@ class SupplierFilter:
     active: str | None = None  # "yes" | "no" | None
 
 
-def _suppliers_query(f: SupplierFilter) -> Select[Any]:
+def _suppliers_query(f: SupplierFilter) -> AnySelect:
     products = (select(SupplierPrice.supplier_id, func.count(func.distinct(SupplierPrice.product_id)).label("n"))
                 .group_by(SupplierPrice.supplier_id).subquery())
     orders = (select(PurchaseOrder.supplier_id, func.count().label("n"))

@@ -4,6 +4,7 @@ Top-level links and grouped menus (Purchasing ▾ / Warehouse ▾ / Planning ▾
 one line at 1366 px in every language; a group with no visible item is left out."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -13,7 +14,7 @@ from flask_login import current_user
 Item = tuple[str, object, tuple[str, ...]]  # (endpoint, label, roles that see it; empty = every staff role)
 
 # Menu order. A tuple of items under a label is a group.
-NAV: list[tuple[object, list[Item]] | Item] = [
+NAV: list[tuple[object, Sequence[Item]] | Item] = [
     ("web.dashboard", _l("Dashboard"), ()),
     ("web.stock_overview", _l("Stock"), ()),
     ("catalog.products", _l("Products"), ()),

@@ -58,7 +58,7 @@ def stock_overview() -> Any:
     status = 200
     if request.args and not form.validate():
         status = 422
-        page = overview.Page(rows=[], total=0, page=1, per_page=50)
+        page = overview.Page[overview.StockRow](rows=[], total=0, page=1, per_page=50)
     else:
         page = overview.stock_overview(
             s, q=form.q.data or None, warehouse_code=form.warehouse.data or None,
