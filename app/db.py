@@ -20,10 +20,10 @@ import select
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -252,6 +252,12 @@ def _connect(s: Session, *, begin: str) -> None:
                 raise
             log.warning("database unreachable (%s); retrying in %.1f s", type(exc.orig).__name__, delay)
             time.sleep(delay)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (`Session.execute` types its result as a plain
+    `Result`; for DML it is a `CursorResult`)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.catalog.models import Product
@@ -44,7 +44,7 @@ class OrderRow:
     currency: str
 
 
-def _due():  # type: ignore[no-untyped-def]
+def _due() -> ColumnElement[dt.date | None]:
     return func.coalesce(PurchaseOrderLine.confirmed_date, PurchaseOrderLine.promised_date)
 
 
@@ -120,7 +120,7 @@ def supplier_todo(session: Session, *, supplier_id: int, limit: int = 10) -> ToD
         .order_by(_due(), PurchaseOrder.number, PurchaseOrderLine.line_no)
         .limit(limit)
     ).all()
-    return ToDo(awaiting, [(n, i, ln, sku, int(q), _as_date(d)) for n, i, ln, sku, q, d in ship_rows],  # type: ignore[misc]
+    return ToDo(awaiting, [(n, i, ln, sku, int(q or 0), _as_date(d)) for n, i, ln, sku, q, d in ship_rows],  # type: ignore[misc]
                 open_rows)
 
 
