@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,28 +25,28 @@ from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, Shipm
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
+def login() -> ResponseReturnValue:
     return login_view(PORTAL)
 
 
 @bp.post("/logout")
-def logout() -> Any:
+def logout() -> ResponseReturnValue:
     return logout_view(PORTAL)
 
 
 @bp.route("/account", methods=["GET", "POST"])
-def account() -> Any:
+def account() -> ResponseReturnValue:
     return account_view(PORTAL)
 
 
 @bp.post("/account/end-sessions")
-def account_end_sessions() -> Any:
+def account_end_sessions() -> ResponseReturnValue:
     return end_sessions_view(PORTAL)
 
 
 @bp.get("/")
 @supplier_required
-def home() -> Any:
+def home() -> ResponseReturnValue:
     s = db_session()
     todo = queries.supplier_todo(s, supplier_id=current_supplier_id())
     headline = supplier_headline(s, supplier_id=current_supplier_id(), today=utcnow().date())
@@ -59,7 +60,7 @@ def _page_arg() -> int:
 
 @bp.get("/orders")
 @supplier_required
-def orders() -> Any:
+def orders() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status not in (None, "open", *queries.VISIBLE_PO):
         status = None
@@ -75,7 +76,7 @@ def _confirm_form_for(po: Any) -> ConfirmLinesForm:
     ]})
 
 
-def _render_order(po_id: int, confirm_form: ConfirmLinesForm | None = None, status: int = 200) -> Any:
+def _render_order(po_id: int, confirm_form: ConfirmLinesForm | None = None, status: int = 200) -> ResponseReturnValue:
     s = db_session()
     po = actions.supplier_po(s, supplier_id=current_supplier_id(), po_id=po_id)
     in_flight = actions.announced_in_flight(s, po.id)
@@ -92,13 +93,13 @@ def _render_order(po_id: int, confirm_form: ConfirmLinesForm | None = None, stat
 
 @bp.get("/orders/<int:po_id>")
 @supplier_required
-def order(po_id: int) -> Any:
+def order(po_id: int) -> ResponseReturnValue:
     return _render_order(po_id)
 
 
 @bp.post("/orders/<int:po_id>/confirm-all")
 @supplier_required
-def confirm_all(po_id: int) -> Any:
+def confirm_all(po_id: int) -> ResponseReturnValue:
     form = ConfirmAllForm()
     if not form.validate_on_submit():
         return _render_order(po_id, status=400)
@@ -111,7 +112,7 @@ def confirm_all(po_id: int) -> Any:
 
 @bp.post("/orders/<int:po_id>/confirm")
 @supplier_required
-def confirm_lines(po_id: int) -> Any:
+def confirm_lines(po_id: int) -> ResponseReturnValue:
     form = ConfirmLinesForm()
     if not form.validate_on_submit():
         return _render_order(po_id, form, 422)
@@ -137,7 +138,7 @@ def confirm_lines(po_id: int) -> Any:
 
 @bp.route("/orders/<int:po_id>/lines/<int:line_id>/reject", methods=["GET", "POST"])
 @supplier_required
-def reject_line(po_id: int, line_id: int) -> Any:
+def reject_line(po_id: int, line_id: int) -> ResponseReturnValue:
     po = actions.supplier_po(db_session(), supplier_id=current_supplier_id(), po_id=po_id)
     line = next((ln for ln in po.lines if ln.id == line_id), None)
     if line is None:
@@ -156,7 +157,7 @@ def reject_line(po_id: int, line_id: int) -> Any:
 
 @bp.route("/orders/<int:po_id>/shipments/new", methods=["GET", "POST"])
 @supplier_required
-def new_shipment(po_id: int) -> Any:
+def new_shipment(po_id: int) -> ResponseReturnValue:
     s = db_session()
     po = actions.supplier_po(s, supplier_id=current_supplier_id(), po_id=po_id)
     in_flight = actions.announced_in_flight(s, po.id)
@@ -195,14 +196,14 @@ def new_shipment(po_id: int) -> Any:
 
 @bp.get("/shipments")
 @supplier_required
-def shipments() -> Any:
+def shipments() -> ResponseReturnValue:
     page = queries.supplier_notices(db_session(), supplier_id=current_supplier_id(), page=_page_arg())
     return render_template("portal/shipments.html", page=page)
 
 
 @bp.get("/shipments/<int:notice_id>")
 @supplier_required
-def shipment(notice_id: int) -> Any:
+def shipment(notice_id: int) -> ResponseReturnValue:
     notice = queries.supplier_notice(db_session(), supplier_id=current_supplier_id(), notice_id=notice_id)
     return render_template("portal/shipment.html", notice=notice)
 
@@ -211,7 +212,7 @@ from portal import insight_views  # noqa: E402,F401  (stock, scorecard, exports)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def accept_invite(token: str) -> Any:
+def accept_invite(token: str) -> ResponseReturnValue:
     """Set a password from an invitation link (single use, time-limited), then log in."""
     from app.auth import invites
     from portal.forms import SetPasswordForm

@@ -1,10 +1,10 @@
 """Staff login and logout, the user's own page, and the language switch."""
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.auth.account import account_view, end_sessions_view
@@ -17,17 +17,17 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
+def login() -> ResponseReturnValue:
     return login_view(STAFF)
 
 
 @bp.post("/logout")
-def logout() -> Any:
+def logout() -> ResponseReturnValue:
     return logout_view(STAFF)
 
 
 @bp.post("/language")
-def set_language() -> Any:
+def set_language() -> ResponseReturnValue:
     form = LanguageForm()
     if form.validate_on_submit():
         locale = form.locale.data or "en"
@@ -44,10 +44,10 @@ def set_language() -> Any:
 
 
 @bp.route("/account", methods=["GET", "POST"])
-def account() -> Any:
+def account() -> ResponseReturnValue:
     return account_view(STAFF)
 
 
 @bp.post("/account/end-sessions")
-def account_end_sessions() -> Any:
+def account_end_sessions() -> ResponseReturnValue:
     return end_sessions_view(STAFF)

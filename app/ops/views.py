@@ -7,9 +7,9 @@ or a client address inside `STOCKWISE_METRICS_ALLOW_NETS` (docs/deploy.md); anyo
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
@@ -22,7 +22,7 @@ bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
-def healthz() -> Any:
+def healthz() -> ResponseReturnValue:
     try:
         db_session().execute(text("SELECT 1"))
     except Exception as exc:  # any failure to reach the database means "not ready"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,7 +29,7 @@ PLANNERS = ("purchasing",)  # admin always passes
 
 
 @bp.app_template_filter("fromjson")
-def _fromjson(value: str | None) -> Any:
+def _fromjson(value: str | None) -> ResponseReturnValue:
     return json.loads(value) if value else {}
 
 
@@ -42,7 +43,7 @@ def _filter_form() -> SuggestionFilterForm:
     return form
 
 
-def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: int = 200) -> Any:
+def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: int = 200) -> ResponseReturnValue:
     form = _filter_form()
     if request.args and not form.validate():
         status = 422
@@ -72,13 +73,13 @@ def _start_form() -> StartRunForm:
 
 @bp.get("/suggestions")
 @staff_required()
-def suggestions() -> Any:
+def suggestions() -> ResponseReturnValue:
     return _render_suggestions()
 
 
 @bp.post("/suggestions")
 @staff_required(*PLANNERS)
-def decide() -> Any:
+def decide() -> ResponseReturnValue:
     """Approve, reject or save the quantities of the selected rows (one transaction)."""
     form = SuggestionDecisionForm()
     if not form.validate():
@@ -135,7 +136,7 @@ def _approved_message(result: decisions.ApprovalResult) -> Markup:
 
 @bp.get("/runs")
 @staff_required()
-def runs() -> Any:
+def runs() -> ResponseReturnValue:
     page = queries.runs_page(db_session(), page=request.args.get("page", 1, type=int) or 1)
     return render_template("planning/runs.html", page=page, start_form=_start_form(),
                            busy=service.runs_blocking(db_session()),
@@ -144,7 +145,7 @@ def runs() -> Any:
 
 @bp.post("/runs")
 @staff_required(*PLANNERS)
-def start_run() -> Any:
+def start_run() -> ResponseReturnValue:
     """Queue a run for the worker (never run inside the request)."""
     form = _start_form()
     if not form.validate():
@@ -162,7 +163,7 @@ def start_run() -> Any:
 
 @bp.get("/runs/<int:run_id>")
 @staff_required()
-def run(run_id: int) -> Any:
+def run(run_id: int) -> ResponseReturnValue:
     status = _run_status(run_id)
     found = service.get_run(db_session(), run_id)
     warning = _worker_warning(status.worker_missing and found.status == RunStatus.QUEUED.value)
@@ -171,14 +172,14 @@ def run(run_id: int) -> Any:
 
 @bp.get("/runs/<int:run_id>/status")
 @staff_required()
-def run_status(run_id: int) -> Any:
+def run_status(run_id: int) -> ResponseReturnValue:
     body = _run_status(run_id).model_dump_json()
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/series/<int:product_id>/<int:warehouse_id>")
 @staff_required()
-def series(product_id: int, warehouse_id: int) -> Any:
+def series(product_id: int, warehouse_id: int) -> ResponseReturnValue:
     detail = queries.series_detail(db_session(), product_id=product_id, warehouse_id=warehouse_id)
     if detail is None:
         abort(404)
@@ -198,7 +199,8 @@ def series(product_id: int, warehouse_id: int) -> Any:
     return render_template("planning/series.html", detail=detail, chart=chart)  # Markup: the chart escapes its text
 
 
-def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None, status: int = 200) -> Any:
+def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None,
+                   status: int = 200) -> ResponseReturnValue:
     s = db_session()
     return render_template("planning/policy.html", costs=policy.stock_cost(s, today=utcnow().date()),
                            targets=policy.target_fill_rates(s), others=policy.OTHERS,
@@ -208,14 +210,14 @@ def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | N
 
 @bp.get("/policy")
 @staff_required()
-def policy_page() -> Any:
+def policy_page() -> ResponseReturnValue:
     """Target fill rate per category and the expected stock value each costs."""
     return _render_policy()
 
 
 @bp.post("/policy")
 @staff_required(*PLANNERS)
-def save_policy() -> Any:
+def save_policy() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     raw = {k: v for k, v in request.form.items() if k.startswith("target.")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,7 +25,7 @@ from app.web.forms import apply_errors
 
 @bp.get("/receiving", endpoint="receiving")
 @staff_required()
-def receiving_queue() -> Any:
+def receiving_queue() -> ResponseReturnValue:
     form, ok = _filter_form()
     page = (queries.receiving_queue(db_session(), order_filter(form), page=form.page.data or 1)
             if ok else Page([], 0, 1, 50))
@@ -34,7 +35,7 @@ def receiving_queue() -> Any:
 
 @bp.get("/receiving.csv")
 @staff_required()
-def receiving_csv() -> Any:
+def receiving_csv() -> ResponseReturnValue:
     form, ok = _filter_form()
     if not ok:
         return render_template("purchasing/receiving.html", form=form, page=Page([], 0, 1, 50), can_receive=False), 422
@@ -66,7 +67,7 @@ def _receive_form(po: Any, notice: Any) -> ReceiveForm:
 
 @bp.route("/receiving/<number>", methods=["GET", "POST"])
 @staff_required(*RECEIVERS)
-def receive(number: str) -> Any:
+def receive(number: str) -> ResponseReturnValue:
     s = db_session()
     po = get_order(s, number)
     if po.status not in receiving.RECEIVABLE:

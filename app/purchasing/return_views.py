@@ -1,9 +1,8 @@
 """Returns to supplier: list (CSV), detail, ship, close."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,7 +25,7 @@ def _filter() -> tuple[ReturnFilterForm, bool, queries.ReturnFilter]:
 
 @bp.get("/returns", endpoint="returns")
 @staff_required()
-def returns_list() -> Any:
+def returns_list() -> ResponseReturnValue:
     form, ok, f = _filter()
     page = queries.list_returns(db_session(), f, page=form.page.data or 1) if ok else Page([], 0, 1, 50)
     return render_template("purchasing/returns.html", form=form, page=page), 200 if ok else 422
@@ -34,7 +33,7 @@ def returns_list() -> Any:
 
 @bp.get("/returns.csv")
 @staff_required()
-def returns_csv() -> Any:
+def returns_csv() -> ResponseReturnValue:
     form, ok, f = _filter()
     if not ok:
         return render_template("purchasing/returns.html", form=form, page=Page([], 0, 1, 50)), 422
@@ -48,7 +47,7 @@ def returns_csv() -> Any:
 
 @bp.get("/returns/<number>")
 @staff_required()
-def return_detail(number: str) -> Any:
+def return_detail(number: str) -> ResponseReturnValue:
     ret, receipt = queries.return_detail(db_session(), number)
     return render_template("purchasing/return.html", ret=ret, receipt=receipt, action=ActionForm(),
                            can_ship=can(*RECEIVERS))
@@ -56,7 +55,7 @@ def return_detail(number: str) -> Any:
 
 @bp.post("/returns/<number>/ship")
 @staff_required(*RECEIVERS)
-def return_ship(number: str) -> Any:
+def return_ship(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             returns.ship_return(s, current_user.actor, number=number, now=utcnow())
@@ -66,7 +65,7 @@ def return_ship(number: str) -> Any:
 
 @bp.post("/returns/<number>/close")
 @staff_required(*RECEIVERS)
-def return_close(number: str) -> Any:
+def return_close(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             returns.close_return(s, current_user.actor, number=number, now=utcnow())

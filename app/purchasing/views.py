@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -50,7 +51,7 @@ def order_filter(form: OrderFilterForm) -> queries.OrderFilter:
 
 @bp.get("/purchase-orders", endpoint="orders")
 @staff_required()
-def orders_list() -> Any:
+def orders_list() -> ResponseReturnValue:
     form, ok = _filter_form()
     page = queries.list_orders(db_session(), order_filter(form), page=form.page.data or 1) if ok else Page([], 0, 1, 50)
     return render_template("purchasing/orders.html", form=form, page=page, can_buy=can(*BUYERS),
@@ -59,7 +60,7 @@ def orders_list() -> Any:
 
 @bp.get("/purchase-orders.csv")
 @staff_required()
-def orders_csv() -> Any:
+def orders_csv() -> ResponseReturnValue:
     form, ok = _filter_form()
     if not ok:
         return render_template("purchasing/orders.html", form=form, page=Page([], 0, 1, 50), can_buy=False), 422
@@ -104,7 +105,7 @@ def _line_inputs(form: OrderForm) -> list[orders.POLineInput]:
     ]
 
 
-def _render_order_form(form: OrderForm, po: Any, status: int) -> Any:
+def _render_order_form(form: OrderForm, po: Any, status: int) -> ResponseReturnValue:
     s = db_session()
     code = form.supplier.data
     hints = []
@@ -115,7 +116,7 @@ def _render_order_form(form: OrderForm, po: Any, status: int) -> Any:
     return render_template("purchasing/order_form.html", form=form, po=po, hints=hints), status
 
 
-def _submit(form: OrderForm, number: str | None) -> Any:
+def _submit(form: OrderForm, number: str | None) -> ResponseReturnValue | None:
     try:
         with transaction() as s:
             supplier = suppliers.get_supplier(s, form.supplier.data or "")
@@ -136,7 +137,7 @@ def _submit(form: OrderForm, number: str | None) -> Any:
 
 @bp.route("/purchase-orders/new", methods=["GET", "POST"])
 @staff_required(*BUYERS)
-def order_new() -> Any:
+def order_new() -> ResponseReturnValue:
     form = _order_form()
     if "more_lines" not in request.form and form.validate_on_submit():
         done = _submit(form, None)
@@ -147,7 +148,7 @@ def order_new() -> Any:
 
 @bp.route("/purchase-orders/<number>/edit", methods=["GET", "POST"])
 @staff_required(*BUYERS)
-def order_edit(number: str) -> Any:
+def order_edit(number: str) -> ResponseReturnValue:
     po = orders.get_order(db_session(), number)
     if po.status != "draft":
         flash(_("%(number)s has been sent; its lines can no longer be changed.", number=po.number), "error")
@@ -163,7 +164,7 @@ def order_edit(number: str) -> Any:
 
 @bp.get("/purchase-orders/<number>")
 @staff_required()
-def order(number: str) -> Any:
+def order(number: str) -> ResponseReturnValue:
     detail = queries.order_detail(db_session(), number)
     return render_template("purchasing/order.html", d=detail, po=detail.po, action=ActionForm(),
                            short_close=ShortCloseForm(), can_buy=can(*BUYERS), can_receive=can(*RECEIVERS),
@@ -172,7 +173,7 @@ def order(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/acknowledge")
 @staff_required(*BUYERS)
-def order_acknowledge(number: str) -> Any:
+def order_acknowledge(number: str) -> ResponseReturnValue:
     """The buyer has seen the supplier's changed lines: the badge and alert go away (audited)."""
     if ActionForm().validate_on_submit():
         with transaction() as s:
@@ -183,7 +184,7 @@ def order_acknowledge(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/send")
 @staff_required(*BUYERS)
-def order_send(number: str) -> Any:
+def order_send(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             orders.send_purchase_order(s, current_user.actor, number=number, now=utcnow())
@@ -193,7 +194,7 @@ def order_send(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/cancel")
 @staff_required(*BUYERS)
-def order_cancel(number: str) -> Any:
+def order_cancel(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             orders.cancel_purchase_order(s, current_user.actor, number=number, now=utcnow())
@@ -203,7 +204,7 @@ def order_cancel(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/short-close")
 @staff_required(*BUYERS)
-def order_short_close(number: str) -> Any:
+def order_short_close(number: str) -> ResponseReturnValue:
     """Close the outstanding rest of an order with a reason (the service audits it)."""
     form = ShortCloseForm()
     if not form.validate_on_submit():

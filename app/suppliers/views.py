@@ -1,9 +1,8 @@
 """Supplier pages: list (CSV), detail with price list and open POs, add/edit a price."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,7 +28,7 @@ def _filter(form: SupplierFilterForm) -> service.SupplierFilter:
 
 @bp.get("/suppliers")
 @staff_required()
-def index() -> Any:
+def index() -> ResponseReturnValue:
     form = SupplierFilterForm(request.args)
     if request.args and not form.validate():
         return render_template("suppliers/index.html", form=form, page=Page([], 0, 1, 50)), 422
@@ -39,7 +38,7 @@ def index() -> Any:
 
 @bp.get("/suppliers.csv")
 @staff_required()
-def index_csv() -> Any:
+def index_csv() -> ResponseReturnValue:
     form = SupplierFilterForm(request.args)
     if request.args and not form.validate():
         return render_template("suppliers/index.html", form=form, page=Page([], 0, 1, 50)), 422
@@ -52,7 +51,7 @@ def index_csv() -> Any:
 
 @bp.get("/suppliers/<code>")
 @staff_required()
-def detail(code: str) -> Any:
+def detail(code: str) -> ResponseReturnValue:
     s = db_session()
     supplier = service.get_supplier(s, code)
     form = PriceListFilterForm(request.args)
@@ -73,7 +72,7 @@ def _price_input(form: PriceForm) -> service.PriceInput:
     )
 
 
-def _save(code: str, form: PriceForm, price_id: int | None) -> Any:
+def _save(code: str, form: PriceForm, price_id: int | None) -> ResponseReturnValue | None:
     try:
         with transaction() as s:
             supplier = service.get_supplier(s, code)
@@ -91,7 +90,7 @@ def _save(code: str, form: PriceForm, price_id: int | None) -> Any:
 
 @bp.route("/suppliers/<code>/prices/new", methods=["GET", "POST"])
 @staff_required(*PRICE_EDITORS)
-def price_new(code: str) -> Any:
+def price_new(code: str) -> ResponseReturnValue:
     supplier = service.get_supplier(db_session(), code)
     form = PriceForm()
     if request.method == "GET":
@@ -107,7 +106,7 @@ def price_new(code: str) -> Any:
 
 @bp.route("/suppliers/<code>/prices/<int:price_id>/edit", methods=["GET", "POST"])
 @staff_required(*PRICE_EDITORS)
-def price_edit(code: str, price_id: int) -> Any:
+def price_edit(code: str, price_id: int) -> ResponseReturnValue:
     s = db_session()
     supplier = service.get_supplier(s, code)
     price = s.get(SupplierPrice, price_id)

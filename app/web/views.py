@@ -1,9 +1,8 @@
 """Staff pages shared across domains: the dashboard (home) and the stock overview."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +17,7 @@ bp = Blueprint("web", __name__)
 
 
 @bp.get("/")
-def index() -> Any:
+def index() -> ResponseReturnValue:
     if getattr(current_user, "kind", None) == "supplier":
         return redirect(url_for("portal.home"))
     return redirect(url_for("web.dashboard"))
@@ -26,7 +25,7 @@ def index() -> Any:
 
 @bp.get("/dashboard")
 @staff_required()
-def dashboard() -> Any:
+def dashboard() -> ResponseReturnValue:
     from app.alerts.service import alert_board
     from app.purchasing.changes import open_changes
     from app.stock.turnover import demand_and_stock, turnover
@@ -50,7 +49,7 @@ def dashboard() -> Any:
 
 @bp.get("/stock")
 @staff_required()
-def stock_overview() -> Any:
+def stock_overview() -> ResponseReturnValue:
     s = db_session()
     form = StockFilterForm(request.args)
     form.warehouse.choices = [("", _l("All warehouses")), *overview.warehouse_choices(s)]
