@@ -44,7 +44,7 @@ lint: venv
 	$(MAKE) --no-print-directory typecheck
 
 typecheck: venv
-	$(VENV)/bin/mypy app/stock forecasting
+	$(VENV)/bin/mypy app portal forecasting
 
 demo: venv translations
 	@mkdir -p "$(STOCKWISE_INSTANCE)"

@@ -21,10 +21,10 @@ import select
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -260,12 +260,23 @@ def _connect(s: Session, *, begin: str) -> None:
             time.sleep(delay)
 
 
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (`Session.execute` types its result as a plain
+    `Result`; for DML it is a `CursorResult`)."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """The one commit point of an entry point: commit on success, roll back on error.
 
     On SQLite it holds the write lock from before its first statement to its commit
     (`_take_sqlite_write_lock`): the unit of work is serialised with every other writer.
+
+    Nothing is written behind the caller's back at commit: no session event listener adds
+    rows. The stock change log (also the webhook outbox) is written by the write step of
+    `app.stock.service.stock_change` (`repository.write_balances`), in the same statement
+    as the balances on PostgreSQL; the audit row by the service's `record_audit` call.
     """
     s = session()
     if not s.in_transaction():

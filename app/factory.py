@@ -119,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.catalog.views import bp as catalog_bp
     from app.counts.views import bp as counts_bp
     from app.imports.views import bp as imports_bp
-    from app.ops.metrics import instrument
+    from app.ops.prometheus import instrument
     from app.ops.views import bp as ops_bp
     from app.planning.views import bp as planning_bp
     from app.purchasing import pages_blueprint as purchasing_blueprint

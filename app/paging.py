@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 DEFAULT_PER_PAGE = 50
+# A SELECT of any number of columns of any type (`Select[Any]` would mean one column).
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,12 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def count_rows(session: Session, stmt: Select[Any]) -> int:
+def count_rows(session: Session, stmt: AnySelect) -> int:
     """The number of rows `stmt` would return (one query)."""
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def page_of(session: Session, stmt: Select[Any], *, page: int, per_page: int = DEFAULT_PER_PAGE) -> tuple[list[Any], int, int]:
+def page_of(session: Session, stmt: AnySelect, *, page: int, per_page: int = DEFAULT_PER_PAGE) -> tuple[list[Any], int, int]:
     """(rows, total, page) for an ordered statement: two queries whatever the page size."""
     total = count_rows(session, stmt)
     page = max(1, min(page, max(1, -(-total // per_page))))
@@ -59,7 +61,7 @@ class Sort:
         return ("-" if self.descending else "") + self.key
 
 
-def sorted_by(stmt: Select[Any], sort: Sort | None, columns: Mapping[str, Any], *default: Any) -> Select[Any]:
+def sorted_by(stmt: AnySelect, sort: Sort | None, columns: Mapping[str, Any], *default: Any) -> AnySelect:
     """`stmt` ordered by the sort's column (empty values last either way) then by `default`,
     the list's usual order, which also keeps the pages stable; no sort: `default` alone.
 

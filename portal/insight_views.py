@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 
 from app.auth.access import current_supplier_id, supplier_required
 from app.db import session as db_session
@@ -19,7 +20,7 @@ from portal.blueprint import bp
 
 @bp.get("/stock")
 @supplier_required
-def stock() -> Any:
+def stock() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:100] or None
     page = supplied_stock(db_session(), supplier_id=current_supplier_id(), today=utcnow().date(), q=q,
                           page=page_arg())
@@ -28,7 +29,7 @@ def stock() -> Any:
 
 @bp.get("/scorecard")
 @supplier_required
-def scorecard() -> Any:
+def scorecard() -> ResponseReturnValue:
     cards = scorecard_service.supplier_scorecards(db_session(), supplier_id=current_supplier_id(),
                                                   today=utcnow().date())
     chart, price_chart = trend_charts(cards.monthly)
@@ -37,7 +38,7 @@ def scorecard() -> Any:
 
 @bp.get("/scorecard.csv")
 @supplier_required
-def scorecard_csv() -> Any:
+def scorecard_csv() -> ResponseReturnValue:
     cards = scorecard_service.supplier_scorecards(db_session(), supplier_id=current_supplier_id(),
                                                   today=utcnow().date())
     rows: list[tuple[str, Any]] = [("month", c) for c in cards.monthly]
@@ -52,7 +53,7 @@ def scorecard_csv() -> Any:
 
 @bp.get("/orders.csv")
 @supplier_required
-def orders_csv() -> Any:
+def orders_csv() -> ResponseReturnValue:
     rows = supplier_queries.supplier_order_lines_csv(db_session(), supplier_id=current_supplier_id())
     header = ["po_number", "po_status", "sent_at", "line_no", "sku", "product", "quantity", "unit_price", "currency",
               "promised_date", "line_status", "confirmed_quantity", "confirmed_date", "received_quantity",

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,31 +26,31 @@ from portal.forms import ConfirmAllForm, ConfirmLinesForm, RejectLineForm, Shipm
 
 @bp.route("/login", methods=["GET", "POST"])
 @public("the portal login form")
-def login() -> Any:
+def login() -> ResponseReturnValue:
     return login_view(PORTAL)
 
 
 @bp.post("/logout")
 @public("ends the session it is sent with, if any")
-def logout() -> Any:
+def logout() -> ResponseReturnValue:
     return logout_view(PORTAL)
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @signed_in(PORTAL)
-def account() -> Any:
+def account() -> ResponseReturnValue:
     return account_view(PORTAL)
 
 
 @bp.post("/account/end-sessions")
 @signed_in(PORTAL)
-def account_end_sessions() -> Any:
+def account_end_sessions() -> ResponseReturnValue:
     return end_sessions_view(PORTAL)
 
 
 @bp.get("/")
 @supplier_required
-def home() -> Any:
+def home() -> ResponseReturnValue:
     s = db_session()
     todo = queries.supplier_todo(s, supplier_id=current_supplier_id())
     headline = supplier_headline(s, supplier_id=current_supplier_id(), today=utcnow().date())
@@ -58,7 +59,7 @@ def home() -> Any:
 
 @bp.get("/orders")
 @supplier_required
-def orders() -> Any:
+def orders() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status not in (None, "open", *queries.VISIBLE_PO):
         status = None
@@ -76,7 +77,7 @@ def _confirm_form_for(po: Any) -> ConfirmLinesForm:
     ]})
 
 
-def _render_order(po_id: int, confirm_form: ConfirmLinesForm | None = None, status: int = 200) -> Any:
+def _render_order(po_id: int, confirm_form: ConfirmLinesForm | None = None, status: int = 200) -> ResponseReturnValue:
     s = db_session()
     po = actions.supplier_po(s, supplier_id=current_supplier_id(), po_id=po_id)
     in_flight = actions.announced_in_flight(s, po.id)
@@ -93,13 +94,13 @@ def _render_order(po_id: int, confirm_form: ConfirmLinesForm | None = None, stat
 
 @bp.get("/orders/<int:po_id>")
 @supplier_required
-def order(po_id: int) -> Any:
+def order(po_id: int) -> ResponseReturnValue:
     return _render_order(po_id)
 
 
 @bp.post("/orders/<int:po_id>/confirm-all")
 @supplier_required
-def confirm_all(po_id: int) -> Any:
+def confirm_all(po_id: int) -> ResponseReturnValue:
     form = ConfirmAllForm()
     if not form.validate_on_submit():
         return _render_order(po_id, status=400)
@@ -112,7 +113,7 @@ def confirm_all(po_id: int) -> Any:
 
 @bp.post("/orders/<int:po_id>/confirm")
 @supplier_required
-def confirm_lines(po_id: int) -> Any:
+def confirm_lines(po_id: int) -> ResponseReturnValue:
     form = ConfirmLinesForm()
     if not form.validate_on_submit():
         return _render_order(po_id, form, 422)
@@ -138,7 +139,7 @@ def confirm_lines(po_id: int) -> Any:
 
 @bp.route("/orders/<int:po_id>/lines/<int:line_id>/reject", methods=["GET", "POST"])
 @supplier_required
-def reject_line(po_id: int, line_id: int) -> Any:
+def reject_line(po_id: int, line_id: int) -> ResponseReturnValue:
     po = actions.supplier_po(db_session(), supplier_id=current_supplier_id(), po_id=po_id)
     line = next((ln for ln in po.lines if ln.id == line_id), None)
     if line is None:
@@ -157,7 +158,7 @@ def reject_line(po_id: int, line_id: int) -> Any:
 
 @bp.route("/orders/<int:po_id>/shipments/new", methods=["GET", "POST"])
 @supplier_required
-def new_shipment(po_id: int) -> Any:
+def new_shipment(po_id: int) -> ResponseReturnValue:
     s = db_session()
     po = actions.supplier_po(s, supplier_id=current_supplier_id(), po_id=po_id)
     in_flight = actions.announced_in_flight(s, po.id)
@@ -196,7 +197,7 @@ def new_shipment(po_id: int) -> Any:
 
 @bp.get("/shipments")
 @supplier_required
-def shipments() -> Any:
+def shipments() -> ResponseReturnValue:
     sort = read_sort(queries.NOTICE_SORTS)
     page = queries.supplier_notices(db_session(), supplier_id=current_supplier_id(), page=page_arg(), sort=sort)
     return render_template("portal/shipments.html", page=page, sort=sort)
@@ -204,7 +205,7 @@ def shipments() -> Any:
 
 @bp.get("/shipments/<int:notice_id>")
 @supplier_required
-def shipment(notice_id: int) -> Any:
+def shipment(notice_id: int) -> ResponseReturnValue:
     notice = queries.supplier_notice(db_session(), supplier_id=current_supplier_id(), notice_id=notice_id)
     return render_template("portal/shipment.html", notice=notice)
 
@@ -212,7 +213,7 @@ def shipment(notice_id: int) -> Any:
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @public("an invited supplier user sets a password; the token is the credential")
-def accept_invite(token: str) -> Any:
+def accept_invite(token: str) -> ResponseReturnValue:
     """Set a password from an invitation link (single use, time-limited), then log in."""
     from app.auth import invites
     from portal.forms import SetPasswordForm

@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -52,13 +53,13 @@ SETTING_LABELS = {
 
 @bp.get("/")
 @staff_required("admin")
-def index() -> Any:
+def index() -> ResponseReturnValue:
     return redirect(url_for("admin.users"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
 @staff_required("admin")
-def users() -> Any:
+def users() -> ResponseReturnValue:
     form = UserForm()
     status = 200
     if form.validate_on_submit():
@@ -83,7 +84,7 @@ def users() -> Any:
 
 @bp.post("/users/<int:user_id>/role")
 @staff_required("admin")
-def change_role(user_id: int) -> Any:
+def change_role(user_id: int) -> ResponseReturnValue:
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
@@ -95,7 +96,7 @@ def change_role(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/active")
 @staff_required("admin")
-def set_active(user_id: int) -> Any:
+def set_active(user_id: int) -> ResponseReturnValue:
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -108,7 +109,7 @@ def set_active(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/end-sessions")
 @staff_required("admin")
-def end_sessions(user_id: int) -> Any:
+def end_sessions(user_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     with transaction() as s:
@@ -119,7 +120,7 @@ def end_sessions(user_id: int) -> Any:
 
 @bp.route("/api-clients", methods=["GET", "POST"])
 @staff_required("admin")
-def api_clients() -> Any:
+def api_clients() -> ResponseReturnValue:
     form = ApiClientForm()
     created = None
     status = 200
@@ -147,7 +148,7 @@ def api_clients() -> Any:
 
 @bp.post("/api-clients/<int:client_id>/revoke")
 @staff_required("admin")
-def revoke_client(client_id: int) -> Any:
+def revoke_client(client_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     with transaction() as s:
@@ -158,7 +159,7 @@ def revoke_client(client_id: int) -> Any:
 
 @bp.route("/settings", methods=["GET", "POST"])
 @staff_required("admin")
-def settings() -> Any:
+def settings() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     raw: dict[str, str] = {}
     status = 200
@@ -183,7 +184,7 @@ def settings() -> Any:
 
 @bp.route("/master-data", methods=["GET", "POST"])
 @staff_required("admin")
-def master_data() -> Any:
+def master_data() -> ResponseReturnValue:
     """Categories and warehouses: their names, and the Chinese names shown when the UI is in Chinese."""
     form = MasterDataForm()
     status = 200
@@ -221,14 +222,14 @@ def _audit_page(listing: Listing[AuditFilterForm], per_page: int | None) -> Any:
 
 @bp.get("/audit")
 @staff_required("admin")
-def audit() -> Any:
+def audit() -> ResponseReturnValue:
     listing = _audit_listing()
     return render_listing("admin/audit.html", listing, lambda: _audit_page(listing, 50))
 
 
 @bp.get("/audit/export.csv")
 @staff_required("admin")
-def audit_export() -> Any:
+def audit_export() -> ResponseReturnValue:
     listing = _audit_listing(export=True)
     return export_listing(listing, "audit-log.csv", ["at", "actor_type", "actor", "action", "entity_type", "entity_id",
                                                      "details", "changes"],

@@ -25,13 +25,12 @@ from app.catalog.models import Product
 from app.errors import InvalidState, NotFound
 from app.planning.demand_figures import demand_figure, demand_figures
 from app.planning.models import ForecastRun, ReplenishmentSuggestion, RunStatus
-from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine
+from app.purchasing.models import OPEN_PO_STATUSES, POLineStatus, PurchaseOrder, PurchaseOrderLine
 from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.suppliers.models import Supplier
 
 KINDS = ("low_stock", "stock_out", "slow_mover", "overstock", "late_po", "stored")
-OPEN_PO_STATUSES = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
 CLOSED_LINE_STATUSES = (POLineStatus.REJECTED.value, POLineStatus.CANCELLED.value)
 
 

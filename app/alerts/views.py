@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -56,7 +57,7 @@ def _kind() -> str:
 
 @bp.get("/")
 @staff_required()
-def index() -> Any:
+def index() -> ResponseReturnValue:
     kind = _kind()
     page_no = request.args.get("page", 1, type=int) or 1
     board = service.alert_board(db_session(), today=utcnow().date())
@@ -78,7 +79,7 @@ EXPORT_COLUMNS = {
 
 @bp.get("/export.csv")
 @staff_required()
-def export() -> Any:
+def export() -> ResponseReturnValue:
     kind = _kind()
     rows = service.alert_board(db_session(), today=utcnow().date()).rows(kind)
     if kind == "slow_mover":
@@ -98,7 +99,7 @@ def export() -> Any:
 
 @bp.post("/<int:alert_id>/resolve")
 @staff_required("warehouse")
-def resolve(alert_id: int) -> Any:
+def resolve(alert_id: int) -> ResponseReturnValue:
     if not ResolveForm().validate_on_submit():
         abort(400)
     with transaction() as s:

@@ -28,7 +28,7 @@ def _models() -> list[tuple[type[BaseModel], Any]]:
         for model in op.responses.values():
             if model is not None:
                 seen[(model, "serialization")] = None
-    return list(seen)  # type: ignore[arg-type]
+    return list(seen)
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
@@ -67,7 +67,7 @@ def _ref(model: type[BaseModel], mode: str, names: dict[Any, dict[str, Any]]) ->
 @cache
 def build_document() -> dict[str, Any]:
     """The whole OpenAPI document (built once per process; operations are fixed at import)."""
-    names, defs = models_json_schema(_models(), ref_template=REF)  # type: ignore[arg-type]
+    names, defs = models_json_schema(_models(), ref_template=REF)
     problem = {"application/problem+json": {"schema": _ref(Problem, "serialization", names)}}
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:

@@ -19,10 +19,10 @@ from app.catalog import sync as catalog
 from app.db import current_db, single_statement_session, transaction, utcnow
 from app.db import session as db_session
 from app.errors import InsufficientStockError, ValidationFailed
-from app.ops.metrics import RESERVATIONS
-from app.stock import reads, reservations
+from app.ops.prometheus import RESERVATIONS
+from app.stock import levels, reservations
 from app.stock.reservations_sql import close_in_one_statement, reserve_in_one_statement
-from app.stock.service import MovementInput, record_movements
+from app.stock.service import MovementInput, movement_quantity_error, record_movements
 
 READ, WRITE, SYNC = "stock:read", "stock:write", "stock:sync"
 AUDITED_EVENT_IDS = 20  # the audit row names the first ones; the ledger has them all
@@ -70,7 +70,7 @@ def get_product(principal: ApiPrincipal, sku: str) -> Response:
 @endpoint("GET", "/warehouses", summary="Active warehouses", scope=READ, responses={200: sc.WarehouseList},
           errors=(401, 403))
 def list_warehouses(principal: ApiPrincipal) -> Response:
-    rows = reads.list_warehouses(db_session())
+    rows = levels.list_warehouses(db_session())
     return _json(sc.WarehouseList(warehouses=[
         sc.WarehouseOut(code=w.code, name=w.name, kind=w.kind, region=w.region, city=w.city)  # type: ignore[arg-type]
         for w in rows]))
@@ -80,8 +80,8 @@ def list_warehouses(principal: ApiPrincipal) -> Response:
           responses={200: sc.StockList}, errors=(401, 403, 404, 422),
           description="For a SKU list too long for a URL, `POST /api/v1/stock/query` takes it as a JSON body.")
 def get_stock(principal: ApiPrincipal, query: sc.StockQuery | sc.StockLookup) -> Response:
-    levels = reads.stock_levels(db_session(), skus=query.sku, warehouse_code=query.warehouse)
-    return _json(sc.StockList(stock=[sc.StockRow.of(level) for level in levels]))
+    rows = levels.stock_levels(db_session(), skus=query.sku, warehouse_code=query.warehouse)
+    return _json(sc.StockList(stock=[sc.StockRow.of(level) for level in rows]))
 
 
 @endpoint("POST", "/stock/query", summary="Stock levels per SKU × warehouse (SKU list in the body)", scope=READ,
@@ -96,7 +96,7 @@ def query_stock(principal: ApiPrincipal, body: sc.StockLookup) -> Response:
           description="For a SKU list too long for a URL, `POST /api/v1/availability/query` takes it as a JSON body.")
 def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery | sc.AvailabilityLookup) -> Response:
     with _read() as s:
-        rows = reads.availability(s, skus=query.sku, region=query.region)
+        rows = levels.availability(s, skus=query.sku, region=query.region)
     return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
 
 
@@ -197,8 +197,9 @@ def post_movements(principal: ApiPrincipal, body: sc.MovementBatch) -> Response:
 
 
 def _movement_inputs(s: Session, body: sc.MovementBatch) -> list[MovementInput]:
-    """Resolve SKUs and warehouse codes; every unknown one is a 422 naming its index."""
-    products, warehouses = reads.ids_for(s, skus=[m.sku for m in body.movements],
+    """Resolve SKUs and warehouse codes; every unknown one (and every quantity the stock
+    service refuses) is one 422 naming its index."""
+    products, warehouses = levels.ids_for(s, skus=[m.sku for m in body.movements],
                                          warehouse_codes=[m.warehouse for m in body.movements])
     errors = []
     for i, m in enumerate(body.movements):
@@ -206,12 +207,8 @@ def _movement_inputs(s: Session, body: sc.MovementBatch) -> list[MovementInput]:
             errors.append({"field": f"movements[{i}].sku", "message": f"unknown SKU {m.sku!r}"})
         if m.warehouse not in warehouses:
             errors.append({"field": f"movements[{i}].warehouse", "message": f"unknown warehouse {m.warehouse!r}"})
-        if m.kind == "count" and m.quantity < 0:
-            errors.append({"field": f"movements[{i}].quantity", "message": "a count cannot be negative"})
-        elif m.kind in ("receipt", "customer_return", "damage") and m.quantity <= 0:
-            errors.append({"field": f"movements[{i}].quantity", "message": f"a {m.kind} needs quantity > 0"})
-        elif m.kind == "adjustment" and m.quantity == 0:
-            errors.append({"field": f"movements[{i}].quantity", "message": "an adjustment cannot be zero"})
+        if quantity_error := movement_quantity_error(m.kind, m.quantity):  # the rule is the stock service's
+            errors.append({"field": f"movements[{i}].quantity", "message": quantity_error})
     if errors:
         raise ValidationFailed(f"{len(errors)} invalid movement field(s)", errors)
     return [MovementInput(products[m.sku], warehouses[m.warehouse], m.kind, m.quantity, m.occurred_at,
@@ -221,7 +218,7 @@ def _movement_inputs(s: Session, body: sc.MovementBatch) -> list[MovementInput]:
 @endpoint("GET", "/stock/changes", summary="Every balance change in commit order (cursor-paged)", scope=READ,
           query=sc.ChangesQuery, responses={200: sc.ChangeList}, errors=(401, 403, 422))
 def get_changes(principal: ApiPrincipal, query: sc.ChangesQuery) -> Response:
-    page = reads.changes_after(db_session(), after=query.after, limit=query.limit)
+    page = levels.changes_after(db_session(), after=query.after, limit=query.limit)
     return _json(sc.ChangeList.of(page))
 
 

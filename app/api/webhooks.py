@@ -33,8 +33,8 @@ from app.api.webhook_address import allowed_networks, webhook_session
 from app.auth.models import ApiClient, WebhookDelivery
 from app.config import Network
 from app.db import transaction, utcnow
+from app.stock.levels import changes_after, changes_pending
 from app.stock.models import StockChange
-from app.stock.reads import changes_after, changes_pending
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Stockwise-Signature"

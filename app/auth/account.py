@@ -4,9 +4,8 @@ server (see `service.end_sessions`); a password change keeps the browser that ma
 logged in with a fresh session."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +17,7 @@ from app.errors import ValidationFailed
 from app.web.forms import apply_errors
 
 
-def account_view(realm: Realm) -> Any:
+def account_view(realm: Realm) -> ResponseReturnValue:
     """(The route declares `signed_in(realm)`.) GET shows the page; POST changes the password (302), or 422 naming the field."""
     form = ChangePasswordForm()
     status = 200
@@ -41,7 +40,7 @@ def account_view(realm: Realm) -> Any:
     return render_template("account.html", form=form, end_form=EndSessionsForm(), realm=realm), status
 
 
-def end_sessions_view(realm: Realm) -> Any:
+def end_sessions_view(realm: Realm) -> ResponseReturnValue:
     """POST: log out everywhere (this browser too)."""
     if not EndSessionsForm().validate_on_submit():
         abort(400)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import Actor, record_audit
 from app.auth.models import SupplierUser
 from app.auth.service import check_password_strength, end_sessions, hash_password, hash_token, normalise_email
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Msg, NotFound
 from app.suppliers.models import Supplier
 
 INVITE_TTL = dt.timedelta(hours=72)
@@ -21,7 +21,7 @@ class InviteInvalid(NotFound):
     """Unknown, used or expired invitation (indistinguishable on purpose)."""
 
     code = "invite-invalid"
-    title = "Invitation not valid"
+    title = Msg("Invitation not valid")
 
 
 def invite_supplier_user(

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -78,7 +79,7 @@ def _log_in(realm: Realm, email: str, password: str, ip: str) -> bool:
     return False
 
 
-def login_view(realm: Realm) -> Any:
+def login_view(realm: Realm) -> ResponseReturnValue:
     """GET shows the form; POST logs in (302), or answers 401 wrong credentials, 422 invalid form,
     429 throttled (with Retry-After)."""
     if getattr(current_user, "kind", None) == realm.kind:
@@ -122,7 +123,7 @@ def end_all_sessions(action: str) -> None:
     session.clear()
 
 
-def logout_view(realm: Realm) -> Any:
+def logout_view(realm: Realm) -> ResponseReturnValue:
     """Log out: ends the user's sessions on the server, in every browser."""
     end_all_sessions("session.logout")
     return redirect(url_for(realm.login))

@@ -24,11 +24,11 @@ from app.auth.models import ApiClient, Role, Scope, StaffUser, SupplierUser
 from app.auth.throttle import claim_password_check, settle_password_check
 from app.db import utcnow
 from app.errors import N_, Conflict, NotFound, ValidationFailed
-from app.stock.reads import feed_position
+from app.stock.levels import feed_position
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "sw_"
+TOKEN_PREFIX = "sw_"  # noqa: S105 (the public prefix of every API token, not a secret)
 
 
 

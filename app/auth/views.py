@@ -1,10 +1,10 @@
 """Staff login and logout, the user's own page, and the language switch."""
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, request, session
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.auth.access import public, signed_in
@@ -19,19 +19,19 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 @public("the login form")
-def login() -> Any:
+def login() -> ResponseReturnValue:
     return login_view(STAFF)
 
 
 @bp.post("/logout")
 @public("ends the session it is sent with, if any")
-def logout() -> Any:
+def logout() -> ResponseReturnValue:
     return logout_view(STAFF)
 
 
 @bp.post("/language")
 @public("the language switch, also on the login pages")
-def set_language() -> Any:
+def set_language() -> ResponseReturnValue:
     form = LanguageForm()
     if form.validate_on_submit():
         locale = form.locale.data or "en"
@@ -49,11 +49,11 @@ def set_language() -> Any:
 
 @bp.route("/account", methods=["GET", "POST"])
 @signed_in(STAFF)
-def account() -> Any:
+def account() -> ResponseReturnValue:
     return account_view(STAFF)
 
 
 @bp.post("/account/end-sessions")
 @signed_in(STAFF)
-def account_end_sessions() -> Any:
+def account_end_sessions() -> ResponseReturnValue:
     return end_sessions_view(STAFF)

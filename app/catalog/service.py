@@ -11,21 +11,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import StaffUser
 from app.catalog.demand import DemandPoint, bucket_demand, demand_window
 from app.catalog.models import Category, Product
 from app.errors import NotFound
-from app.paging import Page, page_of
+from app.paging import AnySelect, Page, page_of
 from app.planning.demand_figures import demand_figure, demand_figures
-from app.purchasing.models import POStatus, PurchaseOrder, PurchaseOrderLine
+from app.purchasing.models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
 
 # PO statuses whose unaccepted quantity is still expected ("on order").
-OPEN_PO_STATUSES = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
 PRODUCT_SORTS = ("sku", "name", "on_hand", "available", "on_order")
 DEMAND_KINDS = (MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value)
 
@@ -67,7 +66,7 @@ def _on_order_subquery(warehouse_code: str | None) -> Any:
     return stmt.subquery()
 
 
-def _products_query(f: ProductFilter) -> Select[Any]:
+def _products_query(f: ProductFilter) -> AnySelect:
     bal = select(
         StockBalance.product_id,
         func.sum(StockBalance.on_hand).label("on_hand"),
@@ -99,7 +98,7 @@ def _products_query(f: ProductFilter) -> Select[Any]:
                               func.lower(func.coalesce(Product.style_number, "")).like(like)))
     if f.category_code:
         stmt = stmt.where(Category.code == f.category_code)
-    order = {
+    orders: dict[str, list[Any]] = {
         "sku": [Product.sku],
         "-sku": [Product.sku.desc()],
         "name": [Product.name, Product.sku],
@@ -107,8 +106,8 @@ def _products_query(f: ProductFilter) -> Select[Any]:
         "on_hand": [on_hand.desc(), Product.sku],
         "available": [(on_hand - reserved).desc(), Product.sku],
         "on_order": [ordered.desc(), Product.sku],
-    }.get(f.sort, [Product.sku])
-    return stmt.order_by(*order)
+    }
+    return stmt.order_by(*orders.get(f.sort, [Product.sku]))
 
 
 def list_products(session: Session, f: ProductFilter, *, page: int = 1, per_page: int = 50) -> Page[ProductRow]:
@@ -240,7 +239,7 @@ class MovementFilter:
     date_to: dt.date | None = None
 
 
-def _movements_query(product_id: int, f: MovementFilter) -> Select[Any]:
+def _movements_query(product_id: int, f: MovementFilter) -> AnySelect:
     stmt = (
         select(StockMovement.id, StockMovement.occurred_at, Warehouse.code, StockMovement.kind, StockMovement.quantity,
                StockMovement.reference_type, StockMovement.reference_id, StockMovement.source, StockMovement.note,

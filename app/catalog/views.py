@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -13,7 +14,7 @@ from app.catalog.forms import MovementFilterForm, ProductFilterForm
 from app.db import session as db_session
 from app.db import utcnow
 from app.paging import Page, Sort
-from app.stock.queries import category_choices, warehouse_choices
+from app.stock.overview import category_choices, warehouse_choices
 from app.web.charts import Bar, bar_chart, month_ticks
 from app.web.exports import csv_response
 
@@ -36,7 +37,7 @@ def _filter_of(form: ProductFilterForm) -> service.ProductFilter:
 
 @bp.get("/products")
 @staff_required()
-def products() -> Any:
+def products() -> ResponseReturnValue:
     form, ok = _product_filter_form()
     if not ok:
         return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50), sort=None), 422
@@ -46,7 +47,7 @@ def products() -> Any:
 
 @bp.get("/products.csv")
 @staff_required()
-def products_csv() -> Any:
+def products_csv() -> ResponseReturnValue:
     form, ok = _product_filter_form()
     if not ok:
         return render_template("catalog/products.html", form=form, page=Page([], 0, 1, 50), sort=None), 422
@@ -68,7 +69,7 @@ def _movement_filter(form: MovementFilterForm) -> service.MovementFilter:
                                   date_from=form.date_from.data, date_to=form.date_to.data)
 
 
-def _demand_chart(points: list[Any], granularity: str) -> Any:
+def _demand_chart(points: list[Any], granularity: str) -> ResponseReturnValue:
     ticks = month_ticks([p.start for p in points])
     bars = [Bar(_("%(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity) if granularity == "day"
                 else _("week of %(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity), p.quantity, t)
@@ -79,7 +80,7 @@ def _demand_chart(points: list[Any], granularity: str) -> Any:
 
 @bp.get("/products/<sku>")
 @staff_required()
-def product(sku: str) -> Any:
+def product(sku: str) -> ResponseReturnValue:
     s = db_session()
     today = utcnow().date()
     detail = service.product_detail(s, sku=sku, today=today)
@@ -100,7 +101,7 @@ def product(sku: str) -> Any:
 
 @bp.get("/products/<sku>/movements.csv")
 @staff_required()
-def movements_csv(sku: str) -> Any:
+def movements_csv(sku: str) -> ResponseReturnValue:
     s = db_session()
     product = service.get_product_by_sku(s, sku)
     form, ok = _movement_form()

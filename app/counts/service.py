@@ -24,7 +24,7 @@ from app.catalog.models import Category, Product
 from app.counts.models import CountKind, CountScope, CountStatus, CycleCount, CycleCountLine
 from app.counts.variance import line_variance
 from app.errors import N_, Conflict, InvalidState, NotFound, ValidationFailed, word
-from app.paging import Page, Sort, clamp_page, sorted_by
+from app.paging import AnySelect, Page, Sort, clamp_page, sorted_by
 from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
@@ -197,7 +197,7 @@ def approve_count(session: Session, actor: Actor, *, count_id: int, now: dt.date
                           number=count.number), count=count.number, rule="separation_of_duties")
     effects = []
     for line in count.lines:
-        assert line.counted_quantity is not None  # submit guarantees it
+        assert line.counted_quantity is not None  # noqa: S101 (narrowing: submit guarantees it)
         delta = line.counted_quantity - line.system_quantity
         if delta:
             effects.append(StockEffect(
@@ -323,7 +323,7 @@ def list_counts(
         stmt = stmt.where(CycleCount.warehouse_id == warehouse_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = clamp_page(page)
-    stmt = sorted_by(stmt, sort, COUNT_SORTS, CycleCount.id.desc())
+    ordered: AnySelect = sorted_by(stmt, sort, COUNT_SORTS, CycleCount.id.desc())
     if per_page is not None:
-        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
-    return Page([CountRow(*r) for r in session.execute(stmt).all()], total, page, per_page or max(total, 1))
+        ordered = ordered.limit(per_page).offset((page - 1) * per_page)
+    return Page([CountRow(*r) for r in session.execute(ordered).all()], total, page, per_page or max(total, 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,7 +45,7 @@ def _filtered(listing: Listing[CountFilterForm], per_page: int | None) -> Any:
 
 @bp.get("/")
 @staff_required()
-def index() -> Any:
+def index() -> ResponseReturnValue:
     listing = _listing()
     return render_listing("counts/index.html", listing, lambda: _filtered(listing, 50),
                           can_write=role_allows(*WRITE_ROLES))
@@ -52,7 +53,7 @@ def index() -> Any:
 
 @bp.get("/export.csv")
 @staff_required()
-def export() -> Any:
+def export() -> ResponseReturnValue:
     listing = _listing(export=True)
     return export_listing(listing, "counts.csv", ["number", "kind", "status", "warehouse", "category", "lines", "counted",
                                                   "created_at", "approved_at", "scope"],
@@ -81,7 +82,7 @@ def _scope_args(form: OpenCountForm, categories: dict[str, int]) -> dict[str, An
 
 @bp.route("/new", methods=["GET", "POST"])
 @staff_required(*WRITE_ROLES)
-def new() -> Any:
+def new() -> ResponseReturnValue:
     warehouses = _warehouses()
     form = OpenCountForm()
     form.warehouse.choices = [(w.code, f"{w.code} — {w.local_name}") for w in warehouses]
@@ -109,7 +110,7 @@ def new() -> Any:
     return render_template("counts/new.html", form=form, sku_choices=skus), status
 
 
-def _render(count_id: int, sheet: CountSheetForm | None = None, status: int = 200) -> Any:
+def _render(count_id: int, sheet: CountSheetForm | None = None, status: int = 200) -> ResponseReturnValue:
     count = service.get_count(db_session(), count_id)
     if count.status == "open":
         if sheet is None:
@@ -127,13 +128,13 @@ def _render(count_id: int, sheet: CountSheetForm | None = None, status: int = 20
 
 @bp.get("/<int:count_id>")
 @staff_required()
-def detail(count_id: int) -> Any:
+def detail(count_id: int) -> ResponseReturnValue:
     return _render(count_id)
 
 
 @bp.post("/<int:count_id>/sheet")
 @staff_required(*WRITE_ROLES)
-def save_sheet(count_id: int) -> Any:
+def save_sheet(count_id: int) -> ResponseReturnValue:
     count = service.get_count(db_session(), count_id)
     sheet = CountSheetForm()
     if not sheet.validate_on_submit() or len(sheet.lines.entries) != len(count.lines):
@@ -153,7 +154,7 @@ def save_sheet(count_id: int) -> Any:
 
 @bp.post("/<int:count_id>/approve")
 @staff_required(*WRITE_ROLES)
-def approve(count_id: int) -> Any:
+def approve(count_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     with transaction() as s:
@@ -164,7 +165,7 @@ def approve(count_id: int) -> Any:
 
 @bp.post("/<int:count_id>/cancel")
 @staff_required(*WRITE_ROLES)
-def cancel(count_id: int) -> Any:
+def cancel(count_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     with transaction() as s:

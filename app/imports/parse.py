@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.errors import N_
 
@@ -31,6 +32,35 @@ class ParsedFile:
     errors: list[RowError] = field(default_factory=list)
 
 
+def _header_errors(header: list[str], columns: Columns) -> list[RowError]:
+    """Missing required, unknown and repeated columns: errors on row 1."""
+    missing = [c for c in columns.required if c not in header]
+    unknown = [c for c in header if c not in columns.required + columns.optional]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    return ([RowError(1, c, N_("required column is missing")) for c in missing]
+            + [RowError(1, c or "(blank)", N_("unknown column")) for c in unknown]
+            + [RowError(1, c, N_("column appears twice")) for c in duplicated])
+
+
+def _read_rows(reader: Any, header: list[str], out: ParsedFile) -> None:
+    """Append the non-blank rows (trimmed, keyed by column) to `out`, or their errors.
+    `reader` is a `csv.reader` (its class is private to `_csv`)."""
+    try:
+        for line_no, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(out.rows) >= MAX_ROWS:
+                out.errors.append(RowError(line_no, None, N_("more than %(n)s rows; split the file", n=MAX_ROWS)))
+                break
+            if len(cells) != len(header):
+                out.errors.append(RowError(line_no, None, N_(
+                    "%(cells)s cells, the header has %(header)s", cells=len(cells), header=len(header))))
+                continue
+            out.rows.append({"_row": str(line_no), **{h: c.strip() for h, c in zip(header, cells, strict=True)}})
+    except csv.Error as exc:
+        out.errors.append(RowError(reader.line_num, None, N_("not valid CSV: %(error)s", error=str(exc))))
+
+
 def parse_csv(data: bytes, columns: Columns) -> ParsedFile:
     """Decode (UTF-8, BOM allowed), check the header, return the rows with trimmed cells.
 
@@ -56,31 +86,10 @@ def parse_csv(data: bytes, columns: Columns) -> ParsedFile:
         out.errors.append(RowError(1, None, N_("no header row")))
         return out
     out.header = header
-    missing = [c for c in columns.required if c not in header]
-    unknown = [c for c in header if c not in columns.required + columns.optional]
-    duplicated = sorted({c for c in header if header.count(c) > 1})
-    for c in missing:
-        out.errors.append(RowError(1, c, N_("required column is missing")))
-    for c in unknown:
-        out.errors.append(RowError(1, c or "(blank)", N_("unknown column")))
-    for c in duplicated:
-        out.errors.append(RowError(1, c, N_("column appears twice")))
+    out.errors.extend(_header_errors(header, columns))
     if out.errors:
         return out
-    try:
-        for line_no, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(out.rows) >= MAX_ROWS:
-                out.errors.append(RowError(line_no, None, N_("more than %(n)s rows; split the file", n=MAX_ROWS)))
-                break
-            if len(cells) != len(header):
-                out.errors.append(RowError(line_no, None, N_(
-                    "%(cells)s cells, the header has %(header)s", cells=len(cells), header=len(header))))
-                continue
-            out.rows.append({"_row": str(line_no), **{h: c.strip() for h, c in zip(header, cells, strict=True)}})
-    except csv.Error as exc:
-        out.errors.append(RowError(reader.line_num, None, N_("not valid CSV: %(error)s", error=str(exc))))
+    _read_rows(reader, header, out)
     if not out.rows and not out.errors:
         out.errors.append(RowError(2, None, N_("the file has a header but no rows")))
     return out

@@ -22,10 +22,8 @@ from app.audit.service import Actor, record_audit
 from app.catalog.models import Category, Product
 from app.errors import N_, ValidationFailed
 from app.imports.parse import Columns, ParsedFile, RowError, parse_csv
-from app.stock import repository as stock_repo
-from app.stock.ledger import BalanceChange, NegativeStock, Position, apply_change
-from app.stock.models import MovementKind, StockBalance, Warehouse
-from app.stock.service import MovementInput, record_movements
+from app.stock.models import MovementKind, Warehouse
+from app.stock.service import MovementInput, MovementPlan, preview_movements, record_movements
 from app.suppliers.models import Supplier, SupplierPrice
 
 COLUMNS = {
@@ -234,37 +232,30 @@ def _check_movements(kind: str) -> Callable[[Session, ParsedFile, list[RowError]
             event = (f"{code}:{sku}" if kind == "opening_stock"
                      else r.text("reference", max_len=100) or f"{day}:{code}:{sku}")
             candidates.append((r, event, warehouses.get(code or ""), products.get(sku or ""), qty, day))
-        events = [c[1] for c in candidates]
-        seen = stock_repo.seen_event_ids(session, SOURCES[kind], events) if events else set()
-        in_file: dict[str, int] = {}
-        keys = {(c[3], c[2]) for c in candidates if c[2] and c[3]}
-        positions = {(b.product_id, b.warehouse_id): stock_repo.position_of(b) for b in session.scalars(
-            select(StockBalance).where(tuple_(StockBalance.product_id, StockBalance.warehouse_id).in_(list(keys))))} \
-            if keys else {}
         bad_rows = {e.row for e in errors}
+        in_file: dict[str, int] = {}
+        rows: list[_Row] = []
+        movements: list[MovementInput] = []
         for r, event, wid, pid, qty, day in candidates:
-            if r.n in bad_rows:
-                continue
+            if r.n in bad_rows or wid is None or pid is None or qty is None or day is None:
+                continue  # a row with a missing value has an error already
             if event in in_file:
                 r.fail("reference" if kind == "sales" else "sku", N_("same movement as row %(row)s", row=in_file[event]))
                 continue
             in_file[event] = r.n
-            if event in seen:
-                checked.skipped += 1
-                continue
-            signed = qty if kind == "opening_stock" else -qty
-            try:  # simulate in file order, so a row that would empty the shelf is named
-                positions[(pid, wid)] = apply_change(positions.get((pid, wid), Position()),
-                                                     BalanceChange(pid, wid, signed))
-            except NegativeStock as exc:
-                r.fail("quantity", N_(
-                    "%(reason)s (on hand %(on_hand)s, reserved %(reserved)s)", reason=exc.reason,
-                    on_hand=exc.position.on_hand, reserved=exc.position.reserved))
-                continue
-            checked.actions.append(MovementInput(
+            rows.append(r)
+            movements.append(MovementInput(
                 pid, wid, MovementKind.RECEIPT.value if kind == "opening_stock" else MovementKind.SHIPMENT.value,
                 qty, dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), event_id=event,
                 reference_type="import", reference_id=kind, note=f"CSV import row {r.n}"))
+        # The stock core plans the rows in file order, so a row that would empty the shelf is named.
+        planned = preview_movements(session, movements, source=SOURCES[kind]) if movements else MovementPlan()
+        for refused in planned.refused:
+            rows[refused.index].fail("quantity", N_(
+                "%(reason)s (on hand %(on_hand)s, reserved %(reserved)s)", reason=refused.reason,
+                on_hand=refused.position.on_hand, reserved=refused.position.reserved))
+        checked.skipped += len(planned.duplicates)
+        checked.actions.extend(movements[i] for i in planned.applied)
         return checked
 
     return check

@@ -4,9 +4,9 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
-from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -43,13 +43,13 @@ def _upload_dir() -> Path:
 
 @bp.get("/")
 @staff_required("purchasing", "warehouse")
-def index() -> Any:
+def index() -> ResponseReturnValue:
     return render_template("imports/upload.html", form=UploadForm(), columns=service.COLUMNS)
 
 
 @bp.post("/")
 @staff_required("purchasing", "warehouse")
-def upload() -> Any:
+def upload() -> ResponseReturnValue:
     form = UploadForm()
     if not form.validate_on_submit():
         return render_template("imports/upload.html", form=form, columns=service.COLUMNS), 422
@@ -70,7 +70,7 @@ def upload() -> Any:
 
 @bp.post("/confirm")
 @staff_required("purchasing", "warehouse")
-def confirm() -> Any:
+def confirm() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

@@ -7,9 +7,9 @@ or a client address inside `STOCKWISE_METRICS_ALLOW_NETS` (docs/deploy.md); anyo
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
@@ -17,14 +17,14 @@ from app.auth.access import TOKEN, AccessRule, declared, public
 from app.config import parse_networks
 from app.db import session as db_session
 from app.errors import DomainError
-from app.ops import metrics
+from app.ops import prometheus
 
 bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
 @public("load-balancer health check; says only whether the database answers")
-def healthz() -> Any:
+def healthz() -> ResponseReturnValue:
     try:
         db_session().execute(text("SELECT 1"))
     except Exception as exc:  # any failure to reach the database means "not ready"
@@ -65,5 +65,6 @@ def prometheus_metrics() -> Response:
         return refused
     registry = current_app.extensions.get("stockwise_metrics_registry")
     if registry is None:
-        registry = current_app.extensions["stockwise_metrics_registry"] = metrics.registry_for(current_app._get_current_object())  # type: ignore[attr-defined]
-    return Response(metrics.render(registry), mimetype=CONTENT_TYPE_LATEST)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        registry = current_app.extensions["stockwise_metrics_registry"] = prometheus.registry_for(app)
+    return Response(prometheus.render(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -60,7 +60,7 @@ class _Bar:
 
 
 def _sessions() -> Callable[[], Session]:
-    return current_db().sessionmaker  # type: ignore[no-any-return]
+    return current_db().sessionmaker
 
 
 def _execute(run_id: int, history_days: int | None, progress: Any = None, *, worker_id: int | None = None,

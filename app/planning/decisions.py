@@ -124,7 +124,7 @@ def approve_suggestions(session: Session, actor: Actor, *, quantities: Mapping[i
                                                 "suggestion_id": suggestion.id}])
             purchases.setdefault((suggestion.supplier_id, suggestion.warehouse_id), []).append(suggestion)
         else:
-            assert suggestion.source_warehouse_id is not None  # a transfer always has its source
+            assert suggestion.source_warehouse_id is not None  # noqa: S101 (narrowing: a transfer always has its source)
             routes.setdefault((suggestion.source_warehouse_id, suggestion.warehouse_id), []).append(suggestion)
     result = ApprovalResult()
     for (supplier_id, warehouse_id), group in sorted(purchases.items()):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.planning.policy import fill_rate_inputs
-from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt
+from app.purchasing.models import OPEN_PO_STATUSES, POLineStatus, PurchaseOrder, PurchaseOrderLine, Receipt
 from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse, WarehouseKind
 from app.suppliers.models import Supplier, SupplierPrice
@@ -30,7 +30,6 @@ from forecasting.plan import NetworkInputs, Site, SupplierTerms
 from forecasting.replenish import StockPosition
 
 DEMAND_KINDS = (MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value)
-OPEN_PO_STATUSES = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
 READ_ROWS = 50_000  # rows fetched per round trip (server-side cursor on PostgreSQL)
 
 

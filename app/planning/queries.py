@@ -23,7 +23,7 @@ from app.planning.models import (
     SuggestionStatus,
 )
 from app.stock.models import MovementKind, StockMovement, Warehouse
-from app.stock.queries import Page
+from app.stock.overview import Page
 from app.suppliers.models import Supplier, SupplierPrice
 
 HISTORY_DAYS_SHOWN = 90
@@ -96,7 +96,7 @@ def suggestions_page(
                       ReplenishmentSuggestion.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return Page(rows=[SuggestionRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+    return Page(rows=[SuggestionRow(*row) for row in rows], total=total, page=page, per_page=per_page)
 
 
 def unit_values(session: Session, rows: list[SuggestionRow], *, on: dt.date) -> dict[int, Decimal]:
@@ -177,7 +177,7 @@ def runs_page(session: Session, *, page: int = 1, per_page: int = 20, sort: Sort
     page = max(1, page)
     stmt = sorted_by(stmt, sort, RUN_SORTS, ForecastRun.id.desc())
     rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(rows=[RunRow(*row) for row in rows], total=total, page=page, per_page=per_page)  # type: ignore[arg-type]
+    return Page(rows=[RunRow(*row) for row in rows], total=total, page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app.db import rowcount
 from app.planning.models import (
     BatchStatus,
     ForecastBatch,
@@ -94,13 +95,13 @@ def write_batch(session: Session, run_id: int, batch_id: int, output: BatchOutpu
         RunLost: the run is no longer ``running``.
     """
     batch = session.get(ForecastBatch, batch_id)
-    assert batch is not None and batch.run_id == run_id
+    assert batch is not None and batch.run_id == run_id  # noqa: S101 (narrowing: the caller claimed this batch)
     claimed = session.execute(
         update(ForecastBatch).where(ForecastBatch.id == batch_id, ForecastBatch.status == BatchStatus.PENDING.value)
         .values(status=BatchStatus.DONE.value, finished_at=now, series_count=len(output.series),
                 stats=json.dumps(batch_stats(output.series)))
         .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         return False
     moved = session.execute(
         update(ForecastRun).where(ForecastRun.id == run_id, ForecastRun.status == RunStatus.RUNNING.value)
@@ -108,7 +109,7 @@ def write_batch(session: Session, run_id: int, batch_id: int, output: BatchOutpu
                 progress_total=ForecastRun.progress_total + len(output.series) - batch.series_count,
                 elapsed_seconds=ForecastRun.elapsed_seconds + elapsed_seconds, heartbeat_at=now)
         .execution_options(synchronize_session=False))
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(moved) != 1:
         raise RunLost(f"forecast run {run_id} stopped running; batch {batch.number} discarded")
     superseded = update(ReplenishmentSuggestion).where(
         ReplenishmentSuggestion.status == SuggestionStatus.OPEN.value, ReplenishmentSuggestion.run_id != run_id,
@@ -155,7 +156,7 @@ def finish_run(session: Session, run_id: int, *, warehouse_id: int | None, now: 
                 progress_done=count, progress_total=count, series_count=count,
                 model_mix=json.dumps(mix), accuracy=json.dumps(accuracy), error=None, worker_id=None)
         .execution_options(synchronize_session=False))
-    if finished.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(finished) != 1:
         raise RunLost(f"forecast run {run_id} stopped running (taken over as stale)")
     superseded = update(ReplenishmentSuggestion).where(
         ReplenishmentSuggestion.status == SuggestionStatus.OPEN.value, ReplenishmentSuggestion.run_id != run_id)

@@ -17,7 +17,8 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
-from app.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from app.db import rowcount
+from app.errors import Conflict, InvalidState, Msg, NotFound, ValidationFailed
 from app.planning import workers
 from app.planning.models import ForecastRun, RunStatus
 from app.stock.models import Warehouse
@@ -34,7 +35,7 @@ class RunInProgress(Conflict):
     """Another forecast run is queued or running."""
 
     code = "forecast-run-in-progress"
-    title = "A forecast run is already in progress"
+    title = Msg("A forecast run is already in progress")
 
 
 def check_run_options(session: Session, *, horizon_days: int, warehouse_code: str | None,
@@ -75,7 +76,7 @@ def fail_stale_runs(session: Session, *, now: dt.datetime) -> int:
                       "(`flask --app wsgi forecast resume` continues it from its first unfinished batch)")
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def _lock_run_queue(session: Session) -> None:
@@ -147,7 +148,7 @@ def claim_next_run(session: Session, actor: Actor, *, now: dt.datetime,
                 worker_id=worker_id)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(taken) != 1:
         return None
     session.refresh(run)
     record_audit(session, actor, "forecast_run.start", "forecast_run", run.id)
@@ -163,7 +164,7 @@ def _take_over(session: Session, actor: Actor, run: ForecastRun, worker_id: int 
         .values(status=RunStatus.RUNNING.value, worker_id=worker_id, heartbeat_at=now, finished_at=None,
                 error=None, stage="resuming")
         .execution_options(synchronize_session=False))
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(taken) != 1:
         return None
     session.refresh(run)
     record_audit(session, actor, "forecast_run.resume", "forecast_run", run.id, from_status=before)

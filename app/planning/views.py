@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,7 +20,7 @@ from app.planning import decisions, policy, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.models import RunStatus
 from app.planning.schemas import RunStatusOut
-from app.stock import queries as stock_queries
+from app.stock import overview as stock_overview
 from app.web.charts import ForecastDay, forecast_chart
 from app.web.listing import read_sort
 
@@ -30,18 +31,18 @@ PLANNERS = ("purchasing",)  # admin always passes
 def _filter_form() -> SuggestionFilterForm:
     s = db_session()
     form = SuggestionFilterForm(request.args)
-    form.warehouse.choices = [("", _l("All warehouses")), *stock_queries.warehouse_choices(s)]
+    form.warehouse.choices = [("", _l("All warehouses")), *stock_overview.warehouse_choices(s)]
     form.supplier.choices = [("", _l("All suppliers")), *queries.supplier_choices(s)]
-    form.category.choices = [("", _l("All categories")), *stock_queries.category_choices(s)]
+    form.category.choices = [("", _l("All categories")), *stock_overview.category_choices(s)]
     form.status.choices = list(STATUS_LABELS.items())
     return form
 
 
-def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: int = 200) -> Any:
+def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: int = 200) -> ResponseReturnValue:
     form = _filter_form()
     if request.args and not form.validate():
         status = 422
-        page = stock_queries.Page(rows=[], total=0, page=1, per_page=50)
+        page = stock_overview.Page[Any](rows=[], total=0, page=1, per_page=50)
     else:
         page = queries.suggestions_page(
             db_session(), warehouse_code=form.warehouse.data or None, supplier_code=form.supplier.data or None,
@@ -61,19 +62,19 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
 
 def _start_form() -> StartRunForm:
     form = StartRunForm()
-    form.warehouse.choices = [("", _l("All warehouses")), *stock_queries.warehouse_choices(db_session())]
+    form.warehouse.choices = [("", _l("All warehouses")), *stock_overview.warehouse_choices(db_session())]
     return form
 
 
 @bp.get("/suggestions")
 @staff_required()
-def suggestions() -> Any:
+def suggestions() -> ResponseReturnValue:
     return _render_suggestions()
 
 
 @bp.post("/suggestions")
 @staff_required(*PLANNERS)
-def decide() -> Any:
+def decide() -> ResponseReturnValue:
     """Approve, reject or save the quantities of the selected rows (one transaction)."""
     form = SuggestionDecisionForm()
     if not form.validate():
@@ -91,7 +92,8 @@ def decide() -> Any:
             count = decisions.save_quantities(s, actor, quantities=form.all_quantities())
             message = _("Saved %(n)s changed quantity(ies).", n=count)
     flash(message, "success")
-    return redirect(url_for("planning.suggestions", **request.args))
+    args: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("planning.suggestions", **args))
 
 
 def _worker_warning(show: bool = True) -> str | None:
@@ -115,10 +117,10 @@ def _approved_message(result: decisions.ApprovalResult) -> Markup:
     """The flash after approval: each new draft linked, and what to do with it next."""
     pos = [(url_for("purchasing.order", number=po.number), po.number) for po in result.purchase_orders]
     trs = [(url_for("transfers.detail", transfer_id=t.id), t.number) for t in result.transfers]
-    text = Markup(escape(_("Approved: %(pos)s draft purchase order(s) (%(po_numbers)s) and %(trs)s draft "
+    text = Markup(escape(_("Approved: %(pos)s draft purchase order(s) (%(po_numbers)s) and %(trs)s draft "  # noqa: S704 (escaped first)
                            "transfer(s) (%(tr_numbers)s).", pos=len(pos), trs=len(trs), po_numbers="\x00",
                            tr_numbers="\x01")))
-    text = Markup(text.replace("\x00", _links(pos)).replace("\x01", _links(trs)))
+    text = Markup(text.replace("\x00", _links(pos)).replace("\x01", _links(trs)))  # noqa: S704 (_links escapes)
     steps = []
     if pos:
         steps.append(_("Next: open each purchase order, check prices and dates, then send it to the supplier."))
@@ -129,7 +131,7 @@ def _approved_message(result: decisions.ApprovalResult) -> Markup:
 
 @bp.get("/runs")
 @staff_required()
-def runs() -> Any:
+def runs() -> ResponseReturnValue:
     sort = read_sort(queries.RUN_SORTS)
     page = queries.runs_page(db_session(), page=request.args.get("page", 1, type=int) or 1, sort=sort)
     return render_template("planning/runs.html", page=page, sort=sort, start_form=_start_form(),
@@ -139,7 +141,7 @@ def runs() -> Any:
 
 @bp.post("/runs")
 @staff_required(*PLANNERS)
-def start_run() -> Any:
+def start_run() -> ResponseReturnValue:
     """Queue a run for the worker (never run inside the request)."""
     form = _start_form()
     if not form.validate():
@@ -157,7 +159,7 @@ def start_run() -> Any:
 
 @bp.get("/runs/<int:run_id>")
 @staff_required()
-def run(run_id: int) -> Any:
+def run(run_id: int) -> ResponseReturnValue:
     status = _run_status(run_id)
     found = service.get_run(db_session(), run_id)
     warning = _worker_warning(status.worker_missing and found.status == RunStatus.QUEUED.value)
@@ -166,14 +168,14 @@ def run(run_id: int) -> Any:
 
 @bp.get("/runs/<int:run_id>/status")
 @staff_required()
-def run_status(run_id: int) -> Any:
+def run_status(run_id: int) -> ResponseReturnValue:
     body = _run_status(run_id).model_dump_json()
     return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/series/<int:product_id>/<int:warehouse_id>")
 @staff_required()
-def series(product_id: int, warehouse_id: int) -> Any:
+def series(product_id: int, warehouse_id: int) -> ResponseReturnValue:
     detail = queries.series_detail(db_session(), product_id=product_id, warehouse_id=warehouse_id)
     if detail is None:
         abort(404)
@@ -193,7 +195,8 @@ def series(product_id: int, warehouse_id: int) -> Any:
     return render_template("planning/series.html", detail=detail, chart=chart)  # Markup: the chart escapes its text
 
 
-def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None, status: int = 200) -> Any:
+def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None,
+                   status: int = 200) -> ResponseReturnValue:
     s = db_session()
     return render_template("planning/policy.html", costs=policy.stock_cost(s, today=utcnow().date()),
                            targets=policy.target_fill_rates(s), others=policy.OTHERS,
@@ -203,14 +206,14 @@ def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | N
 
 @bp.get("/policy")
 @staff_required()
-def policy_page() -> Any:
+def policy_page() -> ResponseReturnValue:
     """Target fill rate per category and the expected stock value each costs."""
     return _render_policy()
 
 
 @bp.post("/policy")
 @staff_required(*PLANNERS)
-def save_policy() -> Any:
+def save_policy() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     raw = {k: v for k, v in request.form.items() if k.startswith("target.")}

@@ -27,6 +27,12 @@ class POStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# Open: sent to the supplier and not yet fully received, closed or cancelled — goods are
+# still to come (on order). The one definition; every query of open orders imports it.
+OPEN_PO_STATUSES: tuple[str, ...] = (POStatus.SENT.value, POStatus.CONFIRMED.value,
+                                     POStatus.PARTIALLY_RECEIVED.value)
+
+
 class POLineStatus(enum.StrEnum):
     OPEN = "open"
     CONFIRMED = "confirmed"

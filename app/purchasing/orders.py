@@ -21,14 +21,22 @@ from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
-from app.purchasing.models import ASNStatus, POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, ShipmentNotice
+from app.purchasing.models import (
+    OPEN_PO_STATUSES,
+    ASNStatus,
+    POLineStatus,
+    POStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ShipmentNotice,
+)
 from app.stock.models import Warehouse, WarehouseKind
 from app.suppliers.models import Supplier
 from app.suppliers.service import find_valid_prices
 
 DEFAULT_LEAD_TIME_DAYS = 7
 CANCELLABLE = (POStatus.DRAFT.value, POStatus.SENT.value, POStatus.CONFIRMED.value)
-SHORT_CLOSABLE = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+SHORT_CLOSABLE = OPEN_PO_STATUSES
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,22 @@ def _err(errors: list[dict[str, str]], line: POLineInput, field: str, message: M
     errors.append({"field": f"lines-{line.index}-{field}", "message": text})
 
 
+def _check_quantity(errors: list[dict[str, str]], line: POLineInput, qty: int | None, *, moq: int | None,
+                    pack: int) -> None:
+    """A line's quantity: at least 1, not below the supplier's MOQ, a multiple of the pack size."""
+    if qty is None or qty <= 0:
+        _err(errors, line, "quantity", N_("quantity must be at least 1"))
+        return
+    if moq is not None and qty < moq:
+        _err(errors, line, "quantity", N_("quantity %(qty)s is below the supplier's minimum order quantity %(moq)s",
+                                           qty=qty, moq=moq))
+    if pack > 1 and qty % pack:
+        lower = qty - qty % pack
+        nearest = N_("%(a)s or %(b)s", a=lower, b=lower + pack) if lower else Msg(str(pack))
+        _err(errors, line, "quantity", N_("quantity %(qty)s is not a multiple of the pack size %(pack)s "
+                                          "(try %(nearest)s)", qty=qty, pack=pack, nearest=nearest))
+
+
 def _build_lines(session: Session, supplier: Supplier, lines: Sequence[POLineInput], today: dt.date) -> list[dict[str, Any]]:
     """Validate the lines and fill in defaults; raises ValidationFailed listing every problem."""
     errors: list[dict[str, str]] = []
@@ -86,18 +110,8 @@ def _build_lines(session: Session, supplier: Supplier, lines: Sequence[POLineInp
         seen.setdefault(sku, line.index)
         price = prices.get(product.id)
         qty = line.quantity
-        if qty is None or qty <= 0:
-            _err(errors, line, "quantity", N_("quantity must be at least 1"))
-        else:
-            if price is not None and qty < price.moq:
-                _err(errors, line, "quantity", N_("quantity %(qty)s is below the supplier's minimum order quantity %(moq)s",
-                                                   qty=qty, moq=price.moq))
-            pack = price.pack_size if price is not None else product.pack_size
-            if pack > 1 and qty % pack:
-                lower = qty - qty % pack
-                nearest = N_("%(a)s or %(b)s", a=lower, b=lower + pack) if lower else Msg(str(pack))
-                _err(errors, line, "quantity", N_("quantity %(qty)s is not a multiple of the pack size %(pack)s "
-                                                  "(try %(nearest)s)", qty=qty, pack=pack, nearest=nearest))
+        _check_quantity(errors, line, qty, moq=price.moq if price is not None else None,
+                        pack=price.pack_size if price is not None else product.pack_size)
         unit_price = line.unit_price if line.unit_price is not None else (price.unit_price if price else None)
         if unit_price is None:
             _err(errors, line, "unit_price", N_("this supplier has no valid price for it today; enter a unit price"))

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound
-from app.paging import Page, Sort, page_of, sorted_by
+from app.paging import AnySelect, Page, Sort, page_of, sorted_by
 from app.purchasing.models import (
     DEAD_LINE_STATUSES,
+    OPEN_PO_STATUSES,
     ASNStatus,
-    POStatus,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -31,7 +31,7 @@ from app.purchasing.models import (
 from app.stock.models import Warehouse
 from app.suppliers.models import Supplier
 
-AWAITING_GOODS = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+AWAITING_GOODS = OPEN_PO_STATUSES
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _line_totals() -> Any:
     )
 
 
-def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None, *, urgent: bool = False) -> Select[Any]:
+def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None, *, urgent: bool = False) -> AnySelect:
     """The order rows, ordered by `f.sort`, then newest first — or, `urgent`, the most
     urgent first: overdue (the oldest due date first), then due today, then the rest by due
     date, orders with nothing left due last (the order goods are chased and arrive in)."""
@@ -122,7 +122,8 @@ def _orders_query(f: OrderFilter, statuses: tuple[str, ...] | None = None, *, ur
 
 def _row(r: Any) -> OrderRow:
     *head, value, currency, promised, due = r
-    return OrderRow(*head, Decimal(str(value)), currency, _as_date(promised), _as_date(due))
+    fields: tuple[Any, ...] = (*head, Decimal(str(value)), currency, _as_date(promised), _as_date(due))
+    return OrderRow(*fields)
 
 
 def _as_date(v: Any) -> dt.date | None:
@@ -160,7 +161,7 @@ class AwaitingRow:
     notices: list[NoticeRef]
 
 
-def _awaiting_query(f: OrderFilter) -> Select[Any]:
+def _awaiting_query(f: OrderFilter) -> AnySelect:
     return _orders_query(f, AWAITING_GOODS, urgent=True)
 
 
@@ -270,7 +271,7 @@ class ReturnRow:
     units: int
 
 
-def _returns_query(f: ReturnFilter) -> Select[Any]:
+def _returns_query(f: ReturnFilter) -> AnySelect:
     t = (select(SupplierReturnLine.supplier_return_id.label("rid"), func.count(SupplierReturnLine.id).label("lines"),
                 func.sum(SupplierReturnLine.quantity).label("units"))
          .group_by(SupplierReturnLine.supplier_return_id).subquery())

@@ -25,6 +25,7 @@ from app import numbering
 from app.audit.service import Actor, record_audit
 from app.errors import N_, InvalidState, Msg, NotFound, ValidationFailed, joined, word
 from app.purchasing.models import (
+    OPEN_PO_STATUSES,
     ASNStatus,
     POLineStatus,
     POStatus,
@@ -42,7 +43,7 @@ from app.settings.service import get_setting
 from app.stock.models import MovementKind
 from app.stock.service import StockEffect, post_stock_effects
 
-RECEIVABLE = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+RECEIVABLE = OPEN_PO_STATUSES
 DEAD_LINE_STATUSES = (POLineStatus.REJECTED.value, POLineStatus.CANCELLED.value)
 
 
@@ -82,6 +83,20 @@ def receivable_notice(session: Session, po: PurchaseOrder, notice_id: int | None
     return notice
 
 
+def _line_refusal(inp: ReceiveLineInput, pol: PurchaseOrderLine) -> tuple[str, Msg] | None:
+    """(field, message) when the quantities of a receipt line cannot be taken at all."""
+    if inp.received < 0:
+        return "received", N_("received quantity cannot be negative")
+    if inp.rejected < 0:
+        return "rejected", N_("rejected quantity cannot be negative")
+    if pol.status in DEAD_LINE_STATUSES:
+        return "received", N_("this line is %(status)s; nothing can be received on it", status=word(pol.status))
+    if inp.rejected > inp.received:
+        return "rejected", N_("rejected %(rejected)s is more than received %(received)s", rejected=inp.rejected,
+                              received=inp.received)
+    return None
+
+
 def _check(po: PurchaseOrder, lines: Sequence[ReceiveLineInput], reasons: list[str],
            tolerance: float) -> list[tuple[ReceiveLineInput, PurchaseOrderLine]]:
     by_id = {ln.id: ln for ln in po.lines}
@@ -99,20 +114,11 @@ def _check(po: PurchaseOrder, lines: Sequence[ReceiveLineInput], reasons: list[s
         if pol is None:
             err(inp, "received", N_("is not a line of %(number)s", number=po.number))
             continue
-        if inp.received < 0:
-            err(inp, "received", N_("received quantity cannot be negative"))
-            continue
-        if inp.rejected < 0:
-            err(inp, "rejected", N_("rejected quantity cannot be negative"))
-            continue
         if inp.received == 0 and inp.rejected == 0:
             continue
-        if pol.status in DEAD_LINE_STATUSES:
-            err(inp, "received", N_("this line is %(status)s; nothing can be received on it", status=word(pol.status)))
-            continue
-        if inp.rejected > inp.received:
-            err(inp, "rejected", N_("rejected %(rejected)s is more than received %(received)s", rejected=inp.rejected,
-                                     received=inp.received))
+        refusal = _line_refusal(inp, pol)
+        if refusal is not None:
+            err(inp, *refusal)
             continue
         if inp.rejected and inp.reason not in reasons:
             err(inp, "reason", N_("choose a rejection reason"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,7 +24,7 @@ from app.web.listing import export_listing, render_listing
 
 @bp.get("/receiving", endpoint="receiving")
 @staff_required()
-def receiving_queue() -> Any:
+def receiving_queue() -> ResponseReturnValue:
     listing = order_listing(queries.RECEIVING_SORTS)
     return render_listing("purchasing/receiving.html", listing,
                           lambda: queries.receiving_queue(db_session(), order_filter(listing), page=listing.page),
@@ -32,7 +33,7 @@ def receiving_queue() -> Any:
 
 @bp.get("/receiving.csv")
 @staff_required()
-def receiving_csv() -> Any:
+def receiving_csv() -> ResponseReturnValue:
     listing = order_listing(queries.RECEIVING_SORTS, export=True)
     def rows() -> Any:
         return ((r.order.number, r.order.supplier_code, r.order.supplier_name, r.order.warehouse_code, r.order.status,
@@ -63,7 +64,7 @@ def _receive_form(po: Any, notice: Any) -> ReceiveForm:
 
 @bp.route("/receiving/<number>", methods=["GET", "POST"])
 @staff_required(*RECEIVERS)
-def receive(number: str) -> Any:
+def receive(number: str) -> ResponseReturnValue:
     s = db_session()
     po = get_order(s, number)
     if po.status not in receiving.RECEIVABLE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,7 +26,7 @@ def _listing(*, export: bool = False) -> tuple[Listing[ReturnFilterForm], querie
 
 @bp.get("/returns", endpoint="returns")
 @staff_required()
-def returns_list() -> Any:
+def returns_list() -> ResponseReturnValue:
     listing, f = _listing()
     return render_listing("purchasing/returns.html", listing,
                           lambda: queries.list_returns(db_session(), f, page=listing.page))
@@ -33,7 +34,7 @@ def returns_list() -> Any:
 
 @bp.get("/returns.csv")
 @staff_required()
-def returns_csv() -> Any:
+def returns_csv() -> ResponseReturnValue:
     listing, f = _listing(export=True)
     def rows() -> Any:
         return ((r.number, r.supplier_code, r.supplier_name, r.warehouse_code, r.status, r.created_at.isoformat(),
@@ -46,7 +47,7 @@ def returns_csv() -> Any:
 
 @bp.get("/returns/<number>")
 @staff_required()
-def return_detail(number: str) -> Any:
+def return_detail(number: str) -> ResponseReturnValue:
     ret, receipt = queries.return_detail(db_session(), number)
     return render_template("purchasing/return.html", ret=ret, receipt=receipt, action=ActionForm(),
                            can_ship=role_allows(*RECEIVERS))
@@ -54,7 +55,7 @@ def return_detail(number: str) -> Any:
 
 @bp.post("/returns/<number>/ship")
 @staff_required(*RECEIVERS)
-def return_ship(number: str) -> Any:
+def return_ship(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             returns.ship_return(s, current_user.actor, number=number, now=utcnow())
@@ -64,7 +65,7 @@ def return_ship(number: str) -> Any:
 
 @bp.post("/returns/<number>/close")
 @staff_required(*RECEIVERS)
-def return_close(number: str) -> Any:
+def return_close(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             returns.close_return(s, current_user.actor, number=number, now=utcnow())

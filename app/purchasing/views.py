@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,7 +27,7 @@ from app.web.listing import export_listing, render_listing
 
 @bp.get("/purchase-orders", endpoint="orders")
 @staff_required()
-def orders_list() -> Any:
+def orders_list() -> ResponseReturnValue:
     listing = order_listing(queries.ORDER_SORTS)
     return render_listing("purchasing/orders.html", listing,
                           lambda: queries.list_orders(db_session(), order_filter(listing), page=listing.page),
@@ -35,7 +36,7 @@ def orders_list() -> Any:
 
 @bp.get("/purchase-orders.csv")
 @staff_required()
-def orders_csv() -> Any:
+def orders_csv() -> ResponseReturnValue:
     listing = order_listing(queries.ORDER_SORTS, export=True)
     def rows() -> Any:
         return ((o.number, o.supplier_code, o.supplier_name, o.warehouse_code, o.status, o.created_at.isoformat(),
@@ -79,7 +80,7 @@ def _line_inputs(form: OrderForm) -> list[orders.POLineInput]:
     ]
 
 
-def _render_order_form(form: OrderForm, po: Any, status: int) -> Any:
+def _render_order_form(form: OrderForm, po: Any, status: int) -> ResponseReturnValue:
     s = db_session()
     code = form.supplier.data
     hints = []
@@ -90,7 +91,7 @@ def _render_order_form(form: OrderForm, po: Any, status: int) -> Any:
     return render_template("purchasing/order_form.html", form=form, po=po, hints=hints), status
 
 
-def _submit(form: OrderForm, number: str | None) -> Any:
+def _submit(form: OrderForm, number: str | None) -> ResponseReturnValue | None:
     try:
         with transaction() as s:
             supplier = suppliers.get_supplier(s, form.supplier.data or "")
@@ -110,7 +111,7 @@ def _submit(form: OrderForm, number: str | None) -> Any:
 
 @bp.route("/purchase-orders/new", methods=["GET", "POST"])
 @staff_required(*BUYERS)
-def order_new() -> Any:
+def order_new() -> ResponseReturnValue:
     form = _order_form()
     if "more_lines" not in request.form and form.validate_on_submit():
         done = _submit(form, None)
@@ -121,7 +122,7 @@ def order_new() -> Any:
 
 @bp.route("/purchase-orders/<number>/edit", methods=["GET", "POST"])
 @staff_required(*BUYERS)
-def order_edit(number: str) -> Any:
+def order_edit(number: str) -> ResponseReturnValue:
     po = orders.get_order(db_session(), number)
     if po.status != "draft":
         flash(_("%(number)s has been sent; its lines can no longer be changed.", number=po.number), "error")
@@ -137,7 +138,7 @@ def order_edit(number: str) -> Any:
 
 @bp.get("/purchase-orders/<number>")
 @staff_required()
-def order(number: str) -> Any:
+def order(number: str) -> ResponseReturnValue:
     detail = queries.order_detail(db_session(), number)
     return render_template("purchasing/order.html", d=detail, po=detail.po, action=ActionForm(),
                            short_close=ShortCloseForm(), can_buy=role_allows(*BUYERS), can_receive=role_allows(*RECEIVERS),
@@ -146,7 +147,7 @@ def order(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/acknowledge")
 @staff_required(*BUYERS)
-def order_acknowledge(number: str) -> Any:
+def order_acknowledge(number: str) -> ResponseReturnValue:
     """The buyer has seen the supplier's changed lines: the badge and alert go away (audited)."""
     if ActionForm().validate_on_submit():
         with transaction() as s:
@@ -157,7 +158,7 @@ def order_acknowledge(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/send")
 @staff_required(*BUYERS)
-def order_send(number: str) -> Any:
+def order_send(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             orders.send_purchase_order(s, current_user.actor, number=number, now=utcnow())
@@ -167,7 +168,7 @@ def order_send(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/cancel")
 @staff_required(*BUYERS)
-def order_cancel(number: str) -> Any:
+def order_cancel(number: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with transaction() as s:
             orders.cancel_purchase_order(s, current_user.actor, number=number, now=utcnow())
@@ -177,7 +178,7 @@ def order_cancel(number: str) -> Any:
 
 @bp.post("/purchase-orders/<number>/short-close")
 @staff_required(*BUYERS)
-def order_short_close(number: str) -> Any:
+def order_short_close(number: str) -> ResponseReturnValue:
     """Close the outstanding rest of an order with a reason (the service audits it)."""
     form = ShortCloseForm()
     if not form.validate_on_submit():

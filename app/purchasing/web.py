@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.db import session as db_session
 from app.purchasing import queries
 from app.purchasing.forms import OrderFilterForm
-from app.stock.queries import warehouse_choices
+from app.stock.overview import warehouse_choices
 from app.suppliers import service as suppliers
 from app.web.listing import Listing, read_listing
 

@@ -19,7 +19,7 @@ from app.audit.service import Actor, record_audit
 from app.auth import service as auth_service
 from app.auth.models import Role
 from app.db import utcnow
-from app.errors import Conflict
+from app.errors import Conflict, Msg
 from app.seed.catalog import SUPPLIERS
 from app.seed.load import check_ledger, write_documents, write_reference_data, write_stock
 from app.seed.plan import Plan
@@ -47,7 +47,7 @@ COUNTED: tuple[tuple[str, Any], ...] = (
 
 class AlreadySeeded(Conflict):
     code = "already-seeded"
-    title = "Database already holds data"
+    title = Msg("Database already holds data")
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,20 @@ def apply_changes(positions: Mapping[Key, Position], changes: Iterable[BalanceCh
     return out
 
 
+def shortages_of(positions: Mapping[Key, Position], demands: Iterable[tuple[Key, int]]) -> list[Shortage]:
+    """Every key whose available quantity is below what is demanded of it (demands on one
+    key add up), in the order the keys first appear."""
+    wanted: dict[Key, int] = {}
+    for key, quantity in demands:
+        wanted[key] = wanted.get(key, 0) + quantity
+    out = []
+    for key, quantity in wanted.items():
+        available = (positions.get(key) or Position()).available
+        if available < quantity:
+            out.append(Shortage(key[0], quantity, available))
+    return out
+
+
 def count_correction(on_hand: int, counted: int) -> int:
     """The ledger quantity a count implies: counted − on hand (0 when they agree)."""
     if counted < 0:

@@ -2,8 +2,9 @@
 
 Locking: balance rows are always locked in one global order, (product_id,
 warehouse_id) ascending, with ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite serialises
-whole transactions with BEGIN IMMEDIATE). Reservation rows are touched only after the
-balances they affect are locked. No row is shared by all stock writers: the change log
+whole transactions with BEGIN IMMEDIATE). A reservation's own new rows (reservation,
+lines) are inserted before the balance lock — they lock nothing another transaction waits
+for — and its allocations and status changes are written after it. No row is shared by all stock writers: the change log
 takes its cursors from the transaction ids (`write_balances`, docs/concurrency.md).
 
 The hot paths use Core statements and plain `BalanceRow`s, not ORM objects: no identity
@@ -146,6 +147,17 @@ def position_of(balance: BalanceRow | StockBalance) -> Position:
     return Position(on_hand=balance.on_hand, reserved=balance.reserved, in_transit=balance.in_transit)
 
 
+def read_positions(session: Session, keys: Iterable[Key]) -> dict[Key, Position]:
+    """Unlocked read of the positions of `keys` that have a balance row (for previews)."""
+    ordered = sorted(set(keys))
+    out: dict[Key, Position] = {}
+    for chunk in _chunks(ordered):
+        for row in session.execute(select(*_BALANCE_COLUMNS).where(_key_filter(chunk))):
+            bal = BalanceRow(*row)
+            out[bal.key] = position_of(bal)
+    return out
+
+
 def seen_event_ids(session: Session, source: str, event_ids: Sequence[str]) -> set[str]:
     seen: set[str] = set()
     for chunk in _chunks(list(event_ids)):
@@ -244,7 +256,7 @@ def write_balances(
 
 
 _WRITE_BALANCES_PG = text(
-    "WITH v AS (SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:on_hand AS integer[]), "
+    "WITH v AS (SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:on_hand AS integer[]), "  # noqa: S608 (constant statement)
     "CAST(:reserved AS integer[]), CAST(:in_transit AS integer[])) AS v(id, on_hand, reserved, in_transit)), "
     "u AS (UPDATE stock_balance AS b SET on_hand = v.on_hand, reserved = v.reserved, in_transit = v.in_transit, "
     "version = b.version + 1, updated_at = :now FROM v WHERE b.id = v.id "
@@ -260,12 +272,3 @@ def _expire_loaded(session: Session, balance_ids: Sequence[int]) -> None:
         loaded = session.identity_map.get(identity_key(StockBalance, bid))
         if loaded is not None:
             session.expire(loaded)
-
-
-def balances_for(session: Session, product_ids: Sequence[int], warehouse_id: int | None = None) -> list[StockBalance]:
-    """Unlocked read of balances (for GET endpoints and pages)."""
-    stmt = select(StockBalance).where(StockBalance.product_id.in_(list(product_ids)))
-    if warehouse_id is not None:
-        stmt = stmt.where(StockBalance.warehouse_id == warehouse_id)
-    return list(session.scalars(stmt.order_by(StockBalance.product_id, StockBalance.warehouse_id)))
-

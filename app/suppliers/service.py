@@ -11,21 +11,20 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import NotFound, ValidationFailed
-from app.paging import Page, Sort, page_of, sorted_by
-from app.purchasing.models import POStatus, PurchaseOrder, PurchaseOrderLine
+from app.paging import AnySelect, Page, Sort, page_of, sorted_by
+from app.purchasing.models import OPEN_PO_STATUSES, POStatus, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import Warehouse
 from app.suppliers.models import Supplier, SupplierPrice
 
 # Statuses of a PO that is still open from the supplier's side.
-OPEN_STATUSES = (POStatus.DRAFT.value, POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+OPEN_STATUSES = (POStatus.DRAFT.value, *OPEN_PO_STATUSES)  # a supplier's open orders include drafts
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ SUPPLIER_SORTS = {"code": Supplier.code, "name": Supplier.name, "country": Suppl
                   "currency": Supplier.currency}
 
 
-def _suppliers_query(f: SupplierFilter) -> Select[Any]:
+def _suppliers_query(f: SupplierFilter) -> AnySelect:
     products = (select(SupplierPrice.supplier_id, func.count(func.distinct(SupplierPrice.product_id)).label("n"))
                 .group_by(SupplierPrice.supplier_id).subquery())
     orders = (select(PurchaseOrder.supplier_id, func.count().label("n"))
@@ -207,7 +206,7 @@ def save_price(session: Session, actor: Actor, *, supplier_id: int, data: PriceI
         errors.insert(0, {"field": "sku", "message": f"no product with SKU {data.sku.strip()!r}"})
     if errors:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
-    assert product is not None and unit_price is not None and data.valid_from is not None
+    assert product is not None and unit_price is not None and data.valid_from is not None  # noqa: S101 (narrowing: no errors)
     if price_id is None:
         price = SupplierPrice(supplier_id=supplier_id, product_id=product.id)
         session.add(price)

@@ -1,9 +1,8 @@
 """Supplier pages: list (CSV), detail with price list and open POs, add/edit a price."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,7 +29,7 @@ def _filter(listing: Listing[SupplierFilterForm]) -> service.SupplierFilter:
 
 @bp.get("/suppliers")
 @staff_required()
-def index() -> Any:
+def index() -> ResponseReturnValue:
     listing = read_listing(SupplierFilterForm(request.args), service.SUPPLIER_SORTS)
     return render_listing("suppliers/index.html", listing,
                           lambda: service.list_suppliers(db_session(), _filter(listing), page=listing.page))
@@ -38,7 +37,7 @@ def index() -> Any:
 
 @bp.get("/suppliers.csv")
 @staff_required()
-def index_csv() -> Any:
+def index_csv() -> ResponseReturnValue:
     listing = read_listing(SupplierFilterForm(request.args), service.SUPPLIER_SORTS, export=True)
     header = [_("Code"), _("Name"), _("E-mail"), _("Country"), _("Currency"), _("Active"), _("Products"),
               _("Open orders")]
@@ -49,7 +48,7 @@ def index_csv() -> Any:
 
 @bp.get("/suppliers/<code>")
 @staff_required()
-def detail(code: str) -> Any:
+def detail(code: str) -> ResponseReturnValue:
     s = db_session()
     supplier = service.get_supplier(s, code)
     form = PriceListFilterForm(request.args)
@@ -70,7 +69,7 @@ def _price_input(form: PriceForm) -> service.PriceInput:
     )
 
 
-def _save(code: str, form: PriceForm, price_id: int | None) -> Any:
+def _save(code: str, form: PriceForm, price_id: int | None) -> ResponseReturnValue | None:
     try:
         with transaction() as s:
             supplier = service.get_supplier(s, code)
@@ -87,7 +86,7 @@ def _save(code: str, form: PriceForm, price_id: int | None) -> Any:
 
 @bp.route("/suppliers/<code>/prices/new", methods=["GET", "POST"])
 @staff_required(*PRICE_EDITORS)
-def price_new(code: str) -> Any:
+def price_new(code: str) -> ResponseReturnValue:
     supplier = service.get_supplier(db_session(), code)
     form = PriceForm()
     if request.method == "GET":
@@ -103,7 +102,7 @@ def price_new(code: str) -> Any:
 
 @bp.route("/suppliers/<code>/prices/<int:price_id>/edit", methods=["GET", "POST"])
 @staff_required(*PRICE_EDITORS)
-def price_edit(code: str, price_id: int) -> Any:
+def price_edit(code: str, price_id: int) -> ResponseReturnValue:
     s = db_session()
     supplier = service.get_supplier(s, code)
     price = s.get(SupplierPrice, price_id)

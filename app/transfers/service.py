@@ -1,8 +1,9 @@
 """Transfers between warehouses: draft → shipped (stock in transit) → received; or cancelled.
 
-Stock effects go through `app.stock.service.post_stock_effects` only:
-- ship: one call with `transfer_out` (−shipped) at the source and `in_transit +shipped` at
-  the destination, so the goods never vanish from the books between the two warehouses;
+Stock effects go through `app.stock.service` only (`stock_change`, `post_stock_effects`):
+- ship: one `stock_change` that checks the source's available stock (`require_available`)
+  and plans `transfer_out` (−shipped) at the source and `in_transit +shipped` at the
+  destination, so the goods never vanish from the books between the two warehouses;
 - receive: one call with `in_transit −shipped` and `transfer_in +shipped` at the destination,
   and for a short receipt (received < shipped) an `adjustment` of −(shipped − received) there,
   referencing the transfer, with the note "transit loss: <reason>": the ledger then explains
@@ -22,10 +23,10 @@ from app import numbering
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import N_, InsufficientStockError, InvalidState, NotFound, ValidationFailed, joined, word
-from app.paging import Page, Sort, clamp_page, sorted_by
-from app.stock import repository as stock_repo
+from app.paging import AnySelect, Page, Sort, clamp_page, sorted_by
+from app.stock.ledger import InsufficientStock
 from app.stock.models import MovementKind, Warehouse
-from app.stock.service import StockEffect, post_stock_effects
+from app.stock.service import StockEffect, post_stock_effects, stock_change
 from app.transfers.models import Transfer, TransferLine, TransferStatus
 
 SOURCE = "transfer"
@@ -121,32 +122,35 @@ def ship_transfer(session: Session, actor: Actor, *, transfer_id: int, now: dt.d
                            status_now=transfer.status)
     keys = [(ln.product_id, w) for ln in transfer.lines
             for w in (transfer.source_warehouse_id, transfer.dest_warehouse_id)]
-    # Lock source and destination rows together so they are taken in the one global order.
-    locked = stock_repo.lock_balances(session, keys)
-    shortages = []
-    for ln in transfer.lines:
-        available = locked[(ln.product_id, transfer.source_warehouse_id)].available
-        if available < ln.quantity:
-            shortages.append({"sku": ln.product.sku, "requested": ln.quantity, "available": available})
-    if shortages:
-        detail = joined([N_("%(sku)s: %(requested)s requested, %(available)s available", sku=s["sku"],
-                            requested=s["requested"], available=s["available"]) for s in shortages], ", ")
-        raise InsufficientStockError(N_("not enough available at the source (%(detail)s)", detail=detail),
-                                     shortages=shortages)
-    effects: list[StockEffect] = []
-    for ln in transfer.lines:
-        effects.append(StockEffect(
-            ln.product_id, transfer.source_warehouse_id, MovementKind.TRANSFER_OUT.value, -ln.quantity,
-            occurred_at=now, event_id=f"{transfer.number}:out:{ln.id}", reference_type="transfer",
-            reference_id=transfer.number,
-        ))
-        effects.append(StockEffect(ln.product_id, transfer.dest_warehouse_id, in_transit_delta=ln.quantity))
-        ln.shipped_quantity = ln.quantity
-    post_stock_effects(session, effects, source=SOURCE, now=now, user_id=actor.staff_id, locked=locked)
+    # Source and destination rows are locked together, so they are taken in the one global order.
+    with stock_change(session, keys=keys, source=SOURCE, now=now, user_id=actor.staff_id) as change:
+        try:
+            change.require_available([((ln.product_id, transfer.source_warehouse_id), ln.quantity)
+                                      for ln in transfer.lines])
+        except InsufficientStock as exc:
+            raise _shortage_error(transfer, exc) from exc
+        for ln in transfer.lines:
+            change.add(StockEffect(
+                ln.product_id, transfer.source_warehouse_id, MovementKind.TRANSFER_OUT.value, -ln.quantity,
+                occurred_at=now, event_id=f"{transfer.number}:out:{ln.id}", reference_type="transfer",
+                reference_id=transfer.number,
+            ))
+            change.add(StockEffect(ln.product_id, transfer.dest_warehouse_id, in_transit_delta=ln.quantity))
+            ln.shipped_quantity = ln.quantity
     transfer.status = TransferStatus.SHIPPED.value
     transfer.shipped_at = now
     record_audit(session, actor, "transfer.ship", "transfer", transfer.id, number=transfer.number)
     return transfer
+
+
+def _shortage_error(transfer: Transfer, exc: InsufficientStock) -> InsufficientStockError:
+    sku_of = {ln.product_id: ln.product.sku for ln in transfer.lines}
+    shortages = [{"sku": sku_of[s.product_id], "requested": s.requested, "available": s.available}
+                 for s in exc.shortages]
+    detail = joined([N_("%(sku)s: %(requested)s requested, %(available)s available", sku=s["sku"],
+                        requested=s["requested"], available=s["available"]) for s in shortages], ", ")
+    return InsufficientStockError(N_("not enough available at the source (%(detail)s)", detail=detail),
+                                  shortages=shortages)
 
 
 def receive_transfer(
@@ -274,11 +278,11 @@ def list_transfers(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     columns = {"number": Transfer.number, "status": Transfer.status, "from": src.code, "to": dst.code,
                "created": Transfer.created_at, "shipped": Transfer.shipped_at, "received": Transfer.received_at}
-    stmt = sorted_by(stmt, sort, columns, Transfer.id.desc())
+    ordered: AnySelect = sorted_by(stmt, sort, columns, Transfer.id.desc())
     page = clamp_page(page)
     if per_page is not None:
-        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
-    rows = [TransferRow(*r) for r in session.execute(stmt).all()]
+        ordered = ordered.limit(per_page).offset((page - 1) * per_page)
+    rows = [TransferRow(*r) for r in session.execute(ordered).all()]
     return Page(rows=rows, total=total, page=page, per_page=per_page or max(total, 1))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, json, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -62,7 +63,7 @@ _HTTP_TEXTS: dict[int, tuple[Msg, Msg]] = {
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def _domain(exc: DomainError) -> Any:
+    def _domain(exc: DomainError) -> ResponseReturnValue:
         if _wants_problem():
             headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
             return problem_response(exc.problem(), exc.status, headers)
@@ -89,7 +90,7 @@ def register_error_handlers(app: Flask) -> None:
                                detail=translated(detail)), exc.code
 
     @app.errorhandler(OperationalError)
-    def _database_unavailable(exc: OperationalError) -> Any:
+    def _database_unavailable(exc: OperationalError) -> ResponseReturnValue:
         # The connection was lost (killed backend, restart) or SQLite stayed locked: the unit
         # of work was rolled back; the pool replaces the connection for the next request.
         # The request's session is dropped first: rendering the page (the signed-in user in
@@ -106,7 +107,7 @@ def register_error_handlers(app: Flask) -> None:
                                                     "changed. Try again in a moment."))), 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Any:
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_problem():
             body = {"type": PROBLEM_BASE + "internal", "title": "Internal error", "status": 500,

@@ -73,6 +73,6 @@ class FixedChoices:
     fixed_choices: dict[str, list[tuple[str, object]]] = {}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for name, choices in self.fixed_choices.items():
             getattr(self, name).choices = list(choices)

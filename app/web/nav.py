@@ -4,6 +4,7 @@ Top-level links and grouped menus (Purchasing ▾ / Warehouse ▾ / Planning ▾
 one line at 1366 px in every language; a group with no visible item is left out."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -14,7 +15,7 @@ from app.auth.access import role_allows
 Item = tuple[str, object, tuple[str, ...]]  # (endpoint, label, roles that see it; empty = every staff role)
 
 # Menu order. A tuple of items under a label is a group.
-NAV: list[tuple[object, list[Item]] | Item] = [
+NAV: list[tuple[object, Sequence[Item]] | Item] = [
     ("web.dashboard", _l("Dashboard"), ()),
     ("web.stock_overview", _l("Stock"), ()),
     ("catalog.products", _l("Products"), ()),
@@ -60,7 +61,7 @@ def _visible(endpoint: str, roles: tuple[str, ...]) -> bool:
 
 
 def _endpoints() -> list[str]:
-    return [e for entry in NAV for e in ([i[0] for i in entry[1]] if len(entry) == 2 else [entry[0]])]  # type: ignore
+    return [e for entry in NAV for e in ([i[0] for i in entry[1]] if len(entry) == 2 else [entry[0]])]
 
 
 def _link(endpoint: str, label: object) -> NavLink:
@@ -77,12 +78,12 @@ def nav_entries() -> list[NavLink | NavGroup]:
     entries: list[NavLink | NavGroup] = []
     for entry in NAV:
         if len(entry) == 2:
-            label, items = entry  # type: ignore[misc]
+            label, items = entry
             links = [_link(e, lab) for e, lab, roles in items if _visible(e, roles)]
             if links:
                 entries.append(NavGroup(str(label), links))
         else:
-            endpoint, label, roles = entry  # type: ignore[misc]
+            endpoint, label, roles = entry
             if _visible(endpoint, roles):
                 entries.append(_link(endpoint, label))
     return entries

@@ -1,9 +1,8 @@
 """Staff pages shared across domains: the dashboard (home) and the stock overview."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +10,7 @@ from flask_login import current_user
 from app.auth.access import public, staff_required
 from app.db import session as db_session
 from app.db import utcnow
-from app.stock import queries
+from app.stock import overview
 from app.web.forms import StockFilterForm
 
 bp = Blueprint("web", __name__)
@@ -19,7 +18,7 @@ bp = Blueprint("web", __name__)
 
 @bp.get("/")
 @public("redirects to the dashboard or the portal (each requires its login)")
-def index() -> Any:
+def index() -> ResponseReturnValue:
     if getattr(current_user, "kind", None) == "supplier":
         return redirect(url_for("portal.home"))
     return redirect(url_for("web.dashboard"))
@@ -27,10 +26,10 @@ def index() -> Any:
 
 @bp.get("/dashboard")
 @staff_required()
-def dashboard() -> Any:
+def dashboard() -> ResponseReturnValue:
     from app.alerts.service import alert_board
     from app.purchasing.changes import open_changes
-    from app.stock.metrics import demand_and_stock, turnover
+    from app.stock.turnover import demand_and_stock, turnover
     from app.transfers.service import list_transfers
     from app.web.charts import bar_line_chart
 
@@ -51,17 +50,17 @@ def dashboard() -> Any:
 
 @bp.get("/stock")
 @staff_required()
-def stock_overview() -> Any:
+def stock_overview() -> ResponseReturnValue:
     s = db_session()
     form = StockFilterForm(request.args)
-    form.warehouse.choices = [("", _l("All warehouses")), *queries.warehouse_choices(s)]
-    form.category.choices = [("", _l("All categories")), *queries.category_choices(s)]
+    form.warehouse.choices = [("", _l("All warehouses")), *overview.warehouse_choices(s)]
+    form.category.choices = [("", _l("All categories")), *overview.category_choices(s)]
     status = 200
     if request.args and not form.validate():
         status = 422
-        page = queries.Page(rows=[], total=0, page=1, per_page=50)
+        page = overview.Page[overview.StockRow](rows=[], total=0, page=1, per_page=50)
     else:
-        page = queries.stock_overview(
+        page = overview.stock_overview(
             s, q=form.q.data or None, warehouse_code=form.warehouse.data or None,
             category_code=form.category.data or None, page=form.page.data or 1,
         )

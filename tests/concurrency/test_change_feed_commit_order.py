@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.db import make_sessionmaker, utcnow
+from app.stock.levels import changes_after
 from app.stock.models import StockChange, StockMovement
-from app.stock.reads import changes_after
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_product, make_warehouse
 

@@ -12,7 +12,14 @@ from app.audit.service import Actor, record_audit
 from app.db import utcnow
 from app.errors import ValidationFailed
 from app.stock.models import StockBalance, StockChange, StockMovement
-from app.stock.service import MovementInput, StockEffect, StockRuleBroken, post_stock_effects, record_movements
+from app.stock.service import (
+    MovementInput,
+    StockEffect,
+    StockRuleBroken,
+    post_stock_effects,
+    record_movements,
+    stock_change,
+)
 from tests.factories import make_product, make_warehouse
 
 NOW = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
@@ -39,7 +46,7 @@ def test_record_movements_adds_to_on_hand_and_logs_one_change_per_balance(sessio
     bal = _balance(session, p.id, w.id)
     assert (bal.on_hand, bal.reserved, bal.in_transit, bal.version) == (5, 0, 0, 1)
     assert _ledger_sum(session, p.id, w.id) == 5
-    session.commit()  # the change log is written at commit, as the transaction's last statement
+    session.commit()  # the change-log rows were written with the balances (write_balances); visible after commit
     changes = session.scalars(select(StockChange).where(StockChange.product_id == p.id)).all()
     assert [(c.on_hand, c.reserved) for c in changes] == [(5, 0)]
 
@@ -91,6 +98,51 @@ def test_a_batch_with_a_bad_line_writes_nothing(session: Session) -> None:
             MovementInput(p.id, w.id, "damage", 5, NOW, event_id="b"),
         ], source="wms", now=NOW)
     assert info.value.data["errors"][0]["field"] == "movements[1].quantity"
+    assert session.scalar(select(func.count()).select_from(StockMovement).where(StockMovement.product_id == p.id)) == 0
+
+
+@pytest.mark.parametrize(("kind", "quantity", "message"), [
+    ("receipt", -3, "a receipt needs quantity > 0"),
+    ("damage", -1, "a damage needs quantity > 0"),
+    ("customer_return", 0, "a customer_return needs quantity > 0"),
+    ("adjustment", 0, "an adjustment cannot be zero"),
+    ("count", -1, "a count cannot be negative"),
+])
+def test_a_quantity_of_the_wrong_sign_is_refused_naming_the_field_not_flipped(
+    session: Session, kind: str, quantity: int, message: str
+) -> None:
+    p, w = make_product(session), make_warehouse(session)
+    record_movements(session, [MovementInput(p.id, w.id, "receipt", 10, NOW, event_id="start")], source="wms", now=NOW)
+    with pytest.raises(ValidationFailed) as info:
+        record_movements(session, [
+            MovementInput(p.id, w.id, "receipt", 1, NOW, event_id="ok"),
+            MovementInput(p.id, w.id, kind, quantity, NOW, event_id="bad"),
+        ], source="wms", now=NOW)
+    assert info.value.data["errors"] == [{"field": "movements[1].quantity", "message": message}]
+    assert _balance(session, p.id, w.id).on_hand == 10
+    assert _ledger_sum(session, p.id, w.id) == 10
+
+
+def test_a_later_count_in_a_batch_sees_the_earlier_lines_and_positions_are_applied_once(session: Session) -> None:
+    p, w = make_product(session), make_warehouse(session)
+    result = record_movements(session, [
+        MovementInput(p.id, w.id, "receipt", 10, NOW, event_id="r"),
+        MovementInput(p.id, w.id, "count", 7, NOW, event_id="c"),
+        MovementInput(p.id, w.id, "receipt", 2, NOW, event_id="r2"),
+    ], source="wms", now=NOW)
+    assert [(b.on_hand, b.reserved) for b in result.changed] == [(9, 0)]
+    corrections = session.scalars(select(StockMovement.quantity).where(
+        StockMovement.product_id == p.id, StockMovement.kind == "count_correction")).all()
+    assert corrections == [-3]
+    bal = _balance(session, p.id, w.id)
+    assert (bal.on_hand, bal.version) == (9, 1)
+    assert _ledger_sum(session, p.id, w.id) == 9
+
+
+def test_stock_change_refuses_an_effect_on_a_balance_it_did_not_lock(session: Session) -> None:
+    p, w, other = make_product(session), make_warehouse(session), make_warehouse(session)
+    with pytest.raises(LookupError), stock_change(session, keys=[(p.id, w.id)], source="t", now=NOW) as change:
+        change.add(StockEffect(p.id, other.id, "receipt", 1))
     assert session.scalar(select(func.count()).select_from(StockMovement).where(StockMovement.product_id == p.id)) == 0
 
 

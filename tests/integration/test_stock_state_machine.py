@@ -35,143 +35,149 @@ from tests.factories import TEST_ACTOR, make_api_client, make_product, make_ware
 _numbers = itertools.count(1)
 
 
+class StockMachine(RuleBasedStateMachine):
+    """Random steps over the stock services; the invariants are checked after every one."""
+
+    session: Session  # set by the test: the test's savepointed session
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.s = self.session
+        self.now = dt.datetime(2026, 11, 11, tzinfo=dt.UTC)
+        self.reservations: list[str] = []
+        self.transfers: list[Transfer] = []
+
+    @initialize()
+    def network(self) -> None:
+        n = next(_numbers)
+        self.cloud = make_warehouse(self.s, code=f"SM-C{n}", kind="cloud", region="national")
+        self.north = make_warehouse(self.s, code=f"SM-N{n}", kind="forward", region="north")
+        self.products = [make_product(self.s, sku=f"SM-{n}-{i}") for i in range(2)]
+        self.sql = self.s.get_bind().dialect.name == "postgresql"
+        self.client_id = make_api_client(self.s)[0].id if self.sql else 0
+
+    def _try(self, fn: Any) -> Any:
+        """Run one service call as its own unit (a savepoint stands in for the handler's transaction)."""
+        try:
+            with self.s.begin_nested():
+                return fn()
+        except DomainError:
+            return None
+
+    def _wh(self, north: bool) -> Any:
+        return self.north if north else self.cloud
+
+    @rule(p=st.integers(0, 1), north=st.booleans(), qty=st.integers(1, 20))
+    def receipt(self, p: int, north: bool, qty: int) -> None:
+        self._try(lambda: record_movements(self.s, [MovementInput(
+            self.products[p].id, self._wh(north).id, "receipt", qty, self.now, event_id=f"r{next(_numbers)}")],
+            source="sm", now=self.now))
+
+    @rule(p=st.integers(0, 1), north=st.booleans(), counted=st.integers(0, 25))
+    def count(self, p: int, north: bool, counted: int) -> None:
+        self._try(lambda: record_movements(self.s, [MovementInput(
+            self.products[p].id, self._wh(north).id, "count", counted, self.now, event_id=f"c{next(_numbers)}")],
+            source="sm", now=self.now))
+
+    @rule(lines=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 12)), min_size=1, max_size=3),
+          region=st.sampled_from([None, "north"]), ttl=st.sampled_from([30, 600]))
+    def reserve(self, lines: list[tuple[int, int]], region: str | None, ttl: int) -> None:
+        view = self._try(lambda: reserve_stock(
+            self.s, TEST_ACTOR, order_ref="sm", lines=[ReserveLine(self.products[p].sku, q) for p, q in lines],
+            region=region, ttl_seconds=ttl, now=self.now))
+        if view is not None:
+            self.reservations.append(view.id)
+
+    @rule(i=st.integers(0, 50), commit=st.booleans())
+    def close(self, i: int, commit: bool) -> None:
+        if not self.reservations:
+            return
+        rid = self.reservations[i % len(self.reservations)]
+        fn = commit_reservation if commit else release_reservation
+        self._try(lambda: fn(self.s, TEST_ACTOR, reservation_id=rid, now=self.now))
+
+    @rule(lines=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 12)), min_size=1, max_size=3),
+          region=st.sampled_from([None, "north"]), ttl=st.sampled_from([30, 600]))
+    def reserve_sql(self, lines: list[tuple[int, int]], region: str | None, ttl: int) -> None:
+        if not self.sql:
+            return
+        result = reserve_in_one_statement(
+            self.s, TEST_ACTOR, api_client_id=self.client_id, key=None, fingerprint=None, order_ref="sm",
+            lines=[ReserveLine(self.products[p].sku, q) for p, q in lines], region=region, ttl_seconds=ttl,
+            now=self.now)
+        if result.error is None and result.body:
+            self.reservations.append(json.loads(result.body)["id"])
+
+    @rule(i=st.integers(0, 50), commit=st.booleans())
+    def close_sql(self, i: int, commit: bool) -> None:
+        if not self.sql or not self.reservations:
+            return
+        close_in_one_statement(self.s, TEST_ACTOR, api_client_id=self.client_id, admin=True, key=None,
+                               fingerprint=None, reservation_id=self.reservations[i % len(self.reservations)],
+                               commit=commit, now=self.now)
+
+    @rule(seconds=st.sampled_from([10, 60, 700]))
+    def time_passes(self, seconds: int) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+    @rule()
+    def expire(self) -> None:
+        self._try(lambda: expire_reservations(self.s, TEST_ACTOR, now=self.now))
+
+    @rule(p=st.integers(0, 1), qty=st.integers(1, 10))
+    def ship_transfer(self, p: int, qty: int) -> None:
+        product = self.products[p]
+
+        def ship() -> Transfer:
+            post_stock_effects(self.s, [
+                StockEffect(product.id, self.cloud.id, "transfer_out", -qty),
+                StockEffect(product.id, self.north.id, in_transit_delta=qty),
+            ], source="sm", now=self.now)
+            transfer = Transfer(number=f"SM-T{next(_numbers)}", source_warehouse_id=self.cloud.id,
+                                dest_warehouse_id=self.north.id, status="shipped", shipped_at=self.now,
+                                lines=[TransferLine(product_id=product.id, quantity=qty, shipped_quantity=qty)])
+            self.s.add(transfer)
+            self.s.flush()
+            return transfer
+
+        transfer = self._try(ship)
+        if transfer is not None:
+            self.transfers.append(transfer)
+
+    @rule()
+    def receive_transfer(self) -> None:
+        if not self.transfers:
+            return
+        transfer = self.transfers.pop(0)
+        line = transfer.lines[0]
+
+        def receive() -> None:
+            post_stock_effects(self.s, [StockEffect(line.product_id, self.north.id, "transfer_in",
+                                                    line.shipped_quantity, in_transit_delta=-line.shipped_quantity)],
+                               source="sm", now=self.now)
+            transfer.status, transfer.received_at = "received", self.now
+            line.received_quantity = line.shipped_quantity
+            self.s.flush()
+
+        self._try(receive)
+
+    @invariant()
+    def ledger_reservations_and_transit_agree_with_balances(self) -> None:
+        assert verify_stock(self.s) == []
+
+    @invariant()
+    def reserved_is_within_on_hand_unless_a_count_flagged_it(self) -> None:
+        flagged = {(a.product_id, a.warehouse_id) for a in self.s.scalars(
+            select(Alert).where(Alert.kind == "count_below_reserved"))}
+        for bal in self.s.scalars(select(StockBalance)):
+            assert bal.on_hand >= 0 and bal.reserved >= 0 and bal.in_transit >= 0
+            assert bal.available == bal.on_hand - bal.reserved
+            if bal.reserved > bal.on_hand:
+                assert (bal.product_id, bal.warehouse_id) in flagged
+
+
 def test_stock_invariants_hold_after_every_step(session: Session) -> None:
-    class StockMachine(RuleBasedStateMachine):
-        def __init__(self) -> None:
-            super().__init__()
-            self.s = session
-            self.now = dt.datetime(2026, 11, 11, tzinfo=dt.UTC)
-            self.reservations: list[str] = []
-            self.transfers: list[Transfer] = []
-
-        @initialize()
-        def network(self) -> None:
-            n = next(_numbers)
-            self.cloud = make_warehouse(self.s, code=f"SM-C{n}", kind="cloud", region="national")
-            self.north = make_warehouse(self.s, code=f"SM-N{n}", kind="forward", region="north")
-            self.products = [make_product(self.s, sku=f"SM-{n}-{i}") for i in range(2)]
-            self.sql = self.s.get_bind().dialect.name == "postgresql"
-            self.client_id = make_api_client(self.s)[0].id if self.sql else 0
-
-        def _try(self, fn: Any) -> Any:
-            """Run one service call as its own unit (a savepoint stands in for the handler's transaction)."""
-            try:
-                with self.s.begin_nested():
-                    return fn()
-            except DomainError:
-                return None
-
-        def _wh(self, north: bool) -> Any:
-            return self.north if north else self.cloud
-
-        @rule(p=st.integers(0, 1), north=st.booleans(), qty=st.integers(1, 20))
-        def receipt(self, p: int, north: bool, qty: int) -> None:
-            self._try(lambda: record_movements(self.s, [MovementInput(
-                self.products[p].id, self._wh(north).id, "receipt", qty, self.now, event_id=f"r{next(_numbers)}")],
-                source="sm", now=self.now))
-
-        @rule(p=st.integers(0, 1), north=st.booleans(), counted=st.integers(0, 25))
-        def count(self, p: int, north: bool, counted: int) -> None:
-            self._try(lambda: record_movements(self.s, [MovementInput(
-                self.products[p].id, self._wh(north).id, "count", counted, self.now, event_id=f"c{next(_numbers)}")],
-                source="sm", now=self.now))
-
-        @rule(lines=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 12)), min_size=1, max_size=3),
-              region=st.sampled_from([None, "north"]), ttl=st.sampled_from([30, 600]))
-        def reserve(self, lines: list[tuple[int, int]], region: str | None, ttl: int) -> None:
-            view = self._try(lambda: reserve_stock(
-                self.s, TEST_ACTOR, order_ref="sm", lines=[ReserveLine(self.products[p].sku, q) for p, q in lines],
-                region=region, ttl_seconds=ttl, now=self.now))
-            if view is not None:
-                self.reservations.append(view.id)
-
-        @rule(i=st.integers(0, 50), commit=st.booleans())
-        def close(self, i: int, commit: bool) -> None:
-            if not self.reservations:
-                return
-            rid = self.reservations[i % len(self.reservations)]
-            fn = commit_reservation if commit else release_reservation
-            self._try(lambda: fn(self.s, TEST_ACTOR, reservation_id=rid, now=self.now))
-
-        @rule(lines=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 12)), min_size=1, max_size=3),
-              region=st.sampled_from([None, "north"]), ttl=st.sampled_from([30, 600]))
-        def reserve_sql(self, lines: list[tuple[int, int]], region: str | None, ttl: int) -> None:
-            if not self.sql:
-                return
-            result = reserve_in_one_statement(
-                self.s, TEST_ACTOR, api_client_id=self.client_id, key=None, fingerprint=None, order_ref="sm",
-                lines=[ReserveLine(self.products[p].sku, q) for p, q in lines], region=region, ttl_seconds=ttl,
-                now=self.now)
-            if result.error is None and result.body:
-                self.reservations.append(json.loads(result.body)["id"])
-
-        @rule(i=st.integers(0, 50), commit=st.booleans())
-        def close_sql(self, i: int, commit: bool) -> None:
-            if not self.sql or not self.reservations:
-                return
-            close_in_one_statement(self.s, TEST_ACTOR, api_client_id=self.client_id, admin=True, key=None,
-                                   fingerprint=None, reservation_id=self.reservations[i % len(self.reservations)],
-                                   commit=commit, now=self.now)
-
-        @rule(seconds=st.sampled_from([10, 60, 700]))
-        def time_passes(self, seconds: int) -> None:
-            self.now += dt.timedelta(seconds=seconds)
-
-        @rule()
-        def expire(self) -> None:
-            self._try(lambda: expire_reservations(self.s, TEST_ACTOR, now=self.now))
-
-        @rule(p=st.integers(0, 1), qty=st.integers(1, 10))
-        def ship_transfer(self, p: int, qty: int) -> None:
-            product = self.products[p]
-
-            def ship() -> Transfer:
-                post_stock_effects(self.s, [
-                    StockEffect(product.id, self.cloud.id, "transfer_out", -qty),
-                    StockEffect(product.id, self.north.id, in_transit_delta=qty),
-                ], source="sm", now=self.now)
-                transfer = Transfer(number=f"SM-T{next(_numbers)}", source_warehouse_id=self.cloud.id,
-                                    dest_warehouse_id=self.north.id, status="shipped", shipped_at=self.now,
-                                    lines=[TransferLine(product_id=product.id, quantity=qty, shipped_quantity=qty)])
-                self.s.add(transfer)
-                self.s.flush()
-                return transfer
-
-            transfer = self._try(ship)
-            if transfer is not None:
-                self.transfers.append(transfer)
-
-        @rule()
-        def receive_transfer(self) -> None:
-            if not self.transfers:
-                return
-            transfer = self.transfers.pop(0)
-            line = transfer.lines[0]
-
-            def receive() -> None:
-                post_stock_effects(self.s, [StockEffect(line.product_id, self.north.id, "transfer_in",
-                                                        line.shipped_quantity, in_transit_delta=-line.shipped_quantity)],
-                                   source="sm", now=self.now)
-                transfer.status, transfer.received_at = "received", self.now
-                line.received_quantity = line.shipped_quantity
-                self.s.flush()
-
-            self._try(receive)
-
-        @invariant()
-        def ledger_reservations_and_transit_agree_with_balances(self) -> None:
-            assert verify_stock(self.s) == []
-
-        @invariant()
-        def reserved_is_within_on_hand_unless_a_count_flagged_it(self) -> None:
-            flagged = {(a.product_id, a.warehouse_id) for a in self.s.scalars(
-                select(Alert).where(Alert.kind == "count_below_reserved"))}
-            for bal in self.s.scalars(select(StockBalance)):
-                assert bal.on_hand >= 0 and bal.reserved >= 0 and bal.in_transit >= 0
-                assert bal.available == bal.on_hand - bal.reserved
-                if bal.reserved > bal.on_hand:
-                    assert (bal.product_id, bal.warehouse_id) in flagged
-
+    StockMachine.session = session
     run_state_machine_as_test(StockMachine, settings=settings(
         max_examples=25, stateful_step_count=15, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))

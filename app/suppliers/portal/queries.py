@@ -9,13 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.catalog.models import Product
 from app.errors import NotFound
 from app.paging import Page, Sort, sorted_by
 from app.purchasing.models import (
+    OPEN_PO_STATUSES,
     ASNStatus,
     POLineStatus,
     POStatus,
@@ -27,7 +28,7 @@ from app.purchasing.models import (
 from app.suppliers.portal.actions import CONFIRMED_LINE
 
 # POs a supplier still has something to do on (answer, ship, or see received).
-OPEN_PO = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value)
+OPEN_PO = OPEN_PO_STATUSES
 VISIBLE_PO = tuple(s.value for s in POStatus if s is not POStatus.DRAFT)
 
 
@@ -43,7 +44,7 @@ class OrderRow:
     currency: str
 
 
-def _due():  # type: ignore[no-untyped-def]
+def _due() -> ColumnElement[dt.date | None]:
     return func.coalesce(PurchaseOrderLine.confirmed_date, PurchaseOrderLine.promised_date)
 
 
@@ -89,7 +90,7 @@ def supplier_orders(
 
 def _as_date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
-        return value  # type: ignore[return-value]
+        return value
     return dt.date.fromisoformat(str(value)[:10])  # SQLite returns MIN() over dates as text
 
 
@@ -127,7 +128,7 @@ def supplier_todo(session: Session, *, supplier_id: int, limit: int = 10) -> ToD
         .order_by(_due(), PurchaseOrder.number, PurchaseOrderLine.line_no)
         .limit(limit)
     ).all()
-    return ToDo(awaiting, [(n, i, ln, sku, int(q), _as_date(d)) for n, i, ln, sku, q, d in ship_rows],  # type: ignore[misc]
+    return ToDo(awaiting, [(n, i, ln, sku, int(q or 0), _as_date(d)) for n, i, ln, sku, q, d in ship_rows],  # type: ignore[misc]
                 open_rows)
 
 
@@ -163,7 +164,8 @@ def _notice_rows(session: Session, where: list[object], page: int, per_page: int
         .limit(per_page).offset((page - 1) * per_page),
         sort, NOTICE_SORTS, ShipmentNotice.id.desc())
     ).all()
-    return Page([NoticeRow(*r[:9], units=int(r[9])) for r in rows], total, page, per_page)
+    return Page([NoticeRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], int(r[9])) for r in rows], total, page,
+                per_page)
 
 
 def supplier_notices(session: Session, *, supplier_id: int, page: int = 1, per_page: int = 25,

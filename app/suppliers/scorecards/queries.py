@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
-from app.purchasing.models import POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
+from app.purchasing.models import OPEN_PO_STATUSES, POLineStatus, POStatus, PurchaseOrder, PurchaseOrderLine, Receipt, ReceiptLine
 from app.suppliers.models import SupplierPrice
 from app.suppliers.scorecards.scoring import (
     DeliveryEvent,
@@ -29,8 +30,7 @@ from app.suppliers.scorecards.scoring import (
     ResponseEvent,
 )
 
-COUNTED_PO = (POStatus.SENT.value, POStatus.CONFIRMED.value, POStatus.PARTIALLY_RECEIVED.value,
-              POStatus.RECEIVED.value, POStatus.CLOSED.value)
+COUNTED_PO = (*OPEN_PO_STATUSES, POStatus.RECEIVED.value, POStatus.CLOSED.value)
 CONFIRMED = (POLineStatus.CONFIRMED.value, POLineStatus.CHANGED.value)
 
 
@@ -86,7 +86,7 @@ def gather_events(
     return _events(line_rows, receipt_rows, list_prices, start, end, t0, t1)
 
 
-def _events(line_rows: list, receipt_rows: list, list_prices: list[ListPrice],  # type: ignore[type-arg]
+def _events(line_rows: Sequence[Any], receipt_rows: Sequence[Any], list_prices: list[ListPrice],
             start: dt.date, end: dt.date, t0: dt.datetime, t1: dt.datetime) -> Events:
     received_by_line: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
     receipts: list[ReceiptEvent] = []

@@ -194,8 +194,8 @@ def backup_suppliers(session: Session, *, supplier_id: int, today: dt.date) -> d
         if sid == supplier_id:
             continue
         card = cards.get((sid, period))
-        result[sku].append(BackupOption(sku, pname, code, name, price, lead, card and card.overall,
-                                        card and card.standing))
+        result[sku].append(BackupOption(sku, pname, code, name, price, lead, card.overall if card else None,
+                                        card.standing if card else None))
     for options in result.values():
         options.sort(key=lambda o: (o.overall is None, -(o.overall or 0), o.supplier_code))
     return result

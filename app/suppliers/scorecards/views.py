@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,7 +39,7 @@ def _filters() -> tuple[ScorecardFilterForm, dt.date, int, bool]:
 
 @bp.get("")
 @staff_required()
-def index() -> Any:
+def index() -> ResponseReturnValue:
     form, month, window, ok = _filters()
     rows = service.ranking(db_session(), month=month, months=window, today=utcnow().date()) if ok else []
     page_no = form.page.data or 1 if ok else 1
@@ -50,7 +51,7 @@ def index() -> Any:
         200 if ok else 422
 
 
-def _settings_data(s: Any) -> dict[str, int]:
+def _settings_data(s: Any) -> dict[str, float]:
     rules = service.scorecard_rules(s, as_of=utcnow().date())
     return {"weight_on_time": rules.weights["on_time"], "weight_quality": rules.weights["quality"],
             "weight_price": rules.weights["price"], "threshold_a": rules.thresholds["A"],
@@ -59,7 +60,7 @@ def _settings_data(s: Any) -> dict[str, int]:
 
 @bp.post("/settings")
 @staff_required("admin")
-def update_settings() -> Any:
+def update_settings() -> ResponseReturnValue:
     form = ScorecardSettingsForm()
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
@@ -78,7 +79,7 @@ def update_settings() -> Any:
 
 @bp.get("/<int:supplier_id>")
 @staff_required()
-def detail(supplier_id: int) -> Any:
+def detail(supplier_id: int) -> ResponseReturnValue:
     form, month, window, ok = _filters()
     s = db_session()
     supplier = service.supplier_or_404(s, supplier_id)
@@ -94,7 +95,7 @@ def detail(supplier_id: int) -> Any:
 
 @bp.post("/<int:supplier_id>/invite")
 @staff_required("admin")
-def invite(supplier_id: int) -> Any:
+def invite(supplier_id: int) -> ResponseReturnValue:
     """Admin: create a portal invitation for this supplier; the link is shown once."""
     from app.auth.invites import invite_path, invite_supplier_user
 

@@ -1,7 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from app.stock.metrics import average_inventory, month_starts, monthly_series, turnover_days
+from app.stock.turnover import average_inventory, month_starts, monthly_series, turnover_days
 
 
 def test_average_inventory_rebuilds_each_day_backwards_from_today() -> None:

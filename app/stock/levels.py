@@ -1,4 +1,5 @@
 """Read models of the stock API: levels, availability and the change feed.
+(The stock overview page's reads: `overview.py`.)
 
 Unlocked reads; each function issues a fixed number of queries whatever the row count.
 """

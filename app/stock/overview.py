@@ -1,4 +1,5 @@
-"""Read models for pages: the stock overview. Query count does not grow with rows."""
+"""Read models for pages: the stock overview page and the warehouse/category choices of
+filter forms. Query count does not grow with rows. (The stock API's reads: `levels.py`.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ def stock_overview(
     category_code: str | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> Page:
+) -> Page[StockRow]:
     """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
     stmt = (
         select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name,
