@@ -122,14 +122,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.ops.prometheus import instrument
     from app.ops.views import bp as ops_bp
     from app.planning.views import bp as planning_bp
-    from app.purchasing import pages_blueprint as purchasing_blueprint
+    from app.purchasing import receiving_views, return_views, views  # noqa: F401  (their routes go on purchasing_bp)
+    from app.purchasing.web import bp as purchasing_bp
     from app.suppliers.scorecards.views import bp as scorecards_bp
     from app.suppliers.views import bp as suppliers_bp
     from app.transfers.views import bp as transfers_bp
     from app.web.views import bp as web_bp
     from portal import pages_blueprint as portal_blueprint
 
-    api_bp, purchasing_bp, portal_bp = api_blueprint(), purchasing_blueprint(), portal_blueprint()
+    api_bp, portal_bp = api_blueprint(), portal_blueprint()
     csrf.exempt(api_bp)  # bearer-token API: no cookies, no CSRF
     instrument(app)
     for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,

@@ -1,8 +1,8 @@
 """What the purchasing pages share: the blueprint, who may buy and receive, the order-list
 request (filter form, sort, page) of the PO list and the receiving queue.
 
-The pages are in views.py (POs), receiving_views.py and return_views.py; `pages_blueprint()` in
-this package's __init__ imports them so their routes are on `bp`.
+The pages are in views.py (POs), receiving_views.py and return_views.py; the app factory
+imports them, which puts their routes on `bp`.
 """
 from __future__ import annotations
 

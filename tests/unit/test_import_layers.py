@@ -18,7 +18,8 @@ DB = {"app.db", "app.errors", "app.config", "app.paging", "app.numbering", "app.
       "app.audit", "app.audit.service", "app.audit.models"}
 # Flask entry points outside the adapter packages: the app factory and CLI wiring, the shared
 # login/account views of both realms, the /metrics instrumentation.
-ADAPTER_MODULES = {"app", "app.factory", "app.cli", "app.migrate", "app.auth.login", "app.auth.account"}
+ADAPTER_MODULES = {"app", "app.factory", "app.cli", "app.migrate", "app.auth.login", "app.auth.account",
+                   "app.auth.access"}  # the views' access decorators
 ADAPTER_PACKAGES = {"app.web", "app.api", "app.ops", "app.admin", "portal"}
 # Genuine exceptions (importer, imported) and why.
 ALLOWED = {
@@ -68,7 +69,8 @@ def layer(name: str) -> str:
     last = parts[-1]
     if name in ADAPTER_MODULES or any(name == p or name.startswith(p + ".") for p in ADAPTER_PACKAGES):
         return "adapter"
-    if last in ("views", "forms", "cli") or last.endswith(("_views", "_forms")):
+    # a domain's web side: its pages, forms, CLI, blueprint and request parsing (web), chart building
+    if last in ("views", "forms", "cli", "web", "charts") or last.endswith(("_views", "_forms")):
         return "adapter"
     if name in DB or last == "models":
         return "db"
