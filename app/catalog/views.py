@@ -14,7 +14,7 @@ from app.db import session as db_session
 from app.db import utcnow
 from app.paging import Page
 from app.stock.queries import category_choices, warehouse_choices
-from app.web.charts import Bar, bar_chart, month_ticks
+from app.web.charts import DayValue, demand_bars_option
 from app.web.exports import csv_response
 
 bp = Blueprint("catalog", __name__)
@@ -68,13 +68,11 @@ def _movement_filter(form: MovementFilterForm) -> service.MovementFilter:
                                   date_from=form.date_from.data, date_to=form.date_to.data)
 
 
-def _demand_chart(points: list[Any], granularity: str) -> Any:
-    ticks = month_ticks([p.start for p in points])
-    bars = [Bar(_("%(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity) if granularity == "day"
-                else _("week of %(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity), p.quantity, t)
-            for p, t in zip(points, ticks, strict=True)]
-    return bar_chart(bars, title=_("Net demand per %(unit)s, last 12 months", unit=_(granularity)),
-                     empty_text=_("No shipments in the last 12 months"))
+def _demand_chart(points: list[Any], granularity: str) -> tuple[list[DayValue], dict[str, Any]]:
+    """The demand table's rows and the chart drawn from the same rows."""
+    rows = [DayValue(p.start.isoformat() if granularity == "day" else _("week of %(day)s", day=p.start.isoformat()),
+                     p.quantity) for p in points]
+    return rows, demand_bars_option(rows, name=_("Net demand (units)"))
 
 
 @bp.get("/products/<sku>")
@@ -93,8 +91,9 @@ def product(sku: str) -> Any:
     granularity = form.demand.data if form.demand.data in ("day", "week") else "week"
     points = service.demand_series(s, product_id=detail.product.id, today=today, granularity=granularity,
                                    warehouse_code=(form.warehouse.data or None) if ok else None)
+    demand_rows, chart = _demand_chart(points, granularity)
     return render_template("catalog/product.html", d=detail, form=form, movements=movements,
-                           chart=_demand_chart(points, granularity), demand_total=sum(p.quantity for p in points),
+                           chart=chart, demand_rows=demand_rows, demand_total=sum(p.quantity for p in points),
                            granularity=granularity, today=today), status
 
 
