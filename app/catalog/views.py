@@ -6,10 +6,13 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.auth.session import staff_required
 from app.catalog import service
 from app.catalog.forms import MovementFilterForm, ProductFilterForm
+from app.clearance.forms import CloseClearanceForm
+from app.clearance.service import open_clearances
 from app.db import session as db_session
 from app.db import utcnow
 from app.paging import Page
@@ -92,7 +95,10 @@ def product(sku: str) -> Any:
     points = service.demand_series(s, product_id=detail.product.id, today=today, granularity=granularity,
                                    warehouse_code=(form.warehouse.data or None) if ok else None)
     demand_rows, chart = _demand_chart(points, granularity)
+    clearance = open_clearances(s, [detail.product.id]).get(detail.product.id)
     return render_template("catalog/product.html", d=detail, form=form, movements=movements,
+                           clearance=clearance, close_form=CloseClearanceForm(),
+                           can_clear=current_user.role in ("purchasing", "admin"),
                            chart=chart, demand_rows=demand_rows, demand_total=sum(p.quantity for p in points),
                            granularity=granularity, today=today), status
 
