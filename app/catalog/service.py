@@ -43,6 +43,7 @@ class ProductRow:
     in_transit: int
     on_order: int
     variant: str | None = None  # the variant attributes ("Pro / Navy")
+    category_zh: str | None = None  # the category's Chinese name (the page shows it with `local_name`)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def _products_query(f: ProductFilter) -> Select[Any]:
     ordered = func.coalesce(on_order.c.on_order, 0)
     stmt = (
         select(Product.id, Product.sku, Product.name, Category.name, Product.unit, on_hand, reserved,
-               on_hand - reserved, func.coalesce(totals.c.in_transit, 0), ordered, Product.specification)
+               on_hand - reserved, func.coalesce(totals.c.in_transit, 0), ordered, Product.specification,
+               Category.name_zh)
         .outerjoin(Category, Category.id == Product.category_id)
         .outerjoin(on_order, on_order.c.product_id == Product.id)
     )

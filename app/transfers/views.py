@@ -17,6 +17,7 @@ from app.stock.models import Warehouse
 from app.transfers import lookup, service
 from app.transfers.forms import LINE_ROWS, ActionForm, ReceiveForm, TransferFilterForm, TransferForm
 from app.web.exports import csv_response
+from app.web.filters import label
 from app.web.formerrors import apply_errors
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
@@ -39,7 +40,7 @@ def _filtered(form: TransferFilterForm, per_page: int | None) -> Any:
 
 def _filter_form() -> TransferFilterForm:
     form = TransferFilterForm(request.args)
-    form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.name}") for w in _warehouses()]
+    form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.local_name}") for w in _warehouses()]
     return form
 
 
@@ -75,7 +76,7 @@ def _can_write() -> bool:
 def new() -> Any:
     warehouses = _warehouses()
     form = TransferForm()
-    choices = [(w.code, f"{w.code} — {w.name} ({w.kind})") for w in warehouses]
+    choices = [(w.code, f"{w.code} — {w.local_name} ({label(w.kind)})") for w in warehouses]
     form.source.choices = choices
     form.dest.choices = choices
     if request.method == "GET":

@@ -104,6 +104,9 @@ def place(warehouse: Any) -> str:
     if warehouse is None:
         return "—"
     name, city = warehouse.name or "", (getattr(warehouse, "city", None) or "").strip()
+    shown = localized_name(name, getattr(warehouse, "name_zh", None))
+    if shown != name:  # the Chinese name says where it is
+        return shown
     if not city or city.lower() in name.lower():
         return name
     return f"{name} ({city})"
