@@ -20,11 +20,13 @@ from app.errors import ValidationFailed
 from app.planning import decisions, policy, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.models import RunStatus
+from app.planning.reasons import reason_lines
 from app.planning.schemas import RunStatusOut
 from app.stock import queries as stock_queries
 from app.web.charts import ForecastDay, forecast_option
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
+bp.add_app_template_filter(reason_lines, "reason_lines")
 PLANNERS = ("purchasing",)  # admin always passes
 
 
