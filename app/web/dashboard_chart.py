@@ -24,9 +24,6 @@ def demand_stock_chart(points: Sequence[MonthPoint], *, today: dt.date) -> tuple
     rows = []
     for p in points:
         partial = p.month == today.replace(day=1)
-        label = month_label(p.month)
-        if partial:
-            label = _("%(month)s (to date)", month=label)
-        rows.append(MonthBar(label, p.demand, p.stock_end, partial))
+        rows.append(MonthBar(month_label(p.month), p.demand, p.stock_end, partial, _("(to date)") if partial else ""))
     return rows, demand_stock_option(rows, demand_name=_("Demand (units)"),
                                      stock_name=_("Stock on hand at month end (units)"))

@@ -19,10 +19,19 @@ def base_option() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class MonthBar:
-    label: str  # as the locale writes the month, e.g. "Dec 2025" / "2025年12月"
+    month: str  # as the locale writes the month, e.g. "Dec 2025" / "2025年12月"
     demand: int
     stock_end: int
     partial: bool = False  # the current month, still running
+    note: str = ""  # said of a partial month, e.g. "(to date)"
+
+    @property
+    def label(self) -> str:
+        return f"{self.month} {self.note}" if self.note else self.month
+
+    @property
+    def axis_label(self) -> str:  # the note on a second line, so the axis keeps every month
+        return f"{self.month}\n{self.note}" if self.note else self.month
 
 
 def demand_stock_option(months: Sequence[MonthBar], *, demand_name: str, stock_name: str) -> dict[str, Any]:
@@ -31,8 +40,8 @@ def demand_stock_option(months: Sequence[MonthBar], *, demand_name: str, stock_n
     return {
         **base_option(),
         "legend": {"top": 0},
-        "grid": {"left": 64, "right": 72, "top": 44, "bottom": 32},
-        "xAxis": {"type": "category", "data": [m.label for m in months], "axisLabel": {"hideOverlap": True}},
+        "grid": {"left": 64, "right": 72, "top": 44, "bottom": 44},
+        "xAxis": {"type": "category", "data": [m.axis_label for m in months], "axisLabel": {"interval": 0, "hideOverlap": True}},
         "yAxis": [
             {"type": "value", "name": demand_name, "min": 0, "position": "left",
              "axisLine": {"show": True, "lineStyle": {"color": "#5f9e8a"}}},

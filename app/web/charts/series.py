@@ -9,7 +9,7 @@ from typing import Any
 
 from app.web.charts.monthly import base_option
 
-COLOURS = {"history": "#1f4e79", "forecast": "#c2410c", "band80": "#fdba74", "band95": "#ffedd5",
+COLOURS = {"history": "#1f4e79", "forecast": "#c2410c", "band80": "#f9b27a", "band95": "#fde0c2",
            "position": "#1f6f5c", "reorder": "#b91c1c", "demand": "#1f6f5c", "negative": "#b3261e"}
 FORECAST_NAMES = {"history": "demand", "forecast": "forecast", "band80": "80 % interval", "band95": "95 % interval",
                   "position": "projected stock position (no new orders)", "reorder": "reorder point",
@@ -90,7 +90,7 @@ def forecast_option(history: Sequence[tuple[dt.date, float]], forecast: Sequence
     if nf and nh:
         history_series["markLine"] = {
             "symbol": "none", "silent": True, "lineStyle": {"color": "#6b7280", "type": "dotted"},
-            "label": {"formatter": text["today"], "position": "insideEndTop", "color": "#374151"},
+            "label": {"formatter": text["today"], "position": "end", "color": "#374151"},
             "data": [{"xAxis": day_label(forecast[0].ds)}]}
     series.append(history_series)
     if nf:
