@@ -135,6 +135,7 @@ class WarehouseStock:
     available: int
     in_transit: int
     on_order: int
+    warehouse_id: int | None = None  # links the row to its forecast chart
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
             b = balances.get(w.id)
             on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
             stock.append(WarehouseStock(w.code, w.local_name, w.kind, on_hand, reserved, on_hand - reserved,
-                                        b.in_transit if b else 0, int(on_order.get(w.id) or 0)))
+                                        b.in_transit if b else 0, int(on_order.get(w.id) or 0), w.id))
             figure = demand_figure(figures, product.id, w.id)
             demand[w.code] = (figure.daily_demand, figure.days_of_cover(on_hand - reserved))
     prices = [

@@ -88,5 +88,7 @@ def test_dashboard_and_forecast_charts_hover_zoom_and_read_in_both_languages(
 
     page.goto(f"{live_server.url}/products/WAVE-1")
     _drawn(page)
+    page.click("#stock a:has-text('FWD-C'), #stock tr:has-text('FWD-C') a")  # the row's forecast chart
+    page.wait_for_url(f"**/planning/series/{product_id}/{warehouse_id}")
     assert not [p for p in problems if "Content Security Policy" in p or "failed" in p], problems
     context.close()

@@ -86,7 +86,7 @@ def test_dashboard_months_are_the_last_12_complete_ones_with_years_and_this_mont
     assert [r.partial for r in rows] == [False] * 12 + [True]
     assert [r.demand for r in rows] == [30] + [0] * 10 + [50, 5]
     assert (rows[0].stock_end, rows[11].stock_end, rows[12].stock_end) == (970, 920, 915)
-    assert option["xAxis"]["data"] == labels[:12] + ["Dec 2026\n(to date)"]
+    assert option["xAxis"]["data"] == [*labels[:12], "Dec 2026\n(to date)"]
     assert series_data(option, "demand") == [r.demand for r in rows]
     assert series_data(option, "stock") == [r.stock_end for r in rows]
     with app.test_request_context("/dashboard", headers={"Accept-Language": "zh"}):
