@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import blueprint as api_blueprint
     from app.auth.views import bp as auth_bp
     from app.catalog.views import bp as catalog_bp
+    from app.clearance.views import bp as clearance_bp
     from app.counts.views import bp as counts_bp
     from app.imports.views import bp as imports_bp
     from app.ops.prometheus import instrument
@@ -134,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # bearer-token API: no cookies, no CSRF
     instrument(app)
     for bp in (auth_bp, web_bp, catalog_bp, suppliers_bp, purchasing_bp, transfers_bp, counts_bp, alerts_bp,
-               admin_bp, imports_bp, api_bp, ops_bp, portal_bp, scorecards_bp, planning_bp):
+               admin_bp, imports_bp, api_bp, ops_bp, portal_bp, scorecards_bp, planning_bp, clearance_bp):
         app.register_blueprint(bp)
 
 

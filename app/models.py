@@ -3,6 +3,7 @@ from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.auth.models import ApiClient, LoginThrottle, Role, Scope, StaffUser, SupplierUser, WebhookDelivery
 from app.catalog.models import Category, Product
+from app.clearance.models import Clearance, ClearanceAction, ClearanceStatus
 from app.counts.models import CountKind, CountStatus, CycleCount, CycleCountLine
 from app.db import Base
 from app.planning.models import (
@@ -49,7 +50,8 @@ from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer, TransferLine, TransferStatus
 
 __all__ = [
-    "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "BatchStatus", "Category", "CountKind", "CountStatus",
+    "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "BatchStatus", "Category", "Clearance",
+    "ClearanceAction", "ClearanceStatus", "CountKind", "CountStatus",
     "CycleCount", "CycleCountLine", "ForecastBatch", "ForecastPoint", "ForecastRun", "ForecastSeries",
     "ForecastWorker", "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
     "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptLine", "ReplenishmentSuggestion",

@@ -8,18 +8,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.alerts.classify import (
     DEMAND_WINDOW_DAYS,
     StockSignal,
     classify,
-    is_slow_mover,
-    last_full_months,
     suggested_quantity,
 )
 from app.alerts.models import Alert
+from app.alerts.slow_movers import SlowMover, slow_movers
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import InvalidState, NotFound
@@ -50,15 +49,6 @@ class StockAlert:
     days_of_cover: float | None
     threshold: float | None
     suggested_quantity: int
-
-
-@dataclass(frozen=True)
-class SlowMover:
-    product_id: int
-    sku: str
-    name: str
-    on_hand: int
-    monthly_sales: list[int]
 
 
 @dataclass(frozen=True)
@@ -145,34 +135,6 @@ def stock_signals(session: Session, *, today: dt.date) -> list[tuple[StockSignal
     return out
 
 
-def _slow_movers(session: Session, *, today: dt.date, threshold: int) -> list[SlowMover]:
-    months = last_full_months(today)
-    window_start = months[0][0]
-    sums = [
-        func.coalesce(func.sum(case(((StockMovement.business_date >= a) & (StockMovement.business_date < b),
-                                     -StockMovement.quantity), else_=0)), 0)
-        for a, b in months
-    ]
-    sales = select(StockMovement.product_id.label("product_id"), *[s.label(f"m{i}") for i, s in enumerate(sums)]) \
-        .where(StockMovement.kind.in_([MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value]),
-               StockMovement.business_date >= window_start, StockMovement.business_date < months[-1][1]) \
-        .group_by(StockMovement.product_id).subquery()
-    stock = select(StockBalance.product_id.label("product_id"), func.sum(StockBalance.on_hand).label("on_hand")) \
-        .group_by(StockBalance.product_id).subquery()
-    start_at = dt.datetime.combine(window_start, dt.time(), tzinfo=dt.UTC)
-    rows = session.execute(
-        select(Product.id, Product.sku, Product.name, stock.c.on_hand,
-               func.coalesce(sales.c.m0, 0), func.coalesce(sales.c.m1, 0), func.coalesce(sales.c.m2, 0))
-        .join(stock, stock.c.product_id == Product.id)
-        .outerjoin(sales, sales.c.product_id == Product.id)
-        # A product launched inside the window has not had three months to sell.
-        .where(Product.is_active.is_(True), stock.c.on_hand > 0, Product.created_at < start_at)
-        .order_by(Product.sku)
-    ).all()
-    return [SlowMover(pid, sku, name, int(on_hand), [int(a), int(b), int(c)])
-            for pid, sku, name, on_hand, a, b, c in rows if is_slow_mover([int(a), int(b), int(c)], threshold)]
-
-
 def late_purchase_orders(session: Session, *, today: dt.date) -> list[LatePO]:
     """Open POs with a line whose (confirmed or promised) date has passed and is not fully received."""
     due = func.coalesce(PurchaseOrderLine.confirmed_date, PurchaseOrderLine.promised_date)
@@ -215,8 +177,8 @@ def alert_board(session: Session, *, today: dt.date) -> AlertBoard:
                 round(sig.avg_daily_demand, 2), sig.days_of_cover, threshold,
                 suggested_quantity(sig, low_stock_days=low_days, review_period_days=review_days),
             ))
-    board.slow_mover = _slow_movers(session, today=today,
-                                    threshold=int(get_setting(session, "slow_mover_monthly_units")))
+    board.slow_mover = slow_movers(session, today=today,
+                                   threshold=int(get_setting(session, "slow_mover_monthly_units")))
     board.late_po = late_purchase_orders(session, today=today)
     board.stored = _stored(session)
     return board

@@ -9,12 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.alerts import service
+from app.alerts.classify import last_full_months
 from app.alerts.forms import ResolveForm
 from app.auth.access import role_allows, staff_required
+from app.clearance.forms import ClearanceForm, CloseClearanceForm
+from app.clearance.service import default_target_date
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page
 from app.settings.service import get_setting
+from app.web.dashboard_chart import month_label
 from app.web.exports import csv_response
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -37,7 +41,9 @@ def action_url(kind: str, row: Any) -> tuple[str, str] | None:
             return _("Create purchase order"), url_for(PO_NEW_ENDPOINT, warehouse=row.warehouse_code, sku=row.sku,
                                                        qty=row.suggested_quantity)
         return None
-    if kind in ("slow_mover", "overstock"):
+    if kind == "slow_mover":
+        return _("See product"), url_for("catalog.product", sku=row.sku)
+    if kind == "overstock":
         return _("See stock"), url_for("web.stock_overview", q=row.sku)
     if kind == "late_po":
         if PO_DETAIL_ENDPOINT in current_app.view_functions:
@@ -63,15 +69,21 @@ def index() -> ResponseReturnValue:
     board = service.alert_board(db_session(), today=utcnow().date())
     rows = board.rows(kind)
     page = Page(rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], len(rows), max(1, page_no), PER_PAGE)
+    today = utcnow().date()
+    clearance_form = ClearanceForm(formdata=None, target_date=default_target_date(today), action="markdown")
     return render_template("alerts/index.html", kind=kind, counts=board.counts(), page=page, action_url=action_url,
                            resolve_form=ResolveForm(), can_resolve=role_allows("warehouse"),
-                           slow_mover_units=get_setting(db_session(), "slow_mover_monthly_units"))
+                           slow_mover_units=get_setting(db_session(), "slow_mover_monthly_units"),
+                           clearance_form=clearance_form, close_form=CloseClearanceForm(),
+                           can_clear=role_allows("purchasing"), today=today,
+                           slow_months=[month_label(start) for start, _end in last_full_months(today)])
 
 
 EXPORT_COLUMNS = {
     "stock": ["kind", "sku", "name", "warehouse", "available", "in_transit", "on_order", "avg_daily_demand",
               "days_of_cover", "threshold", "suggested_quantity"],
-    "slow_mover": ["sku", "name", "on_hand", "sales_month_1", "sales_month_2", "sales_month_3"],
+    "slow_mover": ["sku", "name", "on_hand", "sales_month_1", "sales_month_2", "sales_month_3", "warehouses",
+                   "stock_value", "last_sale", "turnover_days", "clearance", "clearance_target_date"],
     "late_po": ["number", "supplier", "warehouse", "due_date", "days_late", "open_units"],
     "stored": ["kind", "message", "sku", "warehouse", "created_at"],
 }
@@ -83,7 +95,10 @@ def export() -> ResponseReturnValue:
     kind = _kind()
     rows = service.alert_board(db_session(), today=utcnow().date()).rows(kind)
     if kind == "slow_mover":
-        data = ([r.sku, r.name, r.on_hand, *r.monthly_sales] for r in rows)
+        data = ([r.sku, r.name, r.on_hand, *r.monthly_sales, " ".join(f"{w.code}:{w.on_hand}" for w in r.warehouses),
+                 r.stock_value, r.last_sale.isoformat() if r.last_sale else "", r.turnover_days,
+                 r.clearance.action if r.clearance else "",
+                 r.clearance.target_date.isoformat() if r.clearance else ""] for r in rows)
     elif kind == "late_po":
         data = ([r.number, r.supplier, r.warehouse_code, r.due_date.isoformat(), r.days_late, r.open_units]
                 for r in rows)

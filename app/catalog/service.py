@@ -42,6 +42,7 @@ class ProductRow:
     in_transit: int
     on_order: int
     variant: str | None = None  # the variant attributes ("Pro / Navy")
+    category_zh: str | None = None  # the category's Chinese name (the page shows it with `local_name`)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def _products_query(f: ProductFilter) -> AnySelect:
     ordered = func.coalesce(on_order.c.on_order, 0)
     stmt = (
         select(Product.id, Product.sku, Product.name, Category.name, Product.unit, on_hand, reserved,
-               on_hand - reserved, func.coalesce(totals.c.in_transit, 0), ordered, Product.specification)
+               on_hand - reserved, func.coalesce(totals.c.in_transit, 0), ordered, Product.specification,
+               Category.name_zh)
         .outerjoin(Category, Category.id == Product.category_id)
         .outerjoin(on_order, on_order.c.product_id == Product.id)
     )
@@ -134,6 +136,7 @@ class WarehouseStock:
     available: int
     in_transit: int
     on_order: int
+    warehouse_id: int | None = None  # links the row to its forecast chart
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
             b = balances.get(w.id)
             on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
             stock.append(WarehouseStock(w.code, w.local_name, w.kind, on_hand, reserved, on_hand - reserved,
-                                        b.in_transit if b else 0, int(on_order.get(w.id) or 0)))
+                                        b.in_transit if b else 0, int(on_order.get(w.id) or 0), w.id))
             figure = demand_figure(figures, product.id, w.id)
             demand[w.code] = (figure.daily_demand, figure.days_of_cover(on_hand - reserved))
     prices = [

@@ -8,14 +8,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.auth.access import staff_required
+from app.auth.access import role_allows, staff_required
 from app.catalog import service
 from app.catalog.forms import MovementFilterForm, ProductFilterForm
+from app.clearance.forms import CloseClearanceForm
+from app.clearance.service import open_clearances
 from app.db import session as db_session
 from app.db import utcnow
 from app.paging import Page, Sort
 from app.stock.overview import category_choices, warehouse_choices
-from app.web.charts import Bar, bar_chart, month_ticks
+from app.web.charts import DayValue, demand_bars_option
 from app.web.exports import csv_response
 
 bp = Blueprint("catalog", __name__)
@@ -69,13 +71,11 @@ def _movement_filter(form: MovementFilterForm) -> service.MovementFilter:
                                   date_from=form.date_from.data, date_to=form.date_to.data)
 
 
-def _demand_chart(points: list[Any], granularity: str) -> ResponseReturnValue:
-    ticks = month_ticks([p.start for p in points])
-    bars = [Bar(_("%(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity) if granularity == "day"
-                else _("week of %(day)s: %(qty)s units", day=p.start.isoformat(), qty=p.quantity), p.quantity, t)
-            for p, t in zip(points, ticks, strict=True)]
-    return bar_chart(bars, title=_("Net demand per %(unit)s, last 12 months", unit=_(granularity)),
-                     empty_text=_("No shipments in the last 12 months"))
+def _demand_chart(points: list[Any], granularity: str) -> tuple[list[DayValue], dict[str, Any]]:
+    """The demand table's rows and the chart drawn from the same rows."""
+    rows = [DayValue(p.start.isoformat() if granularity == "day" else _("week of %(day)s", day=p.start.isoformat()),
+                     p.quantity) for p in points]
+    return rows, demand_bars_option(rows, name=_("Net demand (units)"))
 
 
 @bp.get("/products/<sku>")
@@ -94,8 +94,12 @@ def product(sku: str) -> ResponseReturnValue:
     granularity = form.demand.data if form.demand.data in ("day", "week") else "week"
     points = service.demand_series(s, product_id=detail.product.id, today=today, granularity=granularity,
                                    warehouse_code=(form.warehouse.data or None) if ok else None)
+    demand_rows, chart = _demand_chart(points, granularity)
+    clearance = open_clearances(s, [detail.product.id]).get(detail.product.id)
     return render_template("catalog/product.html", d=detail, form=form, movements=movements,
-                           chart=_demand_chart(points, granularity), demand_total=sum(p.quantity for p in points),
+                           clearance=clearance, close_form=CloseClearanceForm(),
+                           can_clear=role_allows("purchasing"),
+                           chart=chart, demand_rows=demand_rows, demand_total=sum(p.quantity for p in points),
                            granularity=granularity, today=today), status
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import Actor
 from app.catalog.models import Category, Product
 from app.errors import ValidationFailed
+from app.locale_names import localized_name
 from app.planning.models import ForecastPoint, ForecastRun, RunStatus
 from app.settings.service import get_setting, set_setting
 from app.stock.models import MovementKind, StockMovement
@@ -154,9 +155,9 @@ def stock_cost(session: Session, *, today: dt.date, alternatives: Sequence[float
     review = float(get_setting(session, "review_period_days"))
     demand = _network_demand(session)
     terms = _unit_terms(session, today)
-    products = session.execute(select(Product.id, Category.code, Category.name)
-                               .join(Category, Category.id == Product.category_id)
-                               .where(Product.is_active.is_(True))).all()
+    products = [(pid, code, localized_name(name, name_zh)) for pid, code, name, name_zh in session.execute(
+        select(Product.id, Category.code, Category.name, Category.name_zh)
+        .join(Category, Category.id == Product.category_id).where(Product.is_active.is_(True)))]
     names = {code: name for _, code, name in products}
     counts: dict[str, int] = {}
     for _, code, _ in products:

@@ -42,6 +42,7 @@ class SuggestionRow:
     variant: str | None = None  # the product's variant attributes ("Pro / Navy")
     unit_cost: Decimal = Decimal("0")
     currency: str = "CNY"  # the supplier's (purchases); transfers are valued at standard cost
+    category_zh: str | None = None  # the category's Chinese name (the page shows it with `local_name`)
 
     @property
     def reasons(self) -> dict[str, str]:
@@ -69,7 +70,7 @@ def suggestions_page(
     stmt = (
         select(ReplenishmentSuggestion, Product.sku, Product.name, Category.name, Warehouse.code, source.code,
                Supplier.code, Supplier.name, Product.specification, Product.unit_cost,
-               func.coalesce(Supplier.currency, "CNY"))
+               func.coalesce(Supplier.currency, "CNY"), Category.name_zh)
         .join(Product, Product.id == ReplenishmentSuggestion.product_id)
         .join(Warehouse, Warehouse.id == ReplenishmentSuggestion.warehouse_id)
         .outerjoin(source, source.id == ReplenishmentSuggestion.source_warehouse_id)

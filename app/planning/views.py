@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,12 +20,14 @@ from app.errors import ValidationFailed
 from app.planning import decisions, policy, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.models import RunStatus
+from app.planning.reasons import reason_lines
 from app.planning.schemas import RunStatusOut
 from app.stock import overview as stock_overview
-from app.web.charts import ForecastDay, forecast_chart
+from app.web.charts import ForecastDay, forecast_option
 from app.web.listing import read_sort
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
+bp.add_app_template_filter(reason_lines, "reason_lines")
 PLANNERS = ("purchasing",)  # admin always passes
 
 
@@ -184,15 +187,19 @@ def series(product_id: int, warehouse_id: int) -> ResponseReturnValue:
     if suggestion is not None and suggestion.status in ("open", "approved"):
         note = _("Suggested %(kind)s: %(qty)s (%(status)s)", kind=_(suggestion.kind), qty=suggestion.quantity,
                  status=_(suggestion.status))
-    chart = forecast_chart(
-        detail.history,
-        [ForecastDay(p.ds, p.yhat, p.yhat_lo_80 or p.yhat, p.yhat_hi_80 or p.yhat, p.yhat_lo_95 or p.yhat,
-                     p.yhat_hi_95 or p.yhat) for p in detail.points],
-        reorder_point=suggestion.reorder_point if suggestion is not None else None, note=note,
-        labels={"title": _("Demand and forecast"), "reorder_point": _("reorder point"),
-                "today": _("forecast starts")},
+    days = [ForecastDay(p.ds, p.yhat, p.yhat_lo_80 or p.yhat, p.yhat_hi_80 or p.yhat, p.yhat_lo_95 or p.yhat,
+                        p.yhat_hi_95 or p.yhat) for p in detail.points]
+    position = None if suggestion is None else (
+        suggestion.on_hand + suggestion.in_transit + suggestion.on_order - suggestion.reserved)
+    chart = forecast_option(
+        detail.history, days, reorder_point=suggestion.reorder_point if suggestion is not None else None,
+        position=position, day_label=lambda d: str(format_date(d, "medium")),
+        names={"history": _("demand"), "forecast": _("forecast"), "band80": _("%(pct)s%% interval", pct=80),
+               "band95": _("%(pct)s%% interval", pct=95), "position": _("projected stock position (no new orders)"),
+               "reorder": _("reorder point"), "today": _("forecast starts"), "demand_axis": _("units per day"),
+               "stock_axis": _("units in stock")},
     )
-    return render_template("planning/series.html", detail=detail, chart=chart)  # Markup: the chart escapes its text
+    return render_template("planning/series.html", detail=detail, chart=chart, days=days, note=note, position=position)
 
 
 def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None,

@@ -56,7 +56,7 @@ def _order_form(po: Any = None) -> OrderForm:
         "lines": [{"sku": ln.product.sku, "quantity": ln.quantity, "unit_price": ln.unit_price,
                    "promised_date": ln.promised_date} for ln in po.lines]})
     form.supplier.choices = suppliers.supplier_choices(s, active_only=True)
-    form.warehouse.choices = [(w.id, f"{w.code} — {w.name} ({_(w.kind)})") for w in s.query(Warehouse)
+    form.warehouse.choices = [(w.id, f"{w.code} — {w.local_name} ({_(w.kind)})") for w in s.query(Warehouse)
                               .filter(Warehouse.is_active.is_(True)).order_by(Warehouse.kind, Warehouse.code)]
     if request.method == "GET":
         if po is None:

@@ -25,6 +25,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Category, Product
+from app.locale_names import localized_name
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 
 TURNOVER_WINDOW_DAYS = 90
@@ -69,11 +70,12 @@ def turnover(session: Session, *, today: dt.date) -> Turnover:
     start = today - dt.timedelta(days=TURNOVER_WINDOW_DAYS - 1)
     value = StockBalance.on_hand * Product.unit_cost
     current = session.execute(
-        select(StockBalance.warehouse_id, Warehouse.code, Warehouse.name, Product.category_id, Category.name,
-               func.sum(value))
+        select(StockBalance.warehouse_id, Warehouse.code, Warehouse.name, Warehouse.name_zh, Product.category_id,
+               Category.name, Category.name_zh, func.sum(value))
         .join(Product, Product.id == StockBalance.product_id).join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .outerjoin(Category, Category.id == Product.category_id)
-        .group_by(StockBalance.warehouse_id, Warehouse.code, Warehouse.name, Product.category_id, Category.name)
+        .group_by(StockBalance.warehouse_id, Warehouse.code, Warehouse.name, Warehouse.name_zh, Product.category_id,
+                  Category.name, Category.name_zh)
     ).all()
     moved = StockMovement.quantity * Product.unit_cost
     flows = session.execute(
@@ -87,9 +89,9 @@ def turnover(session: Session, *, today: dt.date) -> Turnover:
     now_value: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     changes: dict[tuple[str, str], dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     cogs: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for wid, wcode, wname, cid, cname, v in current:
-        labels[("w", str(wid))] = f"{wcode} — {wname}"
-        labels[("c", str(cid))] = cname or "—"
+    for wid, wcode, wname, wname_zh, cid, cname, cname_zh, v in current:
+        labels[("w", str(wid))] = f"{wcode} — {localized_name(wname, wname_zh)}"
+        labels[("c", str(cid))] = localized_name(cname, cname_zh) if cname else "—"
         for key in (("all", "all"), ("w", str(wid)), ("c", str(cid))):
             now_value[key] += Decimal(v or 0)
     for wid, cid, day, net, sold in flows:
@@ -139,9 +141,10 @@ def monthly_series(total_now: int, daily: Mapping[dt.date, tuple[int, int]], mon
     return points
 
 
-def demand_and_stock(session: Session, *, today: dt.date) -> list[MonthPoint]:
-    """Demand and stock (units, all warehouses) for the last 12 months (2 queries)."""
-    months = month_starts(today)
+def demand_and_stock(session: Session, *, today: dt.date, complete_months: int = 12) -> list[MonthPoint]:
+    """Demand and stock (units, all warehouses) for the last `complete_months` complete months and
+    the current, partial one (the last point, up to `today`) (2 queries)."""
+    months = month_starts(today, complete_months + 1)
     rows = session.execute(
         select(StockMovement.business_date, func.sum(StockMovement.quantity),
                func.sum(case((StockMovement.kind.in_(DEMAND_KINDS), -StockMovement.quantity), else_=0)))

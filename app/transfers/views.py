@@ -17,6 +17,7 @@ from app.errors import ValidationFailed
 from app.stock.models import Warehouse
 from app.transfers import lookup, service
 from app.transfers.forms import LINE_ROWS, ActionForm, ReceiveForm, TransferFilterForm, TransferForm
+from app.web.filters import label
 from app.web.forms import apply_errors
 from app.web.listing import Listing, export_listing, read_listing, render_listing
 
@@ -41,7 +42,7 @@ def _filtered(listing: Listing[TransferFilterForm], per_page: int | None) -> Any
 
 def _listing(*, export: bool = False) -> Listing[TransferFilterForm]:
     form = TransferFilterForm(request.args)
-    form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.name}") for w in _warehouses()]
+    form.warehouse.choices = [("", _l("All warehouses"))] + [(w.code, f"{w.code} — {w.local_name}") for w in _warehouses()]
     return read_listing(form, service.TRANSFER_SORT_KEYS, export=export)
 
 
@@ -69,7 +70,7 @@ def export() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     warehouses = _warehouses()
     form = TransferForm()
-    choices = [(w.code, f"{w.code} — {w.name} ({w.kind})") for w in warehouses]
+    choices = [(w.code, f"{w.code} — {w.local_name} ({label(w.kind)})") for w in warehouses]
     form.source.choices = choices
     form.dest.choices = choices
     if request.method == "GET":

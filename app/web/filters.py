@@ -35,6 +35,9 @@ LABELS: dict[str, Any] = {
     # suggestion kinds and demand classes
     "purchase": _l("purchase"), "transfer": _l("transfer"), "smooth": _l("smooth"), "erratic": _l("erratic"),
     "intermittent": _l("intermittent"), "lumpy": _l("lumpy"),
+    # clearance of slow movers: how
+    "markdown": _l("markdown"), "transfer_back": _l("transfer back to the cloud"),
+    "return_to_supplier": _l("return to the supplier"),
     # scorecard delivery outcomes
     "on_time": _l("on time"), "late": _l("late"), "overdue": _l("overdue"), "pending": _l("pending"),
     # stock movement kinds
@@ -101,6 +104,9 @@ def place(warehouse: Any) -> str:
     if warehouse is None:
         return "—"
     name, city = warehouse.name or "", (getattr(warehouse, "city", None) or "").strip()
+    shown = localized_name(name, getattr(warehouse, "name_zh", None))
+    if shown != name:  # the Chinese name says where it is
+        return shown
     if not city or city.lower() in name.lower():
         return name
     return f"{name} ({city})"

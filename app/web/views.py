@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -31,15 +30,11 @@ def dashboard() -> ResponseReturnValue:
     from app.purchasing.changes import open_changes
     from app.stock.turnover import demand_and_stock, turnover
     from app.transfers.service import list_transfers
-    from app.web.charts import bar_line_chart
+    from app.web.dashboard_chart import demand_stock_chart
 
     s = db_session()
     today = utcnow().date()
-    months = demand_and_stock(s, today=today)
-    chart = bar_line_chart(
-        [format_date(m.month, "MMM") for m in months], [m.demand for m in months], [m.stock_end for m in months],
-        bar_name=str(_l("Demand")), line_name=str(_l("Stock on hand")), title=str(_l("Demand and stock, last 12 months")),
-    )
+    months, chart = demand_stock_chart(demand_and_stock(s, today=today), today=today)
     return render_template(
         "dashboard.html", turnover=turnover(s, today=today), counts=alert_board(s, today=today).counts(),
         open_transfers=list_transfers(s, status="open", per_page=1).total,

@@ -86,7 +86,7 @@ def test_purchasing_drafts_and_sends_a_po_and_the_warehouse_receives_it_with_a_r
     page.goto(f"{base}/products/HL-TOWEL-1")
     stock = page.locator("#stock").inner_text()
     assert "CLOUD-SH" in stock
-    page.locator("svg.chart rect.bar").first.wait_for()
+    page.wait_for_selector("div.echart.drawn svg")  # the demand chart is drawn
     movements = page.locator("table.data").last.inner_text()
     assert "+26" in movements and "GR-" in movements
     shot(page, "product-detail")

@@ -59,7 +59,8 @@ def test_buyer_edits_approves_and_rejects_suggestions(live_server: LiveServer, p
         assert [ln.quantity for po in s.scalars(select(PurchaseOrder)) for ln in po.lines] == [90]
 
     page.goto(f"{live_server.url}/planning/series/{p['STEADY'].id}/{net.north.id}")
-    assert page.locator("svg.forecast-chart").is_visible()
+    page.wait_for_selector("#forecast-chart div.echart.drawn svg")
+    assert page.locator("#forecast-chart div.echart.drawn svg").first.is_visible()
 
 
 def test_run_page_progress_bar_follows_the_worker_without_reloading(live_server: LiveServer, page: Any,

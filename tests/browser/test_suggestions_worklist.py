@@ -65,9 +65,17 @@ def test_buyer_works_the_suggestions_by_supplier_and_approves_from_the_sticky_ba
     # Reasons open in a row of their own under the line, not in a narrow last column.
     why = page.locator(f"#why-{stocked}")
     assert not why.is_visible()
+    # Put the line just above the sticky bar: its reasons open below it, where the bar would cover them.
+    page.locator(f"tr[data-suggestion='{stocked}']").evaluate(
+        "(row) => { const bar = document.querySelector('.decision-bar').getBoundingClientRect();"
+        " window.scrollBy(0, row.getBoundingClientRect().bottom - bar.top + 2); }")
     page.locator(f"tr[data-suggestion='{stocked}'] [data-why]").click()
     assert why.is_visible() and "reorder point" in why.inner_text()
     assert why.bounding_box()["height"] < 160
+    # ... and they are scrolled into view above the bar, not left under it.
+    page.wait_for_timeout(100)
+    assert why.bounding_box()["y"] + why.bounding_box()["height"] <= bar.bounding_box()["y"] + 1
+    shot(page, "suggestions-why-above-bar")
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "suggestions-worklist")
 

@@ -6,9 +6,11 @@ No workarounds for `g` here: each test-client request runs in its own app contex
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from typing import Any
 
 from sqlalchemy import event
@@ -85,3 +87,27 @@ def count_statements(target: Any) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", _listener)
+
+
+class _ChartParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.options: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "div" and "echart" in (found.get("class") or "").split() and found.get("data-chart"):
+            self.options.append(json.loads(found["data-chart"] or "{}"))
+
+
+def chart_options(html: str) -> list[dict[str, Any]]:
+    """The ECharts options a page embeds (the `data-chart` attribute of each div.echart), in page order."""
+    parser = _ChartParser()
+    parser.feed(html)
+    return parser.options
+
+
+def series_data(option: dict[str, Any], series_id: str) -> list[Any]:
+    """One series' values, plain numbers (a styled point {"value": v, ...} gives v)."""
+    series = next(s for s in option["series"] if s.get("id") == series_id)
+    return [v["value"] if isinstance(v, dict) else v for v in series["data"]]

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
+from app.locale_names import localized_name
 from app.paging import Page
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.suppliers.models import SupplierPrice
@@ -59,7 +60,7 @@ def supplied_stock(
     ).all()
     ids = [pid for pid, _sku, _name in chosen]
     balances = session.execute(
-        select(StockBalance.product_id, Warehouse.id, Warehouse.code, Warehouse.name, StockBalance.on_hand,
+        select(StockBalance.product_id, Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.name_zh, StockBalance.on_hand,
                StockBalance.reserved, StockBalance.in_transit)
         .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
         .where(StockBalance.product_id.in_(ids)).order_by(Warehouse.code)
@@ -75,9 +76,10 @@ def supplied_stock(
     )) if ids else {}
     by_product: dict[int, list[CoverRow]] = {pid: [] for pid in ids}
     names = {pid: (sku, name) for pid, sku, name in chosen}
-    for pid, wid, wcode, wname, on_hand, reserved, in_transit in balances:
+    for pid, wid, wcode, wname, wname_zh, on_hand, reserved, in_transit in balances:
         d = max(0, demand.get((pid, wid), 0))
-        by_product[pid].append(CoverRow(*names[pid], wcode, wname, on_hand, on_hand - reserved, in_transit, d,
+        by_product[pid].append(CoverRow(*names[pid], wcode, localized_name(wname, wname_zh), on_hand,
+                                        on_hand - reserved, in_transit, d,
                                         days_of_cover(on_hand - reserved, d)))
     rows = [row for pid in ids for row in (by_product[pid] or [CoverRow(*names[pid], "—", "", 0, 0, 0, 0, None)])]
     return Page(rows, total, page, per_page)

@@ -1,17 +1,18 @@
-"""Server-side SVG charts, one function per kind: pure functions from numbers to `Markup`
-(no JavaScript, no CDN, fine under a strict CSP). Every text is escaped; sizes are SVG user
-units and each chart scales to its container through its viewBox.
+"""Charts as Apache ECharts options: pure functions from numbers (and already translated labels)
+to a JSON-ready dict. The page embeds the dict in a `data-chart` attribute (template macro
+`echart` in `_chart.html`), `static/charts.js` draws it with the vendored ECharts (no CDN, no
+inline script); a table beside each chart carries the same figures for readers without
+JavaScript and for tests.
 
-- `bar_chart`: demand per bucket, negative bars below the zero line (product page);
-- `bar_line_chart`: bars on the left axis and a line on the right one (dashboard);
-- `trend_chart`: several monthly series on a 0..max axis with a legend (scorecards);
-- `forecast_chart`: history, forecast with interval bands, reorder point (planning).
-
-`frame` holds what they share: frame and scales, round axis ends, grid and tick labels.
+- `demand_stock_option`: the dashboard's monthly demand (bars, left axis) and month-end stock
+  (line, its own right axis), the current month marked as partial;
+- `demand_bars_option`: a product's net demand per day or week, negative bars in red, zoomable;
+- `trend_option`: several monthly series on a 0..max axis (scorecards, staff and portal);
+- `forecast_option`: demand history, forecast with 80 % / 95 % bands, zoomable, and the
+  projected stock position against the reorder point on a separate stock axis.
 """
-from app.web.charts.bars import Bar, bar_chart, bar_line_chart, month_ticks
-from app.web.charts.frame import nice_ceiling, nice_max
-from app.web.charts.lines import ForecastDay, forecast_chart, trend_chart
+from app.web.charts.monthly import MonthBar, demand_stock_option, trend_option
+from app.web.charts.series import DayValue, ForecastDay, demand_bars_option, forecast_option
 
-__all__ = ["Bar", "ForecastDay", "bar_chart", "bar_line_chart", "forecast_chart", "month_ticks", "nice_ceiling",
-           "nice_max", "trend_chart"]
+__all__ = ["DayValue", "ForecastDay", "MonthBar", "demand_bars_option", "demand_stock_option", "forecast_option",
+           "trend_option"]

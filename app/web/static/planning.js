@@ -58,6 +58,12 @@ function worklist(table) {
     const open = !row.classList.contains("open");
     row.classList.toggle("open", open);
     btn.setAttribute("aria-expanded", String(open));
+    if (open) {
+      // The sticky decision bar must not cover the reasons: scroll them into view above it.
+      const bar = document.querySelector(".decision-bar");
+      row.style.scrollMarginBottom = `${(bar ? bar.offsetHeight : 0) + 16}px`;
+      row.scrollIntoView({ block: "nearest" });
+    }
   }));
   refresh();
 }

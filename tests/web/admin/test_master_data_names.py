@@ -50,3 +50,20 @@ def test_a_blank_name_or_a_duplicate_category_name_is_refused_and_named(client: 
     missing = post_form(client, "/admin/master-data", "/admin/master-data",
                         {"kind": "warehouse", "code": "NOPE", "name": "X", "name_zh": ""})
     assert missing.status_code == 404
+
+
+def test_every_page_naming_a_warehouse_or_category_uses_the_chinese_name(client: Any, session: Session) -> None:
+    cat = make_category(session, code="bath", name="Bath", name_zh="卫浴")
+    cloud = make_warehouse(session, code="CLOUD-Z", kind="cloud", name="Cloud Warehouse", name_zh="云仓")
+    make_warehouse(session, code="FWD-Z", name="Forward Warehouse", name_zh="前置仓", replenished_from_id=cloud.id)
+    receive_stock(session, make_product(session, sku="BATH-1", category_id=cat.id, name="Towel"), cloud, 5)
+    user = login_as(client, session, "admin")
+    user.locale = "zh"
+    session.flush()
+    for url in ("/transfers/new", "/transfers/", "/purchase-orders/new", "/planning/suggestions", "/products",
+                "/dashboard"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "云仓" in page.text and "Cloud Warehouse" not in page.text, url
+    products = client.get("/products").text
+    assert "卫浴" in products and ">Bath<" not in products

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_category, make_price, make_product, make_supplier, make_warehouse, receive_stock
-from tests.web.clients import count_statements, login_as
+from tests.web.clients import chart_options, count_statements, login_as, series_data
 
 
 def _ship(session: Session, product: Any, warehouse: Any, qty: int, days_ago: int) -> None:
@@ -70,12 +70,16 @@ def test_product_detail_shows_stock_prices_demand_and_filtered_movements(client:
     assert page.status_code == 200
     html = page.text
     assert "Ningbo Textiles" in html and "3.25" in html and "preferred" in html
-    assert "<svg" in html and 'class="bar"' in html and ": 7 units" in html
+    (chart,) = chart_options(html)
+    weekly = [v for v in series_data(chart, "demand") if v]
+    assert weekly == [7] and len(chart["xAxis"]["data"]) >= 52  # one week with demand; 400 days ago is outside
+    assert "week of " in chart["xAxis"]["data"][0]
     assert ">-7<" in html and ">+100<" in html
     filtered = client.get("/products/HL-TOWEL?kind=shipment&warehouse=BJ-01").text
     assert ">-7<" in filtered and ">+100<" not in filtered
     daily = client.get("/products/HL-TOWEL?demand=day").text
-    assert daily.count('class="bar"') == 1
+    (day_chart,) = chart_options(daily)
+    assert [v for v in series_data(day_chart, "demand") if v] == [7] and len(day_chart["xAxis"]["data"]) > 360
     bad = client.get("/products/HL-TOWEL?date_from=2026-02-01&date_to=2026-01-01")
     assert bad.status_code == 422 and 'data-field="date_to"' in bad.text
     assert client.get("/products/NOPE").status_code == 404

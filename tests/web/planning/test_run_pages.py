@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.planning.models import ForecastRun
 from tests.factories import make_staff_user
 from tests.planning_data import make_network
-from tests.web.clients import csrf_token, login_staff
+from tests.web.clients import chart_options, csrf_token, login_staff, series_data
 
 
 def _token(client: Any) -> str:
@@ -74,9 +74,18 @@ def test_series_page_draws_history_forecast_bands_and_reorder_point(app: Any, cl
     login_staff(client, make_staff_user(session, "viewer").email)
     page = client.get(f"/planning/series/{net.products['STEADY'].id}/{net.north.id}")
     assert page.status_code == 200
-    svg = page.text[page.text.index("<svg"):page.text.index("</svg>")]
-    assert 'class="history"' in svg and 'class="forecast"' in svg and 'class="band95"' in svg
-    assert 'class="reorder-point"' in svg and "Suggested transfer" in svg
+    (chart,) = chart_options(page.text)
+    ids = {s["id"]: s for s in chart["series"]}
+    assert {"history", "forecast", "band95", "band80", "reorder", "position"} <= set(ids)
+    # demand and its bands on the left axis, stock position and reorder point on their own right axis
+    assert {ids[k]["yAxisIndex"] for k in ("history", "forecast", "band95", "band80")} == {0}
+    assert ids["reorder"]["yAxisIndex"] == ids["position"]["yAxisIndex"] == 1 and len(chart["yAxis"]) == 2
+    assert [d for d in chart.get("dataZoom", []) if d["type"] == "slider"]
+    assert "Suggested transfer" in page.text
+    table = page.text[page.text.index('class="data forecast-table"'):]
+    table = table[:table.index("</table>")]
+    shown = [float(v.replace(",", "")) for v in re.findall(r'<td>[^<]*</td><td class="num">([^<]*)</td>', table)]
+    assert len(shown) == 7 and shown == [v for v in series_data(chart, "forecast") if v is not None]
     assert client.get(f"/planning/series/999999/{net.north.id}").status_code == 404
 
 
