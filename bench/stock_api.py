@@ -166,42 +166,23 @@ def process_group_cpu(pgid: int) -> float:
 
 
 def statements_per_request(url: str, token: str) -> dict[str, tuple[int, int]]:
-    """(SQL statements, database round trips) of one reserve, commit and release, counted
-    in-process through the Flask test client on the seeded database after a warm-up pair.
-    Round trips = statements + BEGIN and COMMIT/ROLLBACK of non-autocommit transactions +
-    the pool's pre-ping at each connection checkout."""
-    from sqlalchemy import event
-
+    """(SQL statements, database round trips) of one reserve, commit, release and availability
+    read, counted on the wire (libpq trace, `app.ops.wire`: every Sync or simple Query is a
+    round trip, BEGIN/COMMIT included) through the Flask test client on the seeded database,
+    after a warm-up pair (the token is cached then, as in a running server)."""
     from app import create_app
+    from app.ops.wire import wire_trace
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
     engine = app.extensions["stockwise_db"].engine
-    counts = {"statements": 0, "extra": 0}
-
-    def autocommit(conn: Any) -> bool:
-        return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
-
-    def statement(*_args: Any) -> None:
-        counts["statements"] += 1
-
-    def edge(conn: Any, *_args: Any) -> None:
-        counts["extra"] += 0 if autocommit(conn) else 1
-
-    def checkout(*_args: Any) -> None:
-        counts["extra"] += 1 if engine.pool._pre_ping else 0  # (idle pings after 10 s are not counted)
-
-    event.listen(engine, "before_cursor_execute", statement)
-    for name in ("begin", "commit", "rollback"):
-        event.listen(engine, name, edge)
-    event.listen(engine.pool, "checkout", checkout)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     out: dict[str, tuple[int, int]] = {}
 
     def measured(method: str, path: str, body: Any = None) -> tuple[Any, tuple[int, int]]:
-        counts.update(statements=0, extra=0)
-        resp = client.open(path, method=method, headers=headers, json=body)
-        return resp, (counts["statements"], counts["statements"] + counts["extra"])
+        with wire_trace(engine) as wire:
+            resp = client.open(path, method=method, headers=headers, json=body)
+        return resp, (len(wire.statements), wire.round_trips)
 
     for i, step in enumerate(("warm-up", "warm-up", "commit", "release")):
         resp, out["reserve"] = measured("POST", "/api/v1/reservations", {
