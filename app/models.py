@@ -31,6 +31,7 @@ from app.purchasing.models import (
     SupplierReturnLine,
 )
 from app.stock.models import (
+    HotSku,
     IdempotencyRecord,
     MovementKind,
     Reservation,
@@ -49,7 +50,7 @@ from app.transfers.models import Transfer, TransferLine, TransferStatus
 __all__ = [
     "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "BatchStatus", "Category", "CountKind", "CountStatus",
     "CycleCount", "CycleCountLine", "ForecastBatch", "ForecastPoint", "ForecastRun", "ForecastSeries",
-    "ForecastWorker", "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
+    "ForecastWorker", "HotSku", "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
     "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptLine", "ReplenishmentSuggestion",
     "Reservation", "ReservationAllocation", "ReservationLine", "ReservationStatus", "ReturnStatus",
     "Role", "RunStatus", "Scope", "Setting", "ShipmentNotice", "ShipmentNoticeLine", "StaffUser",

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.stock.reads import ChangePage, SkuAvailability, StockLevel
-from app.stock.reservations import ReservationView
+from app.stock.reservation_types import ReservationView
 
 MAX_QUANTITY = 1_000_000_000
 MAX_BATCH = 1000

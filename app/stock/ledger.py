@@ -113,6 +113,23 @@ def count_correction(on_hand: int, counted: int) -> int:
     return counted - on_hand
 
 
+def spread_on_hand(on_hand: int, reserved: Sequence[int]) -> list[int]:
+    """On hand per bucket of a balance whose buckets hold `reserved` (hot-SKU mode): each
+    keeps its reserved and gets an equal share of the free stock, the remainder going to
+    the first buckets. Below reserved (after a count) each bucket in turn covers its reserved
+    as far as `on_hand` goes. The shares add up to `on_hand`; none is negative."""
+    free = on_hand - sum(reserved)
+    if free >= 0:
+        share, extra = divmod(free, len(reserved))
+        return [r + share + (1 if i < extra else 0) for i, r in enumerate(reserved)]
+    out, left = [], on_hand
+    for r in reserved:
+        take = min(r, max(left, 0))
+        out.append(take)
+        left -= take
+    return out
+
+
 @dataclass(frozen=True)
 class WarehouseRef:
     id: int

@@ -53,6 +53,9 @@ class StockEffect:
     may_undercut_reserved: bool = False
     # A zero-quantity count still records its event id (so a replay is recognised).
     record_zero: bool = False
+    # The bucket of a hot balance this effect's reserved change belongs to (a reservation's
+    # allocation); None for effects on the balance as a whole (its buckets are rebalanced).
+    bucket: int | None = None
 
     @property
     def key(self) -> Key:
@@ -72,7 +75,8 @@ def post_stock_effects(
 
     Raises `StockRuleBroken` (nothing written) when an invariant would break.
     `locked` may pass balances the caller already locked (in the global order).
-    The change-log rows are written with the balances (`repository.write_balances`).
+    The change-log rows are written with the balances (`repository.write_balances`); a
+    bucketed (hot) balance's buckets are rebalanced on the way.
     """
     balances = dict(locked or {})
     needed = [e.key for e in effects if e.key not in balances]
@@ -101,7 +105,12 @@ def post_stock_effects(
         for e in effects
         if e.kind is not None and (e.quantity != 0 or e.record_zero)
     ])
-    changed = repo.write_balances(session, balances, new_positions)
+    bucket_deltas: dict[repo.BucketKey, tuple[int, int]] = {}
+    for e in effects:
+        if e.bucket is not None:
+            on_hand, reserved = bucket_deltas.get((e.product_id, e.warehouse_id, e.bucket), (0, 0))
+            bucket_deltas[(e.product_id, e.warehouse_id, e.bucket)] = (on_hand + e.quantity, reserved + e.reserved_delta)
+    changed = repo.write_balances(session, balances, new_positions, bucket_deltas)
     for bal in changed:
         if bal.reserved > bal.on_hand:
             session.add(Alert(
