@@ -16,14 +16,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.db import UTCDateTime, utcnow
 from app.stock.ledger import Key, Position, WarehouseRef, spread_on_hand
-from app.stock.models import HotSku, StockBalance, StockChange, StockMovement, Warehouse
+from app.stock.models import (
+    HotSku,
+    ReservationAllocation,
+    ReservationLine,
+    StockBalance,
+    StockChange,
+    StockMovement,
+    Warehouse,
+)
 
 # Keep IN-lists and VALUES lists well under SQLite's and psycopg's parameter limits.
 CHUNK = 500
@@ -321,6 +329,48 @@ def store_rows(session: Session, writes: Sequence[_Write]) -> None:
         for part in _chunks(payload, 2000):
             session.execute(insert(StockChange), list(part))
     _expire_loaded(session, [x.row.id for x in writes])
+
+
+def resize_buckets(session: Session, balances: Mapping[Key, BalanceRow], buckets: int) -> None:
+    """Give each of these locked balances exactly `buckets` rows (1 = an ordinary balance).
+    New buckets start empty; a removed bucket's reserved moves to bucket 0 together with the
+    allocations held in it; then on hand is rebalanced (`ledger.spread_on_hand`). Removed
+    rows are logged at zero (hidden) before they are deleted, so the feed's sums stay right."""
+    writes: list[_Write] = []
+    removed: list[int] = []
+    for (p, w), bal in sorted(balances.items()):
+        parts = list(bal.parts or (bal,))
+        if len(parts) == buckets:
+            continue
+        if buckets > len(parts):
+            session.execute(insert(StockBalance), [
+                {"product_id": p, "warehouse_id": w, "bucket": b, "on_hand": 0, "reserved": 0, "in_transit": 0,
+                 "version": 0, "updated_at": utcnow()} for b in range(len(parts), buckets)])
+            parts += [BalanceRow(i, p, w, 0, 0, 0, b) for i, b in session.execute(
+                select(StockBalance.id, StockBalance.bucket).where(
+                    StockBalance.product_id == p, StockBalance.warehouse_id == w, StockBalance.bucket >= len(parts))
+                .order_by(StockBalance.bucket))]
+            keep, drop = parts, []
+        else:
+            keep, drop = parts[:buckets], parts[buckets:]
+            session.execute(update(ReservationAllocation).where(
+                ReservationAllocation.warehouse_id == w, ReservationAllocation.bucket >= buckets,
+                ReservationAllocation.line_id.in_(select(ReservationLine.id).where(ReservationLine.product_id == p)),
+            ).values(bucket=0).execution_options(synchronize_session=False))
+        reserved = [x.reserved for x in keep]
+        reserved[0] += sum(x.reserved for x in drop)
+        on_hand = spread_on_hand(bal.on_hand, reserved)
+        rows = [replace(x, on_hand=o, reserved=r, in_transit=bal.in_transit if x.bucket == 0 else 0)
+                for x, o, r in zip(keep, on_hand, reserved, strict=True)]
+        rows += [replace(x, on_hand=0, reserved=0, in_transit=0) for x in drop]
+        moved = [r for r, old in zip(rows, keep + drop, strict=True)
+                 if (r.on_hand, r.reserved, r.in_transit) != (old.on_hand, old.reserved, old.in_transit)]
+        writes.extend(_log_rows(moved, buckets))
+        removed.extend(x.id for x in drop)
+    if writes:
+        store_rows(session, writes)
+    if removed:
+        session.execute(delete(StockBalance).where(StockBalance.id.in_(removed)))
 
 
 # The rows come ordered (product, warehouse, bucket descending): their ordinal is their position.
