@@ -334,8 +334,9 @@ def store_rows(session: Session, writes: Sequence[_Write]) -> None:
 def resize_buckets(session: Session, balances: Mapping[Key, BalanceRow], buckets: int) -> None:
     """Give each of these locked balances exactly `buckets` rows (1 = an ordinary balance).
     New buckets start empty; a removed bucket's reserved moves to bucket 0 together with the
-    allocations held in it; then on hand is rebalanced (`ledger.spread_on_hand`). Removed
-    rows are logged at zero (hidden) before they are deleted, so the feed's sums stay right."""
+    allocations held in it; then on hand is rebalanced (`ledger.spread_on_hand`). The rows
+    are logged hidden (the totals are unchanged, so the feed shows nothing) — removed ones at
+    zero before they are deleted — so later records' bucket sums stay right."""
     writes: list[_Write] = []
     removed: list[int] = []
     for (p, w), bal in sorted(balances.items()):
@@ -365,7 +366,7 @@ def resize_buckets(session: Session, balances: Mapping[Key, BalanceRow], buckets
         rows += [replace(x, on_hand=0, reserved=0, in_transit=0) for x in drop]
         moved = [r for r, old in zip(rows, keep + drop, strict=True)
                  if (r.on_hand, r.reserved, r.in_transit) != (old.on_hand, old.reserved, old.in_transit)]
-        writes.extend(_log_rows(moved, buckets))
+        writes.extend(_Write(r, buckets, True) for r in moved)  # the totals did not change: no feed record
         removed.extend(x.id for x in drop)
     if writes:
         store_rows(session, writes)
