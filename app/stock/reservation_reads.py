@@ -1,14 +1,17 @@
 """Reading reservations back: one reservation with its lines and allocations, the allocations
-of several. Unlocked reads, a fixed number of statements."""
+of several, the products and overdue holds a new reservation touches. Unlocked reads, a
+fixed number of statements."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, select, true
+from sqlalchemy.orm import Session, aliased
 
 from app.catalog.models import Product
-from app.stock.models import Reservation, ReservationAllocation, ReservationLine, Warehouse
+from app.db import UTCDateTime
+from app.stock.models import Reservation, ReservationAllocation, ReservationLine, ReservationStatus, Warehouse
 from app.stock.reservation_types import (
     Held,
     LineView,
@@ -17,6 +20,25 @@ from app.stock.reservation_types import (
     merged_allocations,
     reservation_not_found,
 )
+
+
+def _products_and_overdue_statement() -> Select[Any]:
+    held, other = aliased(ReservationLine), aliased(ReservationLine)
+    overdue = (
+        select(held.product_id.label("held"), other.reservation_id, other.product_id)
+        .join(Reservation, Reservation.id == held.reservation_id)
+        .join(other, other.reservation_id == Reservation.id)
+        .where(Reservation.status == ReservationStatus.ACTIVE.value,
+               Reservation.expires_at <= bindparam("now", type_=UTCDateTime()))
+        .subquery()
+    )
+    return (select(Product.sku, Product.id, overdue.c.reservation_id, overdue.c.product_id)
+            .outerjoin(overdue, overdue.c.held == Product.id)
+            .where(Product.sku.in_(bindparam("skus", expanding=True))))
+
+
+# Built once: constructing aliases per request costs more than running the query.
+PRODUCTS_AND_OVERDUE = _products_and_overdue_statement()
 
 
 def load_reservation(session: Session, reservation_id: str, owner: int | None) -> tuple[ReservationView, list[Held]]:

@@ -21,14 +21,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from app.audit.service import Actor, record_audit
-from app.catalog.models import Product
-from app.db import UTCDateTime
 from app.errors import ValidationFailed
 from app.stock import repository as repo
 from app.stock.ledger import (
@@ -41,10 +38,11 @@ from app.stock.ledger import (
     allocation_order,
     apply_changes,
     plan_allocation,
+    take_from_buckets,
 )
 from app.stock.models import MovementKind, Reservation, ReservationAllocation, ReservationLine, ReservationStatus
 from app.stock.repository import BalanceRow
-from app.stock.reservation_reads import allocations_of, get_reservation, load_reservation
+from app.stock.reservation_reads import PRODUCTS_AND_OVERDUE, allocations_of, get_reservation, load_reservation
 from app.stock.reservation_types import (
     Held,
     LineView,
@@ -64,24 +62,6 @@ __all__ = ["ReservationNotActive", "ReservationOutcome", "ReservationView", "Res
 ACTIVE = ReservationStatus.ACTIVE.value
 SOURCE = "reservation"
 BucketTake = tuple[int, int, int]  # (warehouse id, bucket, quantity) of a planned line
-
-
-def _products_and_overdue_statement() -> Select[Any]:
-    held, other = aliased(ReservationLine), aliased(ReservationLine)
-    overdue = (
-        select(held.product_id.label("held"), other.reservation_id, other.product_id)
-        .join(Reservation, Reservation.id == held.reservation_id)
-        .join(other, other.reservation_id == Reservation.id)
-        .where(Reservation.status == ACTIVE, Reservation.expires_at <= bindparam("now", type_=UTCDateTime()))
-        .subquery()
-    )
-    return (select(Product.sku, Product.id, overdue.c.reservation_id, overdue.c.product_id)
-            .outerjoin(overdue, overdue.c.held == Product.id)
-            .where(Product.sku.in_(bindparam("skus", expanding=True))))
-
-
-# Built once: constructing aliases per request costs more than running the query.
-_PRODUCTS_AND_OVERDUE = _products_and_overdue_statement()
 
 
 @dataclass(frozen=True)
@@ -112,7 +92,7 @@ def _resolve(session: Session, lines: Sequence[ReserveLine], now: dt.datetime) -
     products: dict[str, int] = {}
     overdue: dict[str, set[int]] = defaultdict(set)
     skus = sorted({line.sku for line in lines})
-    for sku, pid, rid, other_pid in session.execute(_PRODUCTS_AND_OVERDUE, {"skus": skus, "now": now}):
+    for sku, pid, rid, other_pid in session.execute(PRODUCTS_AND_OVERDUE, {"skus": skus, "now": now}):
         products[sku] = pid
         if rid is not None and other_pid is not None:
             overdue[rid].add(other_pid)
@@ -168,27 +148,15 @@ def _plan(request: _Request, locked: _Locked, region: str | None) -> list[list[B
 
 def _over_buckets(requests: Sequence[LineRequest], plan: Sequence[Sequence[Allocation]],
                   locked: _Locked) -> list[list[BucketTake]]:
-    """Each planned (warehouse, quantity) taken from the balance's buckets in bucket order, as far
-    as each has free stock (the expiries' freed stock included); a plain balance is bucket 0."""
-    freed: dict[tuple[int, int, int], int] = defaultdict(int)
+    """The plan per bucket (`ledger.take_from_buckets`), the expiries' freed stock counted as free."""
+    free: dict[tuple[int, int, int], int] = defaultdict(int)
+    for bal in locked.balances.values():
+        for part in bal.parts or (bal,):
+            free[(part.product_id, part.warehouse_id, part.bucket)] += part.available
     for e in locked.effects:
-        freed[(e.product_id, e.warehouse_id, e.bucket or 0)] -= e.reserved_delta
-    free = {(p.product_id, p.warehouse_id, p.bucket): max(p.available + freed[(p.product_id, p.warehouse_id, p.bucket)], 0)
-            for b in locked.balances.values() for p in (b.parts or (b,))}
-    out: list[list[BucketTake]] = []
-    for req, allocations in zip(requests, plan, strict=True):
-        takes: list[BucketTake] = []
-        for a in allocations:
-            bal, need = locked.balances[(req.product_id, a.warehouse_id)], a.quantity
-            for part in bal.parts or (bal,):
-                slot = (req.product_id, a.warehouse_id, part.bucket)
-                take = need if not bal.parts else min(need, free[slot])
-                if take > 0:
-                    takes.append((a.warehouse_id, part.bucket, take))
-                    free[slot] -= take
-                    need -= take
-        out.append(takes)
-    return out
+        free[(e.product_id, e.warehouse_id, e.bucket or 0)] -= e.reserved_delta
+    buckets = {k: [p.bucket for p in b.parts] if b.parts else [0] for k, b in locked.balances.items()}
+    return take_from_buckets(requests, plan, free, buckets)
 
 
 def reserve_stock(
