@@ -266,6 +266,20 @@ def rowcount(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
+def _connect_autocommit(engine: Engine) -> Connection:
+    """A pooled connection in autocommit mode, with the retry of `_connect`: this may be the
+    request's first contact with the database (a cached API token opens no session)."""
+    for delay in (*CONNECT_RETRY_DELAYS, None):
+        try:
+            return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except OperationalError as exc:
+            if delay is None:
+                raise
+            log.warning("database unreachable (%s); retrying in %.1f s", type(exc.orig).__name__, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """The one commit point of an entry point: commit on success, roll back on error.
@@ -317,7 +331,7 @@ def single_statement_session() -> Iterator[Session]:
     existing: Session | None = g.get("_db_session")
     if existing is not None:
         existing.close()
-    conn = current_db().engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    conn = _connect_autocommit(current_db().engine)
     try:
         with Session(bind=conn) as s:
             yield s

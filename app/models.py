@@ -34,6 +34,7 @@ from app.purchasing.models import (
 )
 from app.settings.models import Setting
 from app.stock.models import (
+    HotSku,
     IdempotencyRecord,
     MovementKind,
     Reservation,
@@ -53,7 +54,7 @@ __all__ = [
     "ASNStatus", "Alert", "ApiClient", "AuditEntry", "Base", "BatchStatus", "Category", "Clearance",
     "ClearanceAction", "ClearanceStatus", "CountKind", "CountStatus",
     "CycleCount", "CycleCountLine", "ForecastBatch", "ForecastPoint", "ForecastRun", "ForecastSeries",
-    "ForecastWorker", "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
+    "ForecastWorker", "HotSku", "IdempotencyRecord", "LoginThrottle", "MovementKind", "POLineStatus", "POStatus", "Product",
     "PurchaseOrder", "PurchaseOrderLine", "Receipt", "ReceiptLine", "ReplenishmentSuggestion",
     "Reservation", "ReservationAllocation", "ReservationLine", "ReservationStatus", "ReturnStatus",
     "Role", "RunStatus", "Scope", "Setting", "ShipmentNotice", "ShipmentNoticeLine", "StaffUser",

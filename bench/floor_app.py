@@ -32,7 +32,7 @@ def _conn() -> psycopg.Connection:
 @app.post("/floor/reserve/<int:product_id>")
 def reserve(product_id: int) -> Response:
     cur = _conn().execute("UPDATE stock_balance SET reserved = reserved + 1, version = version + 1 "
-                          "WHERE product_id = %s AND warehouse_id = %s AND on_hand - reserved >= 1",
+                          "WHERE product_id = %s AND warehouse_id = %s AND bucket = 0 AND on_hand - reserved >= 1",
                           (product_id, _WAREHOUSE))
     ok = cur.rowcount == 1
     return Response('{"ok":true}' if ok else '{"ok":false}', status=201 if ok else 409, mimetype="application/json")
@@ -41,7 +41,7 @@ def reserve(product_id: int) -> Response:
 @app.post("/floor/release/<int:product_id>")
 def release(product_id: int) -> Response:
     _conn().execute("UPDATE stock_balance SET reserved = reserved - 1, version = version + 1 "
-                    "WHERE product_id = %s AND warehouse_id = %s", (product_id, _WAREHOUSE))
+                    "WHERE product_id = %s AND warehouse_id = %s AND bucket = 0", (product_id, _WAREHOUSE))
     return Response('{"ok":true}', status=200, mimetype="application/json")
 
 

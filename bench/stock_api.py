@@ -6,6 +6,8 @@ with keep-alive http.client connections):
 
   (a) api hot          reservations on one hot SKU: reserve, then commit or release
   (b) api spread       the same, a random SKU each time
+  (a') api hot ×N buckets  phase (a) again with the hot SKU in hot-SKU mode (`--hot-buckets`, default 8;
+                       0 skips it); it is taken out of the mode afterwards
   (c) api availability GET /availability of a random SKU
   floor hot / spread   the HTTP floor: bench/floor_app.py — the smallest Flask endpoint issuing
                        the same one conditional UPDATE, reserve then release — on the same
@@ -166,42 +168,23 @@ def process_group_cpu(pgid: int) -> float:
 
 
 def statements_per_request(url: str, token: str) -> dict[str, tuple[int, int]]:
-    """(SQL statements, database round trips) of one reserve, commit and release, counted
-    in-process through the Flask test client on the seeded database after a warm-up pair.
-    Round trips = statements + BEGIN and COMMIT/ROLLBACK of non-autocommit transactions +
-    the pool's pre-ping at each connection checkout."""
-    from sqlalchemy import event
-
+    """(SQL statements, database round trips) of one reserve, commit, release and availability
+    read, counted on the wire (libpq trace, `app.ops.wire`: every Sync or simple Query is a
+    round trip, BEGIN/COMMIT included) through the Flask test client on the seeded database,
+    after a warm-up pair (the token is cached then, as in a running server)."""
     from app import create_app
+    from app.ops.wire import wire_trace
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
     engine = app.extensions["stockwise_db"].engine
-    counts = {"statements": 0, "extra": 0}
-
-    def autocommit(conn: Any) -> bool:
-        return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
-
-    def statement(*_args: Any) -> None:
-        counts["statements"] += 1
-
-    def edge(conn: Any, *_args: Any) -> None:
-        counts["extra"] += 0 if autocommit(conn) else 1
-
-    def checkout(*_args: Any) -> None:
-        counts["extra"] += 1 if engine.pool._pre_ping else 0  # (idle pings after 10 s are not counted)
-
-    event.listen(engine, "before_cursor_execute", statement)
-    for name in ("begin", "commit", "rollback"):
-        event.listen(engine, name, edge)
-    event.listen(engine.pool, "checkout", checkout)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     out: dict[str, tuple[int, int]] = {}
 
     def measured(method: str, path: str, body: Any = None) -> tuple[Any, tuple[int, int]]:
-        counts.update(statements=0, extra=0)
-        resp = client.open(path, method=method, headers=headers, json=body)
-        return resp, (counts["statements"], counts["statements"] + counts["extra"])
+        with wire_trace(engine) as wire:
+            resp = client.open(path, method=method, headers=headers, json=body)
+        return resp, (len(wire.statements), wire.round_trips)
 
     for i, step in enumerate(("warm-up", "warm-up", "commit", "release")):
         resp, out["reserve"] = measured("POST", "/api/v1/reservations", {
@@ -289,13 +272,13 @@ def _ceiling_client(dsn: str, mode: str, ids: list[int], hot_id: int, warehouse_
             pid = hot_id if mode == "hot" else rng.choice(ids)
             start = time.perf_counter()
             cur = conn.execute("UPDATE stock_balance SET reserved = reserved + 1, version = version + 1 "
-                               "WHERE product_id = %s AND warehouse_id = %s AND on_hand - reserved >= 1",
+                               "WHERE product_id = %s AND warehouse_id = %s AND bucket = 0 AND on_hand - reserved >= 1",
                                (pid, warehouse_id))
             latencies.append(time.perf_counter() - start)
             if cur.rowcount == 1:
                 start = time.perf_counter()
                 conn.execute("UPDATE stock_balance SET reserved = reserved - 1, version = version + 1 "
-                             "WHERE product_id = %s AND warehouse_id = %s", (pid, warehouse_id))
+                             "WHERE product_id = %s AND warehouse_id = %s AND bucket = 0", (pid, warehouse_id))
                 latencies.append(time.perf_counter() - start)
                 done += 1
     out.append((done, 0, latencies))
@@ -402,9 +385,23 @@ def _floor_env(setup: Setup) -> dict[str, str]:
     return {"FLOOR_DSN": setup.dsn, "FLOOR_WAREHOUSE_ID": str(setup.warehouse_id)}
 
 
+def set_hot_buckets(url: str, buckets: int) -> None:
+    """Put the hot SKU in hot-SKU mode with `buckets` per balance (1: take it out), as an admin would."""
+    from app import create_app
+    from app.audit.service import Actor
+    from app.db import transaction, utcnow
+    from app.stock.buckets import set_buckets
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+    with app.app_context(), transaction() as s:
+        set_buckets(s, Actor.system("bench"), sku=HOT_SKU, buckets=buckets, now=utcnow())
+    app.extensions["stockwise_db"].engine.dispose()
+
+
 def measure_server(setup: Setup, server: str, workers: int, threads: int, opts: argparse.Namespace, *,
                    reads: bool, waits: dict[str, str] | None = None) -> dict[str, dict[str, float]]:
-    """Floor hot/spread then API hot/spread (and availability reads) on one server setting."""
+    """Floor hot/spread then API hot/spread (with `reads`: the hot phase in hot-SKU mode and the
+    availability reads too) on one server setting."""
     d, c, pr = opts.duration, opts.clients, opts.processes
     results: dict[str, dict[str, float]] = {}
     proc, port = start_server(server, "floor_app:app", ROOT / "bench", _floor_env(setup), workers, threads)
@@ -419,7 +416,17 @@ def measure_server(setup: Setup, server: str, workers: int, threads: int, opts: 
             with LockWaitSampler(setup.dsn, setup.name) as sampler:
                 results[f"api {mode}"] = run_phase("http", (port, setup.token, mode, setup.skus), c, pr, d, proc.pid)
             if waits is not None:
-                waits[mode] = sampler.summary()
+                waits[f"api {mode}"] = sampler.summary()
+        if reads and opts.hot_buckets > 1:
+            set_hot_buckets(setup.url, opts.hot_buckets)
+            label = f"api hot ×{opts.hot_buckets} buckets"
+            try:
+                with LockWaitSampler(setup.dsn, setup.name) as sampler:
+                    results[label] = run_phase("http", (port, setup.token, "hot", setup.skus), c, pr, d, proc.pid)
+                if waits is not None:
+                    waits[label] = sampler.summary()
+            finally:
+                set_hot_buckets(setup.url, 1)
         if reads:
             results["api availability"] = run_phase("http", (port, setup.token, "read", setup.skus), c, pr, d,
                                                     proc.pid)
@@ -467,6 +474,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads per worker (gunicorn gthread threads, "
                                                                 "granian blocking threads)")
     parser.add_argument("--skus", type=int, default=10_000)
+    parser.add_argument("--hot-buckets", type=int, default=8, help="stock buckets of the hot SKU in the "
+                                                                  "'api hot ×N buckets' phase (0: no such phase)")
     parser.add_argument("--sweep", default="", help="SERVER:WxT,… settings to compare first (floor and API, hot "
                                                     "and spread), e.g. gunicorn:4x4,granian:2x8")
     opts = parser.parse_args()
@@ -518,8 +527,8 @@ def main() -> None:
               f"{int(r['errors']):>8}{cpu:>12}   {unit}/s")
     print()
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for mode in ("hot", "spread"):
-        print(f"backends waiting on a lock, mean per sample (api {mode}): {waits[mode]}")
+    for label, summary in waits.items():
+        print(f"backends waiting on a lock, mean per sample ({label}): {summary}")
     print("statements / round trips per request: " + ", ".join(
         f"{step} {n} / {rt}" for step, (n, rt) in counted.items()))
     print("(CPU ms/req: the server's processes' user+system CPU time ÷ HTTP requests; "
@@ -530,6 +539,10 @@ def main() -> None:
     for mode, aim in (("hot", 0.5), ("spread", 0.25)):
         ratio = results[f"api {mode}"]["ops"] / results[f"ceiling {mode}"]["ops"]
         print(f"API ÷ SQL ceiling ({mode}): {ratio:.0%}  ({'meets' if ratio >= aim else 'misses'} the {aim:.0%} aim)")
+    bucketed = f"api hot ×{opts.hot_buckets} buckets"
+    if bucketed in results:
+        print(f"hot-SKU mode: {bucketed} ÷ api hot: {results[bucketed]['ops'] / results['api hot']['ops']:.2f}×  "
+              f"(aim ≥ 3× today's 107 res/s: {results[bucketed]['ops'] / 107:.2f}×)")
     for label, r in results.items():
         if r["p99"] > 10 * r["p50"]:
             print(f"p99 > 10 × p50 in {label}")

@@ -26,7 +26,8 @@ from app.planning.demand_figures import demand_figure, demand_figures
 from app.planning.models import ForecastRun, ReplenishmentSuggestion, RunStatus
 from app.purchasing.models import OPEN_PO_STATUSES, POLineStatus, PurchaseOrder, PurchaseOrderLine
 from app.settings.service import get_setting
-from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
+from app.stock.models import MovementKind, StockMovement, Warehouse
+from app.stock.totals import balance_totals
 from app.suppliers.models import Supplier
 
 KINDS = ("low_stock", "stock_out", "slow_mover", "overstock", "late_po", "stored")
@@ -117,11 +118,12 @@ def stock_signals(session: Session, *, today: dt.date) -> list[tuple[StockSignal
         .where(ReplenishmentSuggestion.run_id == latest_run.scalar_subquery())
         .group_by(ReplenishmentSuggestion.product_id, ReplenishmentSuggestion.warehouse_id)))
     source = Warehouse.__table__.alias("source")
+    totals = balance_totals()
     rows = session.execute(
-        select(StockBalance.product_id, StockBalance.warehouse_id, StockBalance.on_hand, StockBalance.reserved,
-               StockBalance.in_transit, Product.sku, Product.name, Warehouse.code, Warehouse.kind, source.c.code)
-        .join(Product, Product.id == StockBalance.product_id)
-        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        select(totals.c.product_id, totals.c.warehouse_id, totals.c.on_hand, totals.c.reserved,
+               totals.c.in_transit, Product.sku, Product.name, Warehouse.code, Warehouse.kind, source.c.code)
+        .join(Product, Product.id == totals.c.product_id)
+        .join(Warehouse, Warehouse.id == totals.c.warehouse_id)
         .outerjoin(source, source.c.id == Warehouse.replenished_from_id)
         .where(Product.is_active.is_(True), Warehouse.is_active.is_(True))
         .order_by(Product.sku, Warehouse.code)

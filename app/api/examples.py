@@ -31,6 +31,17 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "responses": {200: {"sku": "HE230005-06", "name": "Massage Gun Pro / Navy", "unit": "pcs",
                             "category": "Health", "pack_size": 4}},
     },
+    "get_hot_sku": {
+        "parameters": {"sku": "HE230005-06"},
+        "responses": {200: {"sku": "HE230005-06", "hot": True, "buckets": 8, "source": "admin",
+                            "marked_at": "2026-11-10T16:00:00Z", "marked_by": "Li Wei", "lock_waiters": None}},
+    },
+    "put_hot_sku": {
+        "parameters": {"sku": "HE230005-06"},
+        "request": {"buckets": 8},
+        "responses": {200: {"sku": "HE230005-06", "hot": True, "buckets": 8, "source": "admin",
+                            "marked_at": "2026-11-10T16:00:00Z", "marked_by": "order-system", "lock_waiters": None}},
+    },
     "list_warehouses": {
         "responses": {200: {"warehouses": [
             {"code": "CLOUD-SH", "name": "Shanghai Cloud Warehouse", "kind": "cloud", "region": "East China",

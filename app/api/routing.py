@@ -107,7 +107,7 @@ def authenticate(scope: str | None) -> ApiPrincipal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-    client = client_for_token(db_session(), token)
+    client = client_for_token(db_session, token)  # a factory: a cached token opens no session
     if client is None:
         raise Unauthorized("the bearer token is unknown or revoked")
     principal = ApiPrincipal(client.id, client.name, client.scopes)

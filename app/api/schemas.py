@@ -11,8 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.stock.buckets import HotState
 from app.stock.levels import ChangePage, SkuAvailability, StockLevel
-from app.stock.reservations import ReservationView
+from app.stock.models import MAX_BUCKETS
+from app.stock.reservation_types import ReservationView
 
 MAX_QUANTITY = 1_000_000_000
 MAX_BATCH = 1000
@@ -94,6 +96,30 @@ class ProductOut(ResponseModel):
     unit: str
     category: str | None
     pack_size: int
+
+
+class HotSkuPut(RequestModel):
+    buckets: Annotated[int, Field(ge=1, le=MAX_BUCKETS, description=(
+        "How many stock buckets each balance of the SKU is split into: 2 … 32 turns hot-SKU mode on, "
+        "1 turns it off (the buckets merge back)."))]
+
+
+class HotSkuOut(ResponseModel):
+    sku: str
+    hot: bool
+    buckets: int = Field(description="Stock buckets per balance; 1 when the SKU is not in hot-SKU mode.")
+    source: Literal["admin", "auto"] | None = Field(
+        description="Who marked it: an admin, or the lock-wait scan (`flask --app wsgi stock hot-scan`).")
+    marked_at: dt.datetime | None
+    marked_by: str | None
+    lock_waiters: float | None = Field(
+        description="When the scan marked it: the mean number of backends it saw waiting on one of its balances.")
+
+    @classmethod
+    def of(cls, state: HotState) -> HotSkuOut:
+        return cls(sku=state.sku, hot=state.buckets > 1, buckets=state.buckets,
+                   source=state.source, marked_at=state.marked_at,  # type: ignore[arg-type]
+                   marked_by=state.marked_by, lock_waiters=state.waiters)
 
 
 class WarehouseOut(ResponseModel):

@@ -20,7 +20,7 @@ from app.db import current_db, single_statement_session, transaction, utcnow
 from app.db import session as db_session
 from app.errors import InsufficientStockError, ValidationFailed
 from app.ops.prometheus import RESERVATIONS
-from app.stock import levels, reservations
+from app.stock import buckets, levels, reservations
 from app.stock.reservations_sql import close_in_one_statement, reserve_in_one_statement
 from app.stock.service import MovementInput, movement_quantity_error, record_movements
 
@@ -65,6 +65,26 @@ def put_product(principal: ApiPrincipal, sku: str, body: sc.ProductPut) -> Respo
 def get_product(principal: ApiPrincipal, sku: str) -> Response:
     s = db_session()
     return _json(_product_out(s, catalog.get_product(s, sku)))
+
+
+HOT = ("Hot-SKU mode (for promotion peaks such as Double 11): each balance of the SKU is split into stock "
+       "buckets so that concurrent reservations lock different rows. Stock levels, availability and the change "
+       "feed keep showing the totals; nothing else about the stock API changes.")
+
+
+@endpoint("GET", "/products/{sku}/hot", summary="Whether a SKU is in hot-SKU mode", scope=READ,
+          responses={200: sc.HotSkuOut}, errors=(401, 403, 404, 422), path_params=SKU_PARAM, description=HOT)
+def get_hot_sku(principal: ApiPrincipal, sku: str) -> Response:
+    return _json(sc.HotSkuOut.of(buckets.hot_state(db_session(), sku)))
+
+
+@endpoint("PUT", "/products/{sku}/hot", summary="Put a SKU in hot-SKU mode (or take it out)", scope="admin",
+          body=sc.HotSkuPut, responses={200: sc.HotSkuOut}, errors=(400, 401, 403, 404, 415, 422),
+          path_params=SKU_PARAM, description=HOT + " Needs the `admin` scope.")
+def put_hot_sku(principal: ApiPrincipal, sku: str, body: sc.HotSkuPut) -> Response:
+    with transaction() as s:
+        state = buckets.set_buckets(s, principal.actor, sku=sku, buckets=body.buckets, now=utcnow())
+    return _json(sc.HotSkuOut.of(state))
 
 
 @endpoint("GET", "/warehouses", summary="Active warehouses", scope=READ, responses={200: sc.WarehouseList},

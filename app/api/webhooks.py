@@ -72,7 +72,7 @@ class Claim:
 
 def claim_due_clients(session: Session, *, now: dt.datetime) -> list[Claim]:
     """Lease every active webhook client that is due and has changes after its cursor."""
-    last = session.scalar(select(func.max(StockChange.seq))) or 0
+    last = session.scalar(select(func.max(StockChange.seq)).where(StockChange.hidden.is_(False))) or 0
     due = or_(ApiClient.webhook_next_attempt_at.is_(None), ApiClient.webhook_next_attempt_at <= now)
     candidates = session.execute(select(ApiClient.id, ApiClient.webhook_url, ApiClient.webhook_secret,
                                         ApiClient.webhook_cursor, ApiClient.webhook_failures).where(

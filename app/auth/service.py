@@ -12,7 +12,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -284,16 +284,19 @@ def forget_cached_tokens() -> None:
         _token_cache.clear()
 
 
-def client_for_token(session: Session, token: str) -> TokenClient | None:
+def client_for_token(session: Session | Callable[[], Session], token: str) -> TokenClient | None:
     """The active client holding `token`, or None. Answers from a per-process cache for up to
     `TOKEN_CACHE_SECONDS` (saves a query on every API request), so a revoked token may work
     that long after the revocation commits; `revoke_api_client` also clears this process's
-    cache."""
+    cache. `session` may be a factory, called only on a cache miss: a hit then opens no
+    session and checks out no connection."""
     digest = hash_token(token)
     now = time.monotonic()
     hit = _token_cache.get(digest)
     if hit is not None and hit[0] > now:
         return hit[1]
+    if not isinstance(session, Session):
+        session = session()
     row = session.execute(select(ApiClient.id, ApiClient.name, ApiClient.scopes, ApiClient.is_active)
                           .where(ApiClient.token_hash == digest)).first()
     if row is None or not row.is_active:

@@ -1,4 +1,4 @@
-"""Filter forms of the catalog pages (GET: no CSRF, they change nothing)."""
+"""Forms of the catalog pages: filters (GET: no CSRF, they change nothing) and hot-SKU mode (POST)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -6,9 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SearchField, SelectField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from app.stock.models import MovementKind
+from app.stock.models import MAX_BUCKETS, MovementKind
 from app.web.filters import LABELS
 from app.web.forms import FixedChoices
+
+
+class HotSkuForm(FlaskForm):
+    """Hot-SKU mode of one product (admins): stock buckets per warehouse, 1 = off."""
+
+    buckets = IntegerField(_l("Stock buckets per warehouse"), validators=[NumberRange(min=1, max=MAX_BUCKETS)])
 
 
 class ProductFilterForm(FixedChoices, FlaskForm):

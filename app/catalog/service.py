@@ -22,6 +22,7 @@ from app.paging import AnySelect, Page, page_of
 from app.planning.demand_figures import demand_figure, demand_figures
 from app.purchasing.models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
+from app.stock.totals import balance_totals
 from app.suppliers.models import Supplier, SupplierPrice
 
 # PO statuses whose unaccepted quantity is still expected ("on order").
@@ -195,7 +196,8 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
                PurchaseOrderLine.quantity > PurchaseOrderLine.accepted_quantity)
         .group_by(PurchaseOrder.warehouse_id)
     ).all())
-    balances = {b.warehouse_id: b for b in session.scalars(select(StockBalance).where(StockBalance.product_id == product.id))}
+    totals = balance_totals(StockBalance.product_id == product.id)
+    balances = {b.warehouse_id: b for b in session.execute(select(totals))}
     ids = set(balances) | set(on_order)
     stock = []
     demand: dict[str, tuple[float, float | None]] = {}

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.auth.access import role_allows, staff_required
 from app.catalog import service
-from app.catalog.forms import MovementFilterForm, ProductFilterForm
+from app.catalog.forms import HotSkuForm, MovementFilterForm, ProductFilterForm
 from app.clearance.forms import CloseClearanceForm
 from app.clearance.service import open_clearances
 from app.db import session as db_session
-from app.db import utcnow
+from app.db import transaction, utcnow
 from app.paging import Page, Sort
+from app.stock.buckets import DEFAULT_BUCKETS, hot_state, set_buckets
+from app.stock.models import MAX_BUCKETS
 from app.stock.overview import category_choices, warehouse_choices
 from app.web.charts import DayValue, demand_bars_option
 from app.web.exports import csv_response
@@ -96,11 +99,28 @@ def product(sku: str) -> ResponseReturnValue:
                                    warehouse_code=(form.warehouse.data or None) if ok else None)
     demand_rows, chart = _demand_chart(points, granularity)
     clearance = open_clearances(s, [detail.product.id]).get(detail.product.id)
+    hot = hot_state(s, detail.product.sku)
     return render_template("catalog/product.html", d=detail, form=form, movements=movements,
                            clearance=clearance, close_form=CloseClearanceForm(),
                            can_clear=role_allows("purchasing"),
                            chart=chart, demand_rows=demand_rows, demand_total=sum(p.quantity for p in points),
-                           granularity=granularity, today=today), status
+                           granularity=granularity, today=today, hot=hot,
+                           hot_form=HotSkuForm(buckets=hot.buckets if hot.buckets > 1 else DEFAULT_BUCKETS)), status
+
+
+@bp.post("/products/<sku>/hot")
+@staff_required("admin")
+def set_hot(sku: str) -> ResponseReturnValue:
+    """Put the product in hot-SKU mode with the buckets asked for, or (1 bucket) take it out."""
+    form = HotSkuForm()
+    if not form.validate_on_submit() or form.buckets.data is None:
+        flash(_("Stock buckets must be a whole number from 1 to %(n)s.", n=MAX_BUCKETS), "error")
+        return redirect(url_for("catalog.product", sku=sku))
+    with transaction() as s:
+        state = set_buckets(s, current_user.actor, sku=sku, buckets=form.buckets.data, now=utcnow())
+    flash(_("Hot-SKU mode on: %(n)s stock buckets per warehouse.", n=state.buckets) if state.buckets > 1
+          else _("Hot-SKU mode off: one stock row per warehouse."), "success")
+    return redirect(url_for("catalog.product", sku=sku))
 
 
 @bp.get("/products/<sku>/movements.csv")

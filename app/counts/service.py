@@ -28,6 +28,7 @@ from app.paging import AnySelect, Page, Sort, clamp_page, sorted_by
 from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, Warehouse
 from app.stock.service import StockEffect, post_stock_effects
+from app.stock.totals import balance_totals
 
 SOURCE = "count"
 ACTIVE = (CountStatus.OPEN.value, CountStatus.SUBMITTED.value)
@@ -62,10 +63,10 @@ def _snapshot_rows(
     top_value: int | None,
 ) -> list[tuple[int, int]]:
     """(product id, on hand) of the products the count covers, by SKU."""
+    totals = balance_totals(StockBalance.warehouse_id == warehouse_id)
     snapshot = (
-        select(StockBalance.product_id, StockBalance.on_hand)
-        .join(Product, Product.id == StockBalance.product_id)
-        .where(StockBalance.warehouse_id == warehouse_id)
+        select(totals.c.product_id, totals.c.on_hand)
+        .join(Product, Product.id == totals.c.product_id)
     )
     if scope == CountScope.CATEGORY:
         snapshot = snapshot.where(Product.category_id == category_id)
@@ -73,10 +74,10 @@ def _snapshot_rows(
         snapshot = snapshot.where(Product.sku.in_(skus))
     elif scope == CountScope.TOP_VALUE:
         # Value at risk = on hand × unit cost: what a wrong book figure could be worth.
-        top = (snapshot.where(StockBalance.on_hand > 0)
-               .order_by((StockBalance.on_hand * Product.unit_cost).desc(), Product.sku).limit(top_value))
+        top = (snapshot.where(totals.c.on_hand > 0)
+               .order_by((totals.c.on_hand * Product.unit_cost).desc(), Product.sku).limit(top_value))
         ids = [pid for pid, _ in session.execute(top).all()]
-        snapshot = snapshot.where(StockBalance.product_id.in_(ids))
+        snapshot = snapshot.where(totals.c.product_id.in_(ids))
     rows = session.execute(snapshot.order_by(Product.sku)).all()
     return [(pid, on_hand) for pid, on_hand in rows]
 

@@ -23,6 +23,7 @@ from app.planning.policy import fill_rate_inputs
 from app.purchasing.models import OPEN_PO_STATUSES, POLineStatus, PurchaseOrder, PurchaseOrderLine, Receipt
 from app.settings.service import get_setting
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse, WarehouseKind
+from app.stock.totals import balance_totals
 from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer
 from forecasting.batch import BatchInput, compact_history
@@ -127,9 +128,9 @@ def load_positions(session: Session, lo: int, hi: int) -> dict[tuple[int, int], 
     """On hand, reserved, in transit (balances) and on order (open PO lines) per product ×
     warehouse, for products ``lo..hi``."""
     positions: dict[tuple[int, int], dict[str, int]] = {}
+    totals = balance_totals(StockBalance.product_id.between(lo, hi))
     for bal in session.execute(
-        select(StockBalance.product_id, StockBalance.warehouse_id, StockBalance.on_hand,
-               StockBalance.reserved, StockBalance.in_transit).where(StockBalance.product_id.between(lo, hi))
+        select(totals.c.product_id, totals.c.warehouse_id, totals.c.on_hand, totals.c.reserved, totals.c.in_transit)
     ):
         positions[(bal[0], bal[1])] = {"on_hand": bal[2], "reserved": bal[3], "in_transit": bal[4]}
     ordered = func.coalesce(PurchaseOrderLine.confirmed_quantity, PurchaseOrderLine.quantity)

@@ -127,6 +127,23 @@ def count_correction(on_hand: int, counted: int) -> int:
     return counted - on_hand
 
 
+def spread_on_hand(on_hand: int, reserved: Sequence[int]) -> list[int]:
+    """On hand per bucket of a balance whose buckets hold `reserved` (hot-SKU mode): each
+    keeps its reserved and gets an equal share of the free stock, the remainder going to
+    the first buckets. Below reserved (after a count) each bucket in turn covers its reserved
+    as far as `on_hand` goes. The shares add up to `on_hand`; none is negative."""
+    free = on_hand - sum(reserved)
+    if free >= 0:
+        share, extra = divmod(free, len(reserved))
+        return [r + share + (1 if i < extra else 0) for i, r in enumerate(reserved)]
+    out, left = [], on_hand
+    for r in reserved:
+        take = min(r, max(left, 0))
+        out.append(take)
+        left -= take
+    return out
+
+
 @dataclass(frozen=True)
 class WarehouseRef:
     id: int
@@ -200,3 +217,30 @@ def plan_allocation(
                 need -= take
         plan.append(allocations)
     return plan
+
+
+def take_from_buckets(
+    lines: Sequence[LineRequest],
+    plan: Sequence[Sequence[Allocation]],
+    free: Mapping[tuple[int, int, int], int],
+    buckets: Mapping[Key, Sequence[int]],
+) -> list[list[tuple[int, int, int]]]:
+    """A plan made over whole balances, taken from their buckets (hot-SKU mode): per line, each
+    (warehouse, quantity) from the balance's buckets in bucket order, as far as each has free
+    stock (`free`: (product, warehouse, bucket) → free units, never below 0 counted); a balance
+    of one row is bucket 0. Returns per line (warehouse, bucket, quantity) in plan order."""
+    left = {k: max(v, 0) for k, v in free.items()}
+    out: list[list[tuple[int, int, int]]] = []
+    for line, allocations in zip(lines, plan, strict=True):
+        takes: list[tuple[int, int, int]] = []
+        for a in allocations:
+            need, order = a.quantity, buckets.get((line.product_id, a.warehouse_id), [0])
+            for bucket in order:
+                slot = (line.product_id, a.warehouse_id, bucket)
+                take = need if len(order) == 1 else min(need, left.get(slot, 0))
+                if take > 0:
+                    takes.append((a.warehouse_id, bucket, take))
+                    left[slot] = left.get(slot, 0) - take
+                    need -= take
+        out.append(takes)
+    return out

@@ -6,17 +6,20 @@ Unlocked reads; each function issues a fixed number of queries whatever the row 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, text, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.errors import NotFound
-from app.stock.ledger import WarehouseRef, allocation_order
+from app.stock.ledger import Key, WarehouseRef, allocation_order
 from app.stock.models import StockBalance, StockChange, Warehouse
 from app.stock.repository import CURSOR_SHIFT
+from app.stock.totals import balance_totals
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,11 @@ def _products_by_sku(session: Session, skus: Sequence[str]) -> dict[str, int]:
 def stock_levels(session: Session, *, skus: Sequence[str], warehouse_code: str | None = None) -> list[StockLevel]:
     """One row per SKU × warehouse that has ever held the SKU (a balance row exists)."""
     products = _products_by_sku(session, skus)
+    totals = balance_totals(StockBalance.product_id.in_(list(products.values())))
     stmt = (
-        select(Product.sku, Warehouse.code, StockBalance.on_hand, StockBalance.reserved, StockBalance.in_transit)
-        .join(Product, Product.id == StockBalance.product_id)
-        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
-        .where(StockBalance.product_id.in_(list(products.values())))
+        select(Product.sku, Warehouse.code, totals.c.on_hand, totals.c.reserved, totals.c.in_transit)
+        .join(Product, Product.id == totals.c.product_id)
+        .join(Warehouse, Warehouse.id == totals.c.warehouse_id)
         .order_by(Product.sku, Warehouse.code)
     )
     if warehouse_code is not None:
@@ -115,14 +118,22 @@ def availability(session: Session, *, skus: Sequence[str], region: str | None = 
     return out
 
 
-_AVAILABILITY = (
-    select(Product.sku, Warehouse.id, Warehouse.code, Warehouse.kind, Warehouse.region,
-           StockBalance.on_hand - StockBalance.reserved)
-    .select_from(Product)
-    .outerjoin(StockBalance, StockBalance.product_id == Product.id)
-    .outerjoin(Warehouse, (Warehouse.id == StockBalance.warehouse_id) & Warehouse.is_active.is_(True))
-    .where(Product.sku.in_(bindparam("skus", expanding=True)))
-)
+def _availability_statement() -> Select[Any]:
+    """One row per SKU × active warehouse (a balance's buckets summed), or one with NULLs
+    for a SKU held nowhere."""
+    buckets = (select(StockBalance.product_id, StockBalance.warehouse_id,
+                      func.sum(StockBalance.on_hand - StockBalance.reserved).label("available"))
+               .join(Product, Product.id == StockBalance.product_id)
+               .where(Product.sku.in_(bindparam("skus", expanding=True)))
+               .group_by(StockBalance.product_id, StockBalance.warehouse_id).subquery("stock_total"))
+    return (select(Product.sku, Warehouse.id, Warehouse.code, Warehouse.kind, Warehouse.region, buckets.c.available)
+            .select_from(Product)
+            .outerjoin(buckets, buckets.c.product_id == Product.id)
+            .outerjoin(Warehouse, (Warehouse.id == buckets.c.warehouse_id) & Warehouse.is_active.is_(True))
+            .where(Product.sku.in_(bindparam("skus", expanding=True))))
+
+
+_AVAILABILITY = _availability_statement()
 
 
 _BELOW_HORIZON = text(
@@ -142,17 +153,19 @@ def _below_horizon(session: Session) -> ColumnElement[bool] | None:
 
 def changes_after(session: Session, *, after: int | None, limit: int) -> ChangePage:
     """Balance changes with cursor > `after` (None = from the beginning), in commit order,
-    never skipping one (docs/concurrency.md, "The change feed").
+    never skipping one (docs/concurrency.md, "The change feed"). A hot balance's record
+    shows the sum of its buckets (`_bucket_sums`).
 
     `next_cursor` is the last cursor returned, or `after` (0 at the start) when there is
     nothing new, so a follower can always pass it back.
     """
     start = after or 0
     stmt = (
-        select(StockChange.seq, Product.sku, Warehouse.code, StockChange.on_hand, StockChange.reserved, StockChange.at)
+        select(StockChange.seq, Product.sku, Warehouse.code, StockChange.on_hand, StockChange.reserved, StockChange.at,
+               StockChange.product_id, StockChange.warehouse_id, StockChange.buckets)
         .join(Product, Product.id == StockChange.product_id)
         .join(Warehouse, Warehouse.id == StockChange.warehouse_id)
-        .where(StockChange.seq > start)
+        .where(StockChange.seq > start, StockChange.hidden.is_(False))
         .order_by(StockChange.seq)
         .limit(limit)
     )
@@ -160,9 +173,45 @@ def changes_after(session: Session, *, after: int | None, limit: int) -> ChangeP
     if gate is not None:
         stmt = stmt.where(gate)
     rows = session.execute(stmt).all()
-    changes = [ChangeRecord(seq, sku, code, on_hand, reserved, on_hand - reserved, at)
-               for seq, sku, code, on_hand, reserved, at in rows]
+    sums = _bucket_sums(session, [(seq, p, w, n) for seq, *_r, p, w, n in rows if n > 1])
+    changes = []
+    for seq, sku, code, on_hand, reserved, at, *_key in rows:
+        on_hand, reserved = sums.get(seq, (on_hand, reserved))
+        changes.append(ChangeRecord(seq, sku, code, on_hand, reserved, on_hand - reserved, at))
     return ChangePage(changes, changes[-1].cursor if changes else start)
+
+
+def _bucket_sums(session: Session, records: Sequence[tuple[int, int, int, int]]) -> dict[int, tuple[int, int]]:
+    """(on hand, reserved) of a bucketed balance at each of these records (seq, product,
+    warehouse, buckets): the sum over its buckets 0 … buckets−1 of each one's latest row at
+    or before the record. Every row below a record that a follower is given has committed
+    (the feed horizon), so the sum is final. Two statements: each bucket's last row before
+    the page, then the balances' rows within it."""
+    if not records:
+        return {}
+    first: dict[Key, int] = {}
+    width: dict[Key, int] = defaultdict(int)
+    for seq, p, w, n in records:
+        first[(p, w)] = min(first.get((p, w), seq), seq)
+        width[(p, w)] = max(width[(p, w)], n)
+    columns = (StockChange.seq, StockChange.product_id, StockChange.warehouse_id, StockChange.bucket,
+               StockChange.on_hand, StockChange.reserved)
+    before = [select(*columns).where(StockChange.product_id == p, StockChange.warehouse_id == w,
+                                     StockChange.bucket == b, StockChange.seq < first[(p, w)])
+              .order_by(StockChange.seq.desc()).limit(1).subquery() for (p, w) in first for b in range(width[(p, w)])]
+    rows = list(session.execute(union_all(*[select(*sub.c) for sub in before])))
+    rows += session.execute(select(*columns).where(
+        tuple_(StockChange.product_id, StockChange.warehouse_id).in_(list(first)),
+        StockChange.seq >= min(first.values()), StockChange.seq <= max(seq for seq, *_ in records)))
+    wanted = {seq: n for seq, _p, _w, n in records}
+    state: dict[Key, dict[int, tuple[int, int]]] = defaultdict(dict)
+    out: dict[int, tuple[int, int]] = {}
+    for seq, p, w, bucket, on_hand, reserved in sorted(rows, key=lambda r: r[0]):
+        state[(p, w)][bucket] = (on_hand, reserved)
+        if seq in wanted:
+            held = [v for b, v in state[(p, w)].items() if b < wanted[seq]]
+            out[seq] = (sum(v[0] for v in held), sum(v[1] for v in held))
+    return out
 
 
 def feed_position(session: Session) -> int:
@@ -177,7 +226,8 @@ def feed_position(session: Session) -> int:
 
 def changes_pending(session: Session, after: int) -> int:
     """How many changes a follower at cursor `after` has not been given yet (committed ones)."""
-    return int(session.scalar(select(func.count()).select_from(StockChange).where(StockChange.seq > after)) or 0)
+    return int(session.scalar(select(func.count()).select_from(StockChange).where(
+        StockChange.seq > after, StockChange.hidden.is_(False))) or 0)
 
 
 def list_warehouses(session: Session) -> list[Warehouse]:

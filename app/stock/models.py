@@ -13,12 +13,15 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -103,24 +106,34 @@ class StockMovement(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
 
+# A hot SKU × warehouse is split into at most this many stock buckets (docs/concurrency.md).
+MAX_BUCKETS = 32
+
+
 class StockBalance(Base):
     """What the ledger adds up to, per product × warehouse, plus reserved and in transit.
 
-    `version` increases with every change; it orders a balance's change-log rows.
+    Usually one row (bucket 0). A hot SKU × warehouse is split into several rows, its
+    *buckets* (0 … n−1), so concurrent reservations lock different rows: the balance is
+    then the sum of its buckets (`app.stock.totals`), each bucket holds the reservations
+    allocated to it (`ReservationAllocation.bucket`) and in transit stays in bucket 0.
+    `version` increases with every change of the row.
     """
 
     __tablename__ = "stock_balance"
     __table_args__ = (
-        UniqueConstraint("product_id", "warehouse_id"),
+        UniqueConstraint("product_id", "warehouse_id", "bucket"),
         CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
         CheckConstraint("in_transit >= 0", name="in_transit_non_negative"),
+        CheckConstraint(f"bucket >= 0 AND bucket < {MAX_BUCKETS}", name="bucket_in_range"),
         Index("ix_stock_balance_warehouse", "warehouse_id", "product_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    bucket: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
     in_transit: Mapped[int] = mapped_column(Integer, default=0)
@@ -152,6 +165,12 @@ class StockChange(Base):
     reserved: Mapped[int] = mapped_column(Integer)
     in_transit: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A bucketed balance logs each bucket it wrote: `bucket`, and `buckets` = how many the
+    # balance has after the write. Its figures in the feed are the sum of every bucket's
+    # latest row; of one write's rows for a balance only the last is shown (`hidden` the others).
+    bucket: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    buckets: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Reservation(Base):
@@ -198,8 +217,26 @@ class ReservationAllocation(Base):
     line_id: Mapped[int] = mapped_column(ForeignKey("reservation_line.id"), index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
     quantity: Mapped[int] = mapped_column(Integer)
+    bucket: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")  # of the balance it holds
 
     line: Mapped[ReservationLine] = relationship(back_populates="allocations")
+
+
+class HotSku(Base):
+    """A SKU in hot-SKU mode: each of its balances is split into `buckets` rows. Marked by an
+    admin (`source` "admin") or by the lock-wait scan (`source` "auto", `app.stock.buckets`)."""
+
+    __tablename__ = "hot_sku"
+    __table_args__ = (CheckConstraint(f"buckets >= 2 AND buckets <= {MAX_BUCKETS}", name="buckets_in_range"),
+                      CheckConstraint("source IN ('admin', 'auto')", name="source_valid"))
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    buckets: Mapped[int] = mapped_column(SmallInteger)
+    source: Mapped[str] = mapped_column(String(8))
+    marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    marked_by: Mapped[str] = mapped_column(String(120))
+    # What the scan measured when it marked the SKU: mean backends waiting on one of its balances.
+    waiters: Mapped[float | None] = mapped_column(Float)
 
 
 class IdempotencyRecord(Base):

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app.catalog.models import Category, Product
 from app.locale_names import localized_name
 from app.paging import Page
-from app.stock.models import StockBalance, Warehouse
+from app.stock.models import Warehouse
+from app.stock.totals import balance_totals
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,12 @@ def stock_overview(
     per_page: int = 50,
 ) -> Page[StockRow]:
     """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
+    bal = balance_totals()
     stmt = (
-        select(StockBalance, Product.sku, Product.name, Category.name, Warehouse.code, Warehouse.name,
-               Category.name_zh, Warehouse.name_zh, Product.specification)
-        .join(Product, Product.id == StockBalance.product_id)
-        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+        select(bal.c.on_hand, bal.c.reserved, bal.c.in_transit, Product.sku, Product.name, Category.name,
+               Warehouse.code, Warehouse.name, Category.name_zh, Warehouse.name_zh, Product.specification)
+        .join(Product, Product.id == bal.c.product_id)
+        .join(Warehouse, Warehouse.id == bal.c.warehouse_id)
         .outerjoin(Category, Category.id == Product.category_id)
     )
     if q:
@@ -58,9 +60,9 @@ def stock_overview(
     ).all()
     return Page(
         rows=[
-            StockRow(sku, name, cat and localized_name(cat, cat_zh), wcode, localized_name(wname, wname_zh), bal.on_hand,
-                     bal.reserved, bal.on_hand - bal.reserved, bal.in_transit, variant)
-            for bal, sku, name, cat, wcode, wname, cat_zh, wname_zh, variant in rows
+            StockRow(sku, name, cat and localized_name(cat, cat_zh), wcode, localized_name(wname, wname_zh), on_hand,
+                     reserved, on_hand - reserved, in_transit, variant)
+            for on_hand, reserved, in_transit, sku, name, cat, wcode, wname, cat_zh, wname_zh, variant in rows
         ],
         total=total,
         page=page,

@@ -28,7 +28,7 @@ from sqlalchemy.types import Integer, String
 from app.audit.service import Actor
 from app.db import UTCDateTime
 from app.errors import DomainError
-from app.stock.reservations import (
+from app.stock.reservation_types import (
     ReservationNotActive,
     ReserveLine,
     looks_like_id,

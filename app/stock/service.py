@@ -83,6 +83,9 @@ class StockEffect:
     may_undercut_reserved: bool = False
     # A zero-quantity count still records its event id (so a replay is recognised).
     record_zero: bool = False
+    # The bucket of a hot balance this effect's reserved change belongs to (a reservation's
+    # allocation); None for effects on the balance as a whole (its buckets are rebalanced).
+    bucket: int | None = None
 
     @property
     def key(self) -> Key:
@@ -151,6 +154,8 @@ def stock_change(
     `StockPlan` then lists their active warehouses). `locked`: rows the caller holds already.
 
     An effect on a key that was not locked is a programming error (`LookupError`).
+    The change-log rows are written with the balances (`repository.write_balances`); a
+    bucketed (hot) balance's buckets are rebalanced on the way.
     """
     balances: dict[Key, BalanceRow] = dict(locked or {})
     warehouses: list[WarehouseRef] = []
@@ -189,7 +194,12 @@ def _write_plan(
         for e in plan.effects
         if e.kind is not None and (e.quantity != 0 or e.record_zero)
     ])
-    changed = repo.write_balances(session, balances, plan.positions)
+    bucket_deltas: dict[repo.BucketKey, tuple[int, int]] = {}
+    for e in plan.effects:
+        if e.bucket is not None:
+            on_hand, reserved = bucket_deltas.get((e.product_id, e.warehouse_id, e.bucket), (0, 0))
+            bucket_deltas[(e.product_id, e.warehouse_id, e.bucket)] = (on_hand + e.quantity, reserved + e.reserved_delta)
+    changed = repo.write_balances(session, balances, plan.positions, bucket_deltas)
     for bal in changed:
         if bal.reserved > bal.on_hand:
             session.add(Alert(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.stock.models import StockBalance
+from app.stock.totals import balance_totals
 
 MAX_MATCHES = 15
 
@@ -25,10 +26,11 @@ class SkuMatch:
 def sku_matches(session: Session, *, q: str, warehouse_id: int | None, limit: int = MAX_MATCHES) -> list[SkuMatch]:
     """Active products whose SKU or name contains `q`; those the warehouse holds first (1 query)."""
     like = f"%{q.strip().lower()}%"
-    available = func.coalesce(StockBalance.on_hand - StockBalance.reserved, 0)
+    totals = balance_totals(StockBalance.warehouse_id == warehouse_id)
+    available = func.coalesce(totals.c.on_hand - totals.c.reserved, 0)
     stmt = (
         select(Product.sku, Product.name, Product.specification, available)
-        .outerjoin(StockBalance, (StockBalance.product_id == Product.id) & (StockBalance.warehouse_id == warehouse_id))
+        .outerjoin(totals, totals.c.product_id == Product.id)
         .where(Product.is_active.is_(True),
                or_(func.lower(Product.sku).like(like), func.lower(Product.name).like(like)))
         .order_by((available > 0).desc(), Product.sku).limit(limit)
@@ -41,9 +43,10 @@ def available_by_sku(session: Session, *, skus: Sequence[str], warehouse_id: int
     wanted = sorted({s.strip() for s in skus if s and s.strip()})
     if not wanted:
         return {}
+    totals = balance_totals(StockBalance.warehouse_id == warehouse_id)
     rows = session.execute(
-        select(Product.sku, func.coalesce(StockBalance.on_hand - StockBalance.reserved, 0))
-        .outerjoin(StockBalance, (StockBalance.product_id == Product.id) & (StockBalance.warehouse_id == warehouse_id))
+        select(Product.sku, func.coalesce(totals.c.on_hand - totals.c.reserved, 0))
+        .outerjoin(totals, totals.c.product_id == Product.id)
         .where(Product.sku.in_(wanted))
     )
     return {sku: int(avail) for sku, avail in rows}

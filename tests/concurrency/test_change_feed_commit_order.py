@@ -18,10 +18,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.db import make_sessionmaker, utcnow
+from app.stock.buckets import set_buckets
 from app.stock.levels import changes_after
 from app.stock.models import StockChange, StockMovement
+from app.stock.reservation_types import ReserveLine
+from app.stock.reservations_sql import reserve_in_one_statement
 from app.stock.service import StockEffect, post_stock_effects
-from tests.factories import make_product, make_warehouse
+from tests.factories import TEST_ACTOR, make_api_client, make_product, make_warehouse, receive_stock
 
 pytestmark = pytest.mark.postgres_only
 
@@ -143,13 +146,18 @@ def test_a_balance_changed_by_a_waiting_older_transaction_is_listed_in_its_commi
         s.close()
 
 
-def test_concurrent_writers_and_a_follower_lose_no_change(committed_app: Any, engine: Engine) -> None:
+@pytest.mark.parametrize("hot", [False, True], ids=["plain", "hot-buckets"])
+def test_concurrent_writers_and_a_follower_lose_no_change(committed_app: Any, engine: Engine, hot: bool) -> None:
     """8 writers × 25 receipts over 4 SKUs while a follower polls: the follower ends with
-    every change exactly once, and each balance's figures in its own commit order."""
+    every change exactly once, and each balance's figures in its own commit order (with
+    hot-SKU mode on, the sums of the buckets every receipt rebalances)."""
     maker = make_sessionmaker(engine)
     with maker() as db:
         w = make_warehouse(db, kind="cloud")
-        products = [make_product(db).id for _ in range(4)]
+        made = [make_product(db) for _ in range(4)]
+        for product in made if hot else []:
+            set_buckets(db, TEST_ACTOR, sku=product.sku, buckets=4, now=utcnow())
+        products = [product.id for product in made]
         db.commit()
         wid = w.id
     stop = threading.Event()
@@ -187,3 +195,54 @@ def test_concurrent_writers_and_a_follower_lose_no_change(committed_app: Any, en
     assert len(got) == 200 and len({c for c, _, _ in got}) == 200
     for pid in products:
         assert [on_hand for _, p, on_hand in got if p == pid] == list(range(1, 51))
+
+
+def test_one_statement_reservations_on_a_hot_sku_give_the_feed_every_total_in_order(
+    committed_app: Any, engine: Engine
+) -> None:
+    """8 clients × 20 one-unit reservations (the SQL fast path, one bucket each) on one SKU in
+    hot-SKU mode while a follower polls: the feed's reserved figure — the sum over the buckets —
+    counts up 1, 2, … 160 with no gap, no repeat and no step back."""
+    maker = make_sessionmaker(engine)
+    with maker() as db:
+        w = make_warehouse(db, kind="cloud")
+        product = make_product(db, sku="FEED-HOT")
+        receive_stock(db, product, w, 1000)
+        set_buckets(db, TEST_ACTOR, sku="FEED-HOT", buckets=8, now=utcnow())
+        client_id = make_api_client(db)[0].id
+        db.commit()
+        start = changes_after(db, after=None, limit=1000).next_cursor
+    stop = threading.Event()
+    got: list[tuple[int, int]] = []
+
+    def follow() -> None:
+        cursor = start
+        with maker() as r:
+            while True:
+                finished = stop.is_set()
+                page = changes_after(r, after=cursor, limit=50)
+                r.commit()
+                got.extend((c.on_hand, c.reserved) for c in page.changes)
+                cursor = page.next_cursor
+                if finished and not page.changes:
+                    return
+
+    def reserve(n: int) -> None:
+        with maker() as s:
+            for i in range(20):
+                result = reserve_in_one_statement(s, TEST_ACTOR, api_client_id=client_id, key=None, fingerprint=None,
+                                                  order_ref=f"F{n}-{i}", lines=[ReserveLine("FEED-HOT", 1)],
+                                                  now=utcnow())
+                assert result.error is None and result.status == 201
+                s.commit()
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    clients = [threading.Thread(target=reserve, args=(n,)) for n in range(8)]
+    for t in clients:
+        t.start()
+    for t in clients:
+        t.join(120)
+    stop.set()
+    follower.join(60)
+    assert got == [(1000, n) for n in range(1, 161)]

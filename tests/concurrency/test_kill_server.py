@@ -20,10 +20,11 @@ import requests
 from sqlalchemy import func, select
 
 from app import migrate
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_sessionmaker, utcnow
+from app.stock.buckets import set_buckets
 from app.stock.models import Reservation
 from tests.concurrency.conftest import assert_invariants
-from tests.factories import make_api_client, make_product, make_warehouse, receive_stock
+from tests.factories import TEST_ACTOR, make_api_client, make_product, make_warehouse, receive_stock
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,8 +83,9 @@ def server_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.mark.parametrize("hot", [False, True], ids=["plain", "hot-buckets"])
 def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(
-    server_name: str, scratch: tuple[str, Any], tmp_path: Path
+    server_name: str, scratch: tuple[str, Any], tmp_path: Path, hot: bool
 ) -> None:
     url, maker = scratch
     with maker() as s:
@@ -92,6 +94,8 @@ def test_sigkill_mid_load_leaves_invariants_and_idempotency_intact(
             p = make_product(s, sku=f"KILL-{i}")
             receive_stock(s, p, cloud, 60)
             receive_stock(s, p, north, 20)
+            if hot and i < 3:  # three SKUs in hot-SKU mode, one plain
+                set_buckets(s, TEST_ACTOR, sku=p.sku, buckets=4, now=utcnow())
         _c, token = make_api_client(s)
         s.commit()
     server = Server(server_name, url, tmp_path)

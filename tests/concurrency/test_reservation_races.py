@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.db import utcnow
+from app.stock.buckets import set_buckets
 from app.stock.models import Reservation
 from tests.concurrency.conftest import assert_invariants
-from tests.factories import make_api_client, make_product, make_warehouse, receive_stock
+from tests.factories import TEST_ACTOR, make_api_client, make_product, make_warehouse, receive_stock
 
 pytestmark = pytest.mark.postgres_only
 
@@ -24,10 +26,14 @@ def _client(token: str) -> requests.Session:
     return http
 
 
-def test_32_clients_race_for_100_units_and_exactly_100_reservations_win(live_url: str, db: Session) -> None:
+@pytest.mark.parametrize("buckets", [1, 8], ids=["plain", "hot-8-buckets"])
+def test_32_clients_race_for_100_units_and_exactly_100_reservations_win(live_url: str, db: Session,
+                                                                       buckets: int) -> None:
     cloud = make_warehouse(db, kind="cloud")
     hot = make_product(db, sku="HOT-1")
     receive_stock(db, hot, cloud, 100)
+    if buckets > 1:  # 100 units over 8 rows: the last units of every bucket are sold through the others
+        set_buckets(db, TEST_ACTOR, sku="HOT-1", buckets=buckets, now=utcnow())
     _c, token = make_api_client(db)
     db.commit()
     clients = [_client(token) for _ in range(32)]
@@ -46,7 +52,9 @@ def test_32_clients_race_for_100_units_and_exactly_100_reservations_win(live_url
     assert_invariants(db)
 
 
-def test_multi_line_reservations_over_overlapping_skus_never_deadlock_or_oversell(live_url: str, db: Session) -> None:
+@pytest.mark.parametrize("hot", [False, True], ids=["plain", "some-hot"])
+def test_multi_line_reservations_over_overlapping_skus_never_deadlock_or_oversell(live_url: str, db: Session,
+                                                                                 hot: bool) -> None:
     cloud = make_warehouse(db, kind="cloud")
     north = make_warehouse(db, kind="forward", region="north")
     skus = []
@@ -54,6 +62,8 @@ def test_multi_line_reservations_over_overlapping_skus_never_deadlock_or_oversel
         p = make_product(db, sku=f"OVL-{i}")
         receive_stock(db, p, cloud, 20)
         receive_stock(db, p, north, 10)
+        if hot and i % 2 == 0:  # hot and plain SKUs in one request: bucket try-locks among ordered locks
+            set_buckets(db, TEST_ACTOR, sku=p.sku, buckets=4, now=utcnow())
         skus.append(p.sku)
     _c, token = make_api_client(db)
     db.commit()
@@ -100,12 +110,15 @@ def test_ten_concurrent_requests_with_one_key_make_one_reservation(live_url: str
     assert_invariants(db)
 
 
+@pytest.mark.parametrize("buckets", [1, 4], ids=["plain", "hot-4-buckets"])
 def test_concurrent_commits_and_releases_of_one_reservation_have_exactly_one_winner(
-    live_url: str, db: Session
+    live_url: str, db: Session, buckets: int
 ) -> None:
     cloud = make_warehouse(db, kind="cloud")
     p = make_product(db, sku="RACE-CLOSE")
     receive_stock(db, p, cloud, 10)
+    if buckets > 1:
+        set_buckets(db, TEST_ACTOR, sku="RACE-CLOSE", buckets=buckets, now=utcnow())
     _c, token = make_api_client(db)
     db.commit()
     http = _client(token)
@@ -124,4 +137,34 @@ def test_concurrent_commits_and_releases_of_one_reservation_have_exactly_one_win
         assert len(winners) == 1 and sorted(status for _a, status in outcomes) == [200] + [409] * 7
         status = http.get(f"{live_url}/reservations/{rid}", timeout=30).json()["status"]
         assert status == {"commit": "committed", "release": "released"}[winners[0]]
+    assert_invariants(db)
+
+
+def test_a_reservation_of_a_hot_sku_does_not_wait_for_a_bucket_another_transaction_holds(
+    live_url: str, db: Session, committed_app: Any
+) -> None:
+    """The point of buckets: while one transaction holds the lock of a bucket (as a concurrent
+    reservation would until its COMMIT), reservations of the same SKU × warehouse go through
+    on the other buckets instead of queueing; the plain SKU's reservation has to wait."""
+    cloud = make_warehouse(db, kind="cloud")
+    for sku in ("HOT-B", "PLAIN-B"):
+        receive_stock(db, make_product(db, sku=sku), cloud, 40)
+    set_buckets(db, TEST_ACTOR, sku="HOT-B", buckets=4, now=utcnow())
+    _c, token = make_api_client(db)
+    db.commit()
+    http = _client(token)
+    engine = committed_app.extensions["stockwise_db"].engine
+    with engine.connect() as holder:  # holds bucket 0 of both balances (the key every writer takes first)
+        for sku in ("HOT-B", "PLAIN-B"):
+            holder.execute(text("SELECT pg_advisory_xact_lock(b.product_id, stock_balance_key(b.product_id, "
+                                "b.warehouse_id, b.bucket)) FROM stock_balance b JOIN product p ON p.id = b.product_id "
+                                "WHERE p.sku = :sku AND b.bucket = 0"), {"sku": sku})
+        for n in range(6):
+            resp = http.post(f"{live_url}/reservations", timeout=10,
+                             json={"order_ref": f"HB-{n}", "lines": [{"sku": "HOT-B", "quantity": 2}]})
+            assert resp.status_code == 201
+        with pytest.raises(requests.Timeout):
+            http.post(f"{live_url}/reservations", timeout=2,
+                      json={"order_ref": "PB", "lines": [{"sku": "PLAIN-B", "quantity": 1}]})
+        holder.rollback()
     assert_invariants(db)

@@ -2,7 +2,8 @@
 releases, expiries, transfers in transit and counts; after every step the API.md
 invariants must hold (checked against the database, not against our own bookkeeping).
 On PostgreSQL the one-statement SQL path (app.stock.reservations_sql) takes part too,
-interleaved with the Python path on the same stock."""
+interleaved with the Python path on the same stock. The hot variant runs on SKUs in
+hot-SKU mode (balances split into buckets) and re-splits or merges them between steps."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ import itertools
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.models import Alert
 from app.errors import DomainError
+from app.stock.buckets import set_buckets
 from app.stock.models import StockBalance
 from app.stock.reservations import (
     ReserveLine,
@@ -39,6 +42,7 @@ class StockMachine(RuleBasedStateMachine):
     """Random steps over the stock services; the invariants are checked after every one."""
 
     session: Session  # set by the test: the test's savepointed session
+    hot: bool = False  # set by the test: every product in hot-SKU mode (stock buckets)
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,6 +59,15 @@ class StockMachine(RuleBasedStateMachine):
         self.products = [make_product(self.s, sku=f"SM-{n}-{i}") for i in range(2)]
         self.sql = self.s.get_bind().dialect.name == "postgresql"
         self.client_id = make_api_client(self.s)[0].id if self.sql else 0
+        if self.hot:
+            for product in self.products:
+                set_buckets(self.s, TEST_ACTOR, sku=product.sku, buckets=3, now=self.now)
+
+    @rule(p=st.integers(0, 1), buckets=st.integers(1, 4))
+    def resize_buckets(self, p: int, buckets: int) -> None:
+        if self.hot:
+            self._try(lambda: set_buckets(self.s, TEST_ACTOR, sku=self.products[p].sku, buckets=buckets,
+                                          now=self.now))
 
     def _try(self, fn: Any) -> Any:
         """Run one service call as its own unit (a savepoint stands in for the handler's transaction)."""
@@ -176,8 +189,10 @@ class StockMachine(RuleBasedStateMachine):
                 assert (bal.product_id, bal.warehouse_id) in flagged
 
 
-def test_stock_invariants_hold_after_every_step(session: Session) -> None:
+@pytest.mark.parametrize("hot", [False, True], ids=["plain", "hot-buckets"])
+def test_stock_invariants_hold_after_every_step(session: Session, hot: bool) -> None:
     StockMachine.session = session
+    StockMachine.hot = hot
     run_state_machine_as_test(StockMachine, settings=settings(
         max_examples=25, stateful_step_count=15, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))

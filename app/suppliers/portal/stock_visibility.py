@@ -12,6 +12,7 @@ from app.catalog.models import Product
 from app.locale_names import localized_name
 from app.paging import Page
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
+from app.stock.totals import balance_totals
 from app.suppliers.models import SupplierPrice
 
 DEMAND_DAYS = 28
@@ -59,11 +60,11 @@ def supplied_stock(
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     ids = [pid for pid, _sku, _name in chosen]
+    totals = balance_totals(StockBalance.product_id.in_(ids))
     balances = session.execute(
-        select(StockBalance.product_id, Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.name_zh, StockBalance.on_hand,
-               StockBalance.reserved, StockBalance.in_transit)
-        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
-        .where(StockBalance.product_id.in_(ids)).order_by(Warehouse.code)
+        select(totals.c.product_id, Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.name_zh, totals.c.on_hand,
+               totals.c.reserved, totals.c.in_transit)
+        .join(Warehouse, Warehouse.id == totals.c.warehouse_id).order_by(Warehouse.code)
     ).all() if ids else []
     # Demand = shipments to customers net of customer returns (both signed in the ledger).
     demand = dict(((pid, wid), int(-qty)) for pid, wid, qty in session.execute(
