@@ -13,6 +13,7 @@ from app.catalog.forms import MovementFilterForm, ProductFilterForm
 from app.db import session as db_session
 from app.db import utcnow
 from app.paging import Page
+from app.planning.accuracy import naive_kind
 from app.stock.queries import category_choices, warehouse_choices
 from app.web.charts import Bar, bar_chart, month_ticks
 from app.web.exports import csv_response
@@ -95,7 +96,7 @@ def product(sku: str) -> Any:
                                    warehouse_code=(form.warehouse.data or None) if ok else None)
     return render_template("catalog/product.html", d=detail, form=form, movements=movements,
                            chart=_demand_chart(points, granularity), demand_total=sum(p.quantity for p in points),
-                           granularity=granularity, today=today), status
+                           granularity=granularity, today=today, season=naive_kind()), status
 
 
 @bp.get("/products/<sku>/movements.csv")

@@ -16,7 +16,7 @@ from app.auth.session import staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
-from app.planning import decisions, policy, queries, service, workers
+from app.planning import accuracy, coverage, decisions, policy, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.models import RunStatus
 from app.planning.schemas import RunStatusOut
@@ -58,8 +58,9 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
     rows = list(zip(page.rows, decision.rows, strict=False))
     groups = queries.group_rows(rows, queries.unit_values(db_session(), page.rows, on=utcnow().date()))
     can_decide = current_user.role in (*PLANNERS, "admin") and (form.status.data or "open") == "open"
+    scores = accuracy.for_suggestions(db_session(), [r.suggestion for r in page.rows])
     return render_template("planning/suggestions.html", form=form, page=page, decision=decision, rows=rows,
-                           groups=groups,
+                           groups=groups, scores=scores, season=accuracy.naive_kind(),
                            can_decide=can_decide, start_form=_start_form(),
                            busy=service.runs_blocking(db_session())), status
 
@@ -165,7 +166,12 @@ def run(run_id: int) -> Any:
     status = _run_status(run_id)
     found = service.get_run(db_session(), run_id)
     warning = _worker_warning(status.worker_missing and found.status == RunStatus.QUEUED.value)
-    return render_template("planning/run.html", run=found, status=status, worker_warning=warning)
+    quality = held = None
+    if found.status == RunStatus.SUCCEEDED.value:
+        quality = accuracy.run_accuracy(db_session(), run_id)
+        held = coverage.interval_coverage(db_session(), found, today=utcnow().date())
+    return render_template("planning/run.html", run=found, status=status, worker_warning=warning, quality=quality,
+                           coverage=held, min_days=coverage.MIN_DAYS)
 
 
 @bp.get("/runs/<int:run_id>/status")
@@ -194,7 +200,10 @@ def series(product_id: int, warehouse_id: int) -> Any:
         labels={"title": _("Demand and forecast"), "reorder_point": _("reorder point"),
                 "today": _("forecast starts")},
     )
-    return render_template("planning/series.html", detail=detail, chart=chart)  # Markup: the chart escapes its text
+    planned = accuracy.for_suggestions(db_session(), [suggestion]).get(suggestion.id) if suggestion else None
+    return render_template("planning/series.html", detail=detail, chart=chart,  # Markup: the chart escapes its text
+                           scores=accuracy.of_series(detail.series), suggestion_scores=planned,
+                           season=accuracy.naive_kind())
 
 
 def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None, status: int = 200) -> Any:
