@@ -21,7 +21,7 @@ from app.stock.models import StockMovement
 from app.stock.service import StockEffect, post_stock_effects
 from tests.factories import make_product, make_staff_user
 from tests.planning_data import make_network, make_run, make_suggestion, write_history
-from tests.web.clients import login_staff
+from tests.web.clients import login_staff, post_form
 
 ACTOR = Actor.system("tests")
 NAIVE = "repeating last week's sales"
@@ -141,6 +141,14 @@ def test_every_verdict_is_worded_from_the_stored_scores(client: Any, session: Se
     assert re.search(r"All series 4 3 0\.96 1\.00 33 % \(1\) 1", run_page), run_page
     assert "Combination 2 50 %" in run_page and "SeasonalNaive 1 25 %" in run_page
     assert "No whole day has passed since the run's first forecast day" in run_page
+
+    assert post_form(client, "/dashboard", "/language", {"locale": "zh"}).status_code == 302
+    zh = _text(client.get("/planning/suggestions"))
+    assert "预测误差比照搬上周的销量低 18 %（回测）。" in zh
+    assert "回测中并不比照搬上周的销量更准——因此改按它来计划。" in zh
+    assert "销售历史太短，尚无法用过去的销量检验预测" in zh and "预测误差 −18 %" in zh
+    zh_run = _text(client.get(f"/planning/runs/{run.id}"))
+    assert "按需求类别的准确度" in zh_run and "全部序列" in zh_run and "预测区间与此后实际销量的对照" in zh_run
 
 
 def test_run_page_checks_the_intervals_against_sales_written_after_the_run(
