@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.planning.demand_figures import _suppliers_of as suppliers_of  # the one network rule
 from app.planning.models import ForecastRun, ForecastSeries, ReplenishmentSuggestion, RunStatus
+from app.stock.models import Warehouse
 from forecasting.batch import BatchSpec
 from forecasting.models import BASELINE_MODEL, SHORT_SERIES_MODEL
 
@@ -38,6 +40,7 @@ class Verdict(enum.StrEnum):
     NO_BETTER = "no_better"  # no better than the naive, yet the run kept its own forecast
     TOO_SHORT = "too_short"  # too little history to backtest (planned on the average so far)
     NOT_COMPARABLE = "not_comparable"  # scored, but the naive has no error scale (no change week to week)
+    SUPPLIES_OTHERS = "supplies_others"  # no demand of its own: planned from the warehouses it supplies
     NO_FORECAST = "no_forecast"  # no succeeded run has a series for this SKU × warehouse
 
 
@@ -65,6 +68,7 @@ class SeriesAccuracy:
     rmsse_seasonal_naive: float | None = None
     mase: float | None = None
     mase_seasonal_naive: float | None = None
+    supplies_others: bool = False  # no series here, but the warehouses this one supplies have one
 
     @property
     def ratio(self) -> float | None:
@@ -77,7 +81,7 @@ class SeriesAccuracy:
     @property
     def verdict(self) -> Verdict:
         if self.run_id is None or self.model is None:
-            return Verdict.NO_FORECAST
+            return Verdict.SUPPLIES_OTHERS if self.supplies_others else Verdict.NO_FORECAST
         if self.model == BASELINE_MODEL:
             return Verdict.PLANNED_ON_NAIVE
         ratio = self.ratio
@@ -94,6 +98,7 @@ class SeriesAccuracy:
 
 
 NO_FORECAST = SeriesAccuracy(None, None, None)
+NETWORK_ONLY = SeriesAccuracy(None, None, None, supplies_others=True)
 
 
 def of_series(series: ForecastSeries | None) -> SeriesAccuracy:
@@ -106,7 +111,8 @@ def of_series(series: ForecastSeries | None) -> SeriesAccuracy:
 
 def latest_for_product(session: Session, *, product_id: int) -> dict[int, SeriesAccuracy]:
     """``{warehouse id: accuracy}`` of one product from the latest succeeded run that has a
-    series for it in that warehouse (1 query)."""
+    series for it in that warehouse; a cloud warehouse without demand of its own that supplies
+    a warehouse with a series gets :data:`NETWORK_ONLY` (2 queries)."""
     latest = (
         select(ForecastSeries.warehouse_id, func.max(ForecastSeries.run_id).label("run_id"))
         .join(ForecastRun, ForecastRun.id == ForecastSeries.run_id)
@@ -116,19 +122,48 @@ def latest_for_product(session: Session, *, product_id: int) -> dict[int, Series
         select(ForecastSeries).join(latest, (latest.c.warehouse_id == ForecastSeries.warehouse_id)
                                     & (latest.c.run_id == ForecastSeries.run_id))
         .where(ForecastSeries.product_id == product_id))
-    return {s.warehouse_id: of_series(s) for s in rows}
+    found = {s.warehouse_id: of_series(s) for s in rows}
+    if found:
+        source_of, _clouds = suppliers_of(session)
+        for warehouse_id in list(found):
+            cloud = source_of.get(warehouse_id)
+            if cloud is not None and cloud not in found:
+                found[cloud] = NETWORK_ONLY
+    return found
 
 
-def for_suggestions(session: Session, suggestions: Iterable[ReplenishmentSuggestion]) -> dict[int, SeriesAccuracy]:
-    """``{suggestion id: accuracy}``: the scores of the series each suggestion was planned from
-    (its own run, product and warehouse); :data:`NO_FORECAST` where that run kept none (1 query)."""
+@dataclass(frozen=True)
+class PlannedFrom:
+    """A series a suggestion was planned from: its own warehouse's (``warehouse_code`` None) or,
+    for a warehouse that supplies others, one of theirs (network demand)."""
+
+    warehouse_code: str | None
+    accuracy: SeriesAccuracy
+
+
+def for_suggestions(session: Session, suggestions: Iterable[ReplenishmentSuggestion]) -> dict[int, list[PlannedFrom]]:
+    """``{suggestion id: the series it was planned from}``, from the suggestion's own run: its
+    own warehouse's series first, then those of the warehouses it supplies (a cloud plans for
+    the network), by code; ``[PlannedFrom(None, NO_FORECAST)]`` where the run kept none (2 queries)."""
     wanted = list(suggestions)
     if not wanted:
         return {}
-    found = {(s.run_id, s.product_id, s.warehouse_id): of_series(s) for s in session.scalars(
-        select(ForecastSeries).where(ForecastSeries.run_id.in_({s.run_id for s in wanted}),
-                                     ForecastSeries.product_id.in_({s.product_id for s in wanted})))}
-    return {s.id: found.get((s.run_id, s.product_id, s.warehouse_id), NO_FORECAST) for s in wanted}
+    found: dict[tuple[int, int], list[tuple[int, str, SeriesAccuracy]]] = {}
+    for series, code in session.execute(
+            select(ForecastSeries, Warehouse.code).join(Warehouse, Warehouse.id == ForecastSeries.warehouse_id)
+            .where(ForecastSeries.run_id.in_({s.run_id for s in wanted}),
+                   ForecastSeries.product_id.in_({s.product_id for s in wanted}))):
+        found.setdefault((series.run_id, series.product_id), []).append((series.warehouse_id, code, of_series(series)))
+    source_of, _clouds = suppliers_of(session)
+    out: dict[int, list[PlannedFrom]] = {}
+    for s in wanted:
+        rows = found.get((s.run_id, s.product_id), [])
+        own = [PlannedFrom(None, acc) for wid, _code, acc in rows if wid == s.warehouse_id]
+        others = sorted((PlannedFrom(code, acc) for wid, code, acc in rows
+                         if wid != s.warehouse_id and source_of.get(wid) == s.warehouse_id),
+                        key=lambda p: p.warehouse_code or "")
+        out[s.id] = own + others or [PlannedFrom(None, NO_FORECAST)]
+    return out
 
 
 @dataclass(frozen=True)

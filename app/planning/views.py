@@ -202,7 +202,8 @@ def series(product_id: int, warehouse_id: int) -> Any:
     )
     planned = accuracy.for_suggestions(db_session(), [suggestion]).get(suggestion.id) if suggestion else None
     return render_template("planning/series.html", detail=detail, chart=chart,  # Markup: the chart escapes its text
-                           scores=accuracy.of_series(detail.series), suggestion_scores=planned,
+                           scores=accuracy.latest_for_product(db_session(), product_id=product_id)
+                           .get(warehouse_id, accuracy.NO_FORECAST), suggestion_scores=planned,
                            season=accuracy.naive_kind())
 
 

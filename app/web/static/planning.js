@@ -77,6 +77,9 @@ function followRun(first) {
     const quality = doc.getElementById("run-quality");
     const old = document.getElementById("run-quality");
     if (quality && old) old.replaceWith(quality);
+    // "no worker picked up runs" concerns a queued run only: gone once a worker has started it
+    const warning = document.querySelector("[data-worker-warning]");
+    if (warning && !doc.querySelector("[data-worker-warning]")) warning.remove();
   };
   const lang = document.documentElement.lang || "en";
   const fmt = (value, digits) => new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en",
@@ -87,7 +90,8 @@ function followRun(first) {
     // batches done/total, series done/total, rate and time left: follows every poll, not only status changes
     const line = part("batches");
     const label = part("batches-label");
-    if (!line || !s.batches_total) return;
+    if (!line) return;
+    if (!s.batches_total || s.finished) { line.hidden = true; if (label) label.hidden = true; return; }
     const bits = [`${s.batches_done} / ${s.batches_total}`,
       fill(line.dataset.seriesText, { done: fmt(s.progress_done, 0), total: fmt(s.progress_total, 0) })];
     if (s.series_per_second) bits.push(fill(line.dataset.rateText, { rate: fmt(s.series_per_second, 1) }));

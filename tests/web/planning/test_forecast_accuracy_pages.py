@@ -80,6 +80,9 @@ def test_product_page_and_suggestion_say_how_the_forecast_did_against_last_week(
     assert f"Model {steady.model}, smooth demand, run #{run.id}" in product or \
         f"Model {steady.model}, {steady.demand_class} demand, run #{run.id}" in product
     assert f"backtest RMSSE {steady.rmsse:.2f} vs {steady.rmsse_seasonal_naive:.2f} for the naive" in product
+    # the cloud holds STEADY but sells none itself: it plans for NTH, and says so
+    assert ("CLD Cloud No sales of its own here: planned from the forecasts of the warehouses it supplies "
+            "(see their rows).") in product
 
     short = _series(session, run, shorty.id, net.north.id)
     assert short.model == "HistoricAverage" and short.rmsse is None
@@ -108,6 +111,17 @@ def test_product_page_and_suggestion_say_how_the_forecast_did_against_last_week(
 
     chart = _text(client.get(f"/planning/series/{net.products['STEADY'].id}/{net.north.id}"))
     assert _expected_words(steady) in chart
+
+    # The cloud buys SOUTHY for STH, where it sells: the purchase was planned from STH's forecast.
+    southy = net.products["SOUTHY"]
+    south = _series(session, run, southy.id, net.south.id)
+    purchase = session.scalars(select(ReplenishmentSuggestion).where(
+        ReplenishmentSuggestion.run_id == run.id, ReplenishmentSuggestion.product_id == southy.id,
+        ReplenishmentSuggestion.warehouse_id == net.cloud.id)).one()
+    why = worklist[worklist.index(f'id="why-{purchase.id}"'):]
+    why = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", why[:why.index("</tr>")])))
+    assert f"Demand of STH, which this warehouse supplies: {_expected_words(south)}" in why
+    assert _expected_words(south) in _text(client.get("/products/SOUTHY"))
 
 
 def test_every_verdict_is_worded_from_the_stored_scores(client: Any, session: Session) -> None:
