@@ -75,4 +75,6 @@ def test_run_page_follows_the_run_to_the_end(live_server: LiveServer, page: Any,
     assert "queued" not in card.lower() and "4 / 4" not in card and "done" not in card.split("\n")[0]
     assert page.locator("[data-run=bar]").get_attribute("aria-valuenow") == "100"
     assert not page.locator("[data-run=batches]").is_visible()  # done: the series count says it all
+    # the finished run's quality sections arrive with the re-read, no reload
+    assert page.locator("#model-mix").is_visible() and page.locator("#coverage").is_visible()
     shot(page, "forecast-run-followed-to-the-end")
