@@ -19,6 +19,7 @@ from app.catalog.demand import DemandPoint, bucket_demand, demand_window
 from app.catalog.models import Category, Product
 from app.errors import NotFound
 from app.paging import AnySelect, Page, page_of
+from app.planning.accuracy import NO_FORECAST, SeriesAccuracy, latest_for_product
 from app.planning.demand_figures import demand_figure, demand_figures
 from app.purchasing.models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
@@ -165,6 +166,8 @@ class ProductDetail:
     prices: list[PriceRow]
     # warehouse code → (average daily demand, days of cover) from the one demand figure
     demand: dict[str, tuple[float, float | None]] = field(default_factory=dict)
+    # warehouse code → the latest forecast's backtest accuracy against the seasonal naive
+    accuracy: dict[str, SeriesAccuracy] = field(default_factory=dict)
 
     @property
     def total_on_hand(self) -> int:
@@ -202,6 +205,8 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
     stock = []
     demand: dict[str, tuple[float, float | None]] = {}
     figures = demand_figures(session, today=today, product_id=product.id)
+    scores = latest_for_product(session, product_id=product.id)
+    accuracy: dict[str, SeriesAccuracy] = {}
     if ids:
         for w in session.scalars(select(Warehouse).where(Warehouse.id.in_(ids)).order_by(Warehouse.kind, Warehouse.code)):
             b = balances.get(w.id)
@@ -210,6 +215,7 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
                                         b.in_transit if b else 0, int(on_order.get(w.id) or 0), w.id))
             figure = demand_figure(figures, product.id, w.id)
             demand[w.code] = (figure.daily_demand, figure.days_of_cover(on_hand - reserved))
+            accuracy[w.code] = scores.get(w.id, NO_FORECAST)
     prices = [
         PriceRow(p.id, sup.id, sup.code, sup.name, p.unit_price, p.currency, p.moq, p.pack_size, p.lead_time_days,
                  p.is_preferred, p.valid_from, p.valid_to, p.valid_from <= today and (p.valid_to is None or today <= p.valid_to))
@@ -219,7 +225,7 @@ def product_detail(session: Session, *, sku: str, today: dt.date) -> ProductDeta
             .order_by(SupplierPrice.is_preferred.desc(), Supplier.code, SupplierPrice.valid_from.desc())
         )
     ]
-    return ProductDetail(product, category, stock, prices, demand)
+    return ProductDetail(product, category, stock, prices, demand, accuracy)
 
 
 @dataclass(frozen=True)

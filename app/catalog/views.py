@@ -17,6 +17,7 @@ from app.clearance.service import open_clearances
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.paging import Page, Sort
+from app.planning.accuracy import naive_kind
 from app.stock.buckets import DEFAULT_BUCKETS, hot_state, set_buckets
 from app.stock.models import MAX_BUCKETS
 from app.stock.overview import category_choices, warehouse_choices
@@ -104,7 +105,7 @@ def product(sku: str) -> ResponseReturnValue:
                            clearance=clearance, close_form=CloseClearanceForm(),
                            can_clear=role_allows("purchasing"),
                            chart=chart, demand_rows=demand_rows, demand_total=sum(p.quantity for p in points),
-                           granularity=granularity, today=today, hot=hot,
+                           granularity=granularity, today=today, hot=hot, season=naive_kind(),
                            hot_form=HotSkuForm(buckets=hot.buckets if hot.buckets > 1 else DEFAULT_BUCKETS)), status
 
 

@@ -17,7 +17,7 @@ from app.auth.access import role_allows, staff_required
 from app.db import session as db_session
 from app.db import transaction, utcnow
 from app.errors import ValidationFailed
-from app.planning import decisions, policy, queries, service, workers
+from app.planning import accuracy, coverage, decisions, policy, queries, service, workers
 from app.planning.forms import STATUS_LABELS, StartRunForm, SuggestionDecisionForm, SuggestionFilterForm
 from app.planning.models import RunStatus
 from app.planning.reasons import reason_lines
@@ -57,8 +57,9 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
     rows = list(zip(page.rows, decision.rows, strict=False))
     groups = queries.group_rows(rows, queries.unit_values(db_session(), page.rows, on=utcnow().date()))
     can_decide = role_allows(*PLANNERS) and (form.status.data or "open") == "open"
+    scores = accuracy.for_suggestions(db_session(), [r.suggestion for r in page.rows])
     return render_template("planning/suggestions.html", form=form, page=page, decision=decision, rows=rows,
-                           groups=groups,
+                           groups=groups, scores=scores, season=accuracy.naive_kind(),
                            can_decide=can_decide, start_form=_start_form(),
                            busy=service.runs_blocking(db_session())), status
 
@@ -166,7 +167,12 @@ def run(run_id: int) -> ResponseReturnValue:
     status = _run_status(run_id)
     found = service.get_run(db_session(), run_id)
     warning = _worker_warning(status.worker_missing and found.status == RunStatus.QUEUED.value)
-    return render_template("planning/run.html", run=found, status=status, worker_warning=warning)
+    quality = held = None
+    if found.status == RunStatus.SUCCEEDED.value:
+        quality = accuracy.run_accuracy(db_session(), run_id)
+        held = coverage.interval_coverage(db_session(), found, today=utcnow().date())
+    return render_template("planning/run.html", run=found, status=status, worker_warning=warning, quality=quality,
+                           coverage=held, min_days=coverage.MIN_DAYS)
 
 
 @bp.get("/runs/<int:run_id>/status")
@@ -199,7 +205,11 @@ def series(product_id: int, warehouse_id: int) -> ResponseReturnValue:
                "reorder": _("reorder point"), "today": _("forecast starts"), "demand_axis": _("units per day"),
                "stock_axis": _("units in stock")},
     )
-    return render_template("planning/series.html", detail=detail, chart=chart, days=days, note=note, position=position)
+    planned = accuracy.for_suggestions(db_session(), [suggestion]).get(suggestion.id) if suggestion else None
+    return render_template("planning/series.html", detail=detail, chart=chart, days=days, note=note, position=position,
+                           scores=accuracy.latest_for_product(db_session(), product_id=product_id)
+                           .get(warehouse_id, accuracy.NO_FORECAST), suggestion_scores=planned,
+                           season=accuracy.naive_kind())
 
 
 def _render_policy(errors: dict[str, str] | None = None, raw: dict[str, str] | None = None,

@@ -1,7 +1,7 @@
 """hot-SKU mode: a balance may be split into stock buckets
 
 Revision ID: 1601
-Revises: 1401
+Revises: 1501
 Create Date: 2026-12-01 12:15:00
 
 - `stock_balance.bucket` (0 … n−1) and the unique key (product, warehouse, bucket): a hot

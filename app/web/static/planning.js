@@ -76,8 +76,37 @@ function followRun(first) {
   const reread = async () => {
     const resp = await fetch(window.location.href, { headers: { Accept: "text/html" } });
     if (!resp.ok) return;
-    const fresh = new DOMParser().parseFromString(await resp.text(), "text/html").getElementById("run");
+    const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+    const fresh = doc.getElementById("run");
     if (fresh) { card.replaceWith(fresh); card = fresh; }
+    // a finished run's model mix, accuracy and interval coverage appear without a reload
+    const quality = doc.getElementById("run-quality");
+    const old = document.getElementById("run-quality");
+    if (quality && old) old.replaceWith(quality);
+    // "no worker picked up runs" concerns a queued run only: gone once a worker has started it
+    const warning = document.querySelector("[data-worker-warning]");
+    if (warning && !doc.querySelector("[data-worker-warning]")) warning.remove();
+  };
+  const lang = document.documentElement.lang || "en";
+  const fmt = (value, digits) => new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en",
+    { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  const fill = (template, values) => Object.entries(values)
+    .reduce((text, [key, value]) => text.replace(`{${key}}`, value), template || "");
+  const batches = (s) => {
+    // batches done/total, series done/total, rate and time left: follows every poll, not only status changes
+    const line = part("batches");
+    const label = part("batches-label");
+    if (!line) return;
+    if (!s.batches_total || s.finished) { line.hidden = true; if (label) label.hidden = true; return; }
+    const bits = [`${s.batches_done} / ${s.batches_total}`,
+      fill(line.dataset.seriesText, { done: fmt(s.progress_done, 0), total: fmt(s.progress_total, 0) })];
+    if (s.series_per_second) bits.push(fill(line.dataset.rateText, { rate: fmt(s.series_per_second, 1) }));
+    if (s.eta_seconds !== null && s.eta_seconds !== undefined) {
+      bits.push(fill(line.dataset.etaText, { minutes: String(Math.max(1, Math.ceil(s.eta_seconds / 60))) }));
+    }
+    line.textContent = bits.join(" · ");
+    line.hidden = false;
+    if (label) label.hidden = false;
   };
   const show = (s) => {
     const bar = part("bar");
@@ -90,6 +119,7 @@ function followRun(first) {
     const stage = part("stage");
     const words = JSON.parse(card.dataset.labels || "{}"); // stage codes → the page's language
     if (stage) stage.textContent = words[s.stage] || s.stage || "";
+    batches(s);
   };
   const poll = async () => {
     try {
