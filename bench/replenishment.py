@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -51,11 +52,15 @@ from replenishment_sim import (  # noqa: E402  (bench/replenishment_sim.py)
 )
 
 from forecasting import forecast  # noqa: E402
+from forecasting.fill_rate import DEFAULT_FLOOR_SHARE  # noqa: E402
 
 DATA_FILE = "online_retail_daily.csv.gz"
 MIN_HISTORY_DAYS = 56
 GOAL_SAVING = 0.20
 GOAL_CALIBRATION_POINTS = 2.0
+# forecasting/ modules forecast() does not use: a change there keeps the cached forecasts
+POLICY_MODULES = frozenset({"fill_rate.py", "calibration.py", "replenish.py", "plan.py", "network.py",
+                            "batch.py", "protection.py"})
 TARGETS = (0.85, 0.90, 0.95, 0.98, 0.99)
 K_DAYS = (3, 5, 7, 10, 14, 18, 21, 28, 35, 42, 56, 70)
 
@@ -92,10 +97,12 @@ def load_online_retail(folder: Path, *, start: str, sample: int | None, seed: in
 def make_forecasts(scenario: Scenario, ids: list[str], *, every: int, horizon: int, cache: Path | None,
                    n_jobs: int) -> list[Forecasts]:
     """One ``forecast()`` call for all SKUs per forecast day (cached by SKUs, day, horizon and
-    the source of ``forecasting/``, so a changed method never reuses another's forecasts)."""
+    the source of ``forecasting/`` except :data:`POLICY_MODULES`, so a changed forecast method
+    never reuses another's forecasts)."""
     out = []
     demand = scenario.demand
-    method = hashlib.sha1(b"".join(p.read_bytes() for p in sorted((ROOT / "forecasting").glob("*.py")))).hexdigest()
+    method = hashlib.sha1(b"".join(p.read_bytes() for p in sorted((ROOT / "forecasting").glob("*.py"))
+                                   if p.name not in POLICY_MODULES)).hexdigest()
     for day in review_days(scenario)[::max(every // scenario.review_days, 1)]:
         key = hashlib.sha1(f"{','.join(ids)}|{day}|{horizon}|{method}".encode()).hexdigest()[:16]
         path = cache / f"fc-{key}.npz" if cache else None
@@ -129,7 +136,8 @@ def run_policies(scenario: Scenario, forecasts: list[Forecasts], *, targets: tup
         simulate(scenario, MinMaxPolicy(scenario, k), "min/max", f"k={k}") for k in k_days]}
     for mode, distribution in modes:
         base, _, calibrate = mode.partition("+")  # "allocate+pooled": spread calibrated, pooled or per SKU
-        name = f"stockwise {base}" + ("" if base == "z" else f" {distribution}") + (f" {calibrate}" if calibrate else "")
+        name = f"stockwise {base}" + ("" if base in ("z", "empirical") else f" {distribution}") + (
+            f" {calibrate}" if calibrate else "")
         results[name] = [
             simulate(scenario, StockwisePolicy(scenario, forecasts, mode=base, target=t, distribution=distribution,
                                                calibrate=calibrate, floor_share=floor_share),
@@ -226,21 +234,35 @@ def main() -> int:
     parser.add_argument("--start", default="2011-03-15", help="first simulated day")
     parser.add_argument("--lead-times", default="7,14")
     parser.add_argument("--forecast-every", type=int, default=14, help="days between forecasts (multiple of 7)")
-    parser.add_argument("--modes", default="z:normal,fill:normal,allocate:normal,fill+pooled:normal,"
-                        "allocate+pooled:normal,allocate+pooled:gamma",
+    parser.add_argument("--modes", default="z:normal,allocate+pooled:normal,empirical:normal",
                         help="mode[+calibration]:distribution, comma-separated; mode z, fill or allocate; "
-                             "calibration pooled, quantile or sku; distribution normal or gamma")
-    parser.add_argument("--policy", default="stockwise allocate normal pooled",
+                             "calibration pooled, quantile or sku; distribution normal or gamma; mode empirical: "
+                             "allocation on past forecast errors per demand class (forecasting/protection.py)")
+    parser.add_argument("--policy", default="stockwise empirical",
                         help="the policy of the summary lines (the best measured)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stockwise-replenishment-cache"))
     parser.add_argument("--svg", type=Path, default=Path("replenishment-tradeoff.svg"))
     parser.add_argument("--n-jobs", type=int, default=-1)
-    parser.add_argument("--floor-share", type=float, default=0.85,
+    parser.add_argument("--floor-share", type=float, default=DEFAULT_FLOOR_SHARE,
                         help="allocation: a SKU's fill rate is at least this share of its group's target")
     parser.add_argument("--targets", default=",".join(str(t) for t in TARGETS))
     parser.add_argument("--horizon", type=int, default=28,
                         help="forecast days (past them demand goes on at the last week's mean)")
+    parser.add_argument("--save", type=Path, default=None, help="also pickle the outcomes here (for --merge)")
+    parser.add_argument("--merge", default=None,
+                        help="comma-separated --save files (e.g. one per lead time run in parallel): "
+                             "print their summary and draw one chart, without simulating")
     args = parser.parse_args()
+    if args.merge:
+        curves, summary = {}, []
+        for part in args.merge.split(","):
+            saved = pickle.loads(Path(part).read_bytes())
+            curves.update(saved["curves"])
+            summary.extend(saved["summary"])
+        write_svg(args.svg, curves)
+        print(f"trade-off chart: {args.svg}")
+        print("\n".join(summary))
+        return 0
     folder = real_data_dir()
     if folder is None:
         print(f"skipped: {DATA_FILE} not found ($STOCKWISE_REAL_DATA, ../shared/data/real, /work/shared/data/real)")
@@ -270,6 +292,8 @@ def main() -> int:
                     summary.extend(line for line in comparison(lead, name, results, "Online Retail", "policy")
                                    if "fill rate 80%" not in line)
     write_svg(args.svg, curves)
+    if args.save is not None:
+        args.save.write_bytes(pickle.dumps({"curves": curves, "summary": summary}))
     print(f"\ntrade-off chart: {args.svg}   ({time.perf_counter() - started:.0f} s)")
     print(f"goals: ≥ {GOAL_SAVING:.0%} less average stock value than the best min/max at the same fill rate "
           f"(90 % and 95 %, both lead times); achieved fill rate within ±{GOAL_CALIBRATION_POINTS:g} points "

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasting import protection
 from forecasting.calibration import SpreadCalibration, calibrate_spread, spread_per_sku
 from forecasting.replenish import (
     LeadTime,
@@ -37,6 +38,7 @@ from forecasting.replenish import (
     allocate_fill_rates_to_items,
     demand_std_from_interval,
     replenish,
+    with_protection_scenarios,
 )
 
 AVERAGE_WINDOW_DAYS = 56  # min/max: average demand over the last 8 weeks
@@ -170,11 +172,12 @@ class StockwisePolicy:
 
     def __init__(self, scenario: Scenario, forecasts: list[Forecasts], *, mode: str, target: float,
                  distribution: str = "normal", calibrate: str = "", floor_share: float = 0.85) -> None:
-        if mode not in ("z", "fill", "allocate"):
+        if mode not in ("z", "fill", "allocate", "empirical"):
             raise ValueError(f"unknown mode {mode!r}")
         self.scenario, self.forecasts = scenario, sorted(forecasts, key=lambda f: f.made_on)
         self.mode, self.target, self.distribution, self.calibrate = mode, target, distribution, calibrate
         self.floor_share = floor_share
+        self.pools: dict[tuple[int, ...], protection.ErrorPool | None] = {}
         self.demand = np.nan_to_num(scenario.demand, nan=0.0)
         spread = LEAD_SPREAD * scenario.lead_days / math.sqrt(3)  # σ of a uniform ±30 %
         self.lead = LeadTime(mean_days=float(scenario.lead_days), std_days=spread, source="price_list")
@@ -186,6 +189,7 @@ class StockwisePolicy:
         fc = latest[-1]
         offset = day - fc.made_on
         cal, spread = self.calibration(day) if self.calibrate else (SpreadCalibration(), None)
+        pool = self.error_pool(day) if self.mode == "empirical" else None
         out = []
         for i in range(on_hand.shape[0]):
             yhat, hi = fc.yhat[i, offset:].tolist(), fc.hi95[i, offset:].tolist()
@@ -199,7 +203,28 @@ class StockwisePolicy:
                 stock=StockPosition(on_hand=int(on_hand[i]), on_order=int(on_order[i])),
                 fill_rate=None if self.mode == "z" else self.target, distribution=self.distribution,
             ))
+        if pool is not None:
+            out = with_protection_scenarios(out, pool)
         return out
+
+    def error_pool(self, day: int, origins: int = 8) -> protection.ErrorPool | None:
+        """:func:`forecasting.protection.fit_error_pool` on the last ``origins`` forecasts whose
+        protection period had ended by ``day``: their forecast over ``P`` against what sold."""
+        period = round(self.lead.mean_days + self.scenario.review_days)
+        done = [f for f in self.forecasts if f.made_on + period <= day][-origins:]
+        key = tuple(f.made_on for f in done)
+        if key not in self.pools:
+            forecast_sums, actual_sums, cvs = [], [], []
+            for f in done:
+                horizon = min(period, f.yhat.shape[1])
+                total = f.yhat[:, :horizon].sum(axis=1) * period / horizon
+                sigma_d = np.maximum(f.hi95 - f.yhat, 0).mean(axis=1) / 1.959963984540054
+                forecast_sums.append(total)
+                actual_sums.append(self.demand[:, f.made_on:f.made_on + period].sum(axis=1))
+                cvs.append(sigma_d * math.sqrt(period) / np.maximum(total, protection.FLOOR_UNITS))
+            self.pools[key] = protection.fit_error_pool(np.concatenate(forecast_sums), np.concatenate(actual_sums),
+                                                        np.concatenate(cvs)) if done else None
+        return self.pools[key]
 
     def calibration(self, day: int, origins: int = 8) -> tuple[SpreadCalibration, Array | None]:
         """:func:`forecasting.calibration.calibrate_spread` on the last ``origins`` forecasts whose
@@ -225,7 +250,7 @@ class StockwisePolicy:
 
     def __call__(self, day: int, on_hand: Array, on_order: Array) -> Array:
         items = self.items(day, on_hand, on_order)
-        if self.mode == "allocate":
+        if self.mode in ("allocate", "empirical"):
             groups = ["assortment"] * len(items)
             items = allocate_fill_rates_to_items(items, {"assortment": self.target}, groups,
                                                  self.scenario.price.tolist(), floor_share=self.floor_share)

@@ -20,6 +20,8 @@ transfers, the cloud a purchase from the product's supplier, with shortage shari
   each forward transfer its category's target. Without targets: one cycle service level (z).
   ``spread`` (from past runs, :func:`forecasting.calibration.calibrate_spread`) scales the
   forecast by its bias and σ_d by how much wider the actual errors were than the intervals.
+  ``error_pool`` (past runs' errors per demand class, :mod:`forecasting.protection`): cloud
+  purchases take their protection-period demand from it instead of the calibrated normal.
 * A run limited to one warehouse (``NetworkInputs.warehouse_id``) only suggests for it: a
   forward warehouse gets its transfers, not the cloud's purchases.
 """
@@ -37,6 +39,7 @@ import pandas as pd
 
 from forecasting.calibration import SpreadCalibration
 from forecasting.network import PURCHASE, Suggestion, plan_sku_network
+from forecasting.protection import ErrorPool
 from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
@@ -44,6 +47,7 @@ from forecasting.replenish import (
     allocate_fill_rates_to_items,
     demand_std_from_interval,
     lead_time_from_receipts,
+    with_protection_scenarios,
 )
 
 NO_PRICE_LEAD_TIME_DAYS = 14.0  # a SKU without a valid price: assume a slow supplier
@@ -92,6 +96,7 @@ class NetworkInputs:
     categories: dict[int, str] = field(default_factory=dict)  # product id → category code
     unit_values: dict[int, float] = field(default_factory=dict)  # product id → value of one unit
     spread: SpreadCalibration = field(default_factory=SpreadCalibration)
+    error_pool: ErrorPool | None = None  # past forecast errors per demand class (forecasting.protection)
 
     def target_fill_rate(self, product_id: int) -> float | None:
         """The target fill rate of the product's category (else ``"*"``); None: z mode."""
@@ -186,6 +191,9 @@ def _allocate(inputs: NetworkInputs, plans: dict[int, list[CloudPlan]]) -> dict[
     keys = [(pid, i) for pid, cloud_plans in plans.items() for i, plan in enumerate(cloud_plans)
             if plan[1].fill_rate is not None]
     items = [plans[pid][i][1] for pid, i in keys]
+    if inputs.error_pool is not None:
+        items = with_protection_scenarios(items, inputs.error_pool, bias=inputs.spread.bias,
+                                          spread=inputs.spread.spread)
     groups = [inputs.categories.get(pid, "") for pid, _ in keys]
     targets = {group: target for group, target in ((g, inputs.target_fill_rate(pid)) for (pid, _), g
                                                    in zip(keys, groups, strict=True)) if target is not None}

@@ -47,6 +47,7 @@ from statistics import NormalDist, fmean, stdev
 
 import numpy as np
 
+from forecasting import protection
 from forecasting.fill_rate import (
     DEFAULT_FLOOR_SHARE,
     allocate_by_group,
@@ -98,7 +99,9 @@ class ReplenishmentInput:
     ``demand_std_per_day``: σ_d (see :func:`demand_std_from_interval`).
     ``fill_rate``: target fill rate in (0, 1) — the fill-rate mode of the module doc, with
     lead-time demand as ``distribution`` (``normal`` or ``gamma``); None: the cycle
-    ``service_level`` (z) mode.
+    ``service_level`` (z) mode. ``protection_scenarios``: equally likely demands over the
+    protection period ``L + R`` (:func:`forecasting.protection.scenarios`, from past forecast
+    errors); when given, the fill-rate mode uses them instead of ``distribution``.
     """
 
     sku: str
@@ -113,6 +116,7 @@ class ReplenishmentInput:
     pack_size: int = 1
     fill_rate: float | None = None
     distribution: str = "normal"
+    protection_scenarios: Sequence[float] | None = None
 
 
 @dataclass(frozen=True)
@@ -281,15 +285,50 @@ def allocate_fill_rates_to_items(
         raise ValueError("items, groups and unit_values must have the same length")
     for group, target in targets.items():
         check_fill_rate(target, f"target fill rate of {group!r}")
-    demand = [protection_demand(item) for item in items]
-    _, rates = allocate_by_group(
-        targets, list(groups), [d.mean for d in demand], [d.std for d in demand],
-        [d.review_demand for d in demand], np.asarray(unit_values, dtype=float),
-        check_distribution(items[0].distribution), default_target=default_target, floor_share=floor_share,
-    )
+    if all(item.protection_scenarios is not None for item in items):
+        rows = _scenario_rows(items)
+        _, rates = protection.allocate_by_group(
+            targets, list(groups), rows, _scenario_review_demand(items, rows), np.asarray(unit_values, dtype=float),
+            default_target=default_target, floor_share=floor_share)
+    else:
+        demand = [protection_demand(item) for item in items]
+        _, rates = allocate_by_group(
+            targets, list(groups), [d.mean for d in demand], [d.std for d in demand],
+            [d.review_demand for d in demand], np.asarray(unit_values, dtype=float),
+            check_distribution(items[0].distribution), default_target=default_target, floor_share=floor_share,
+        )
     # A SKU allocated (almost) full service keeps a finite target: the loss function solves it.
     return [dataclasses.replace(item, fill_rate=float(min(max(rate, 0.01), 0.9999)))
             for item, rate in zip(items, rates.tolist(), strict=True)]
+
+
+def with_protection_scenarios(items: Sequence[ReplenishmentInput], pool: protection.ErrorPool, *,
+                              bias: float = 1.0, spread: float = 1.0) -> list[ReplenishmentInput]:
+    """The items with their protection-period demand scenarios from ``pool``
+    (:func:`forecasting.protection.scenarios`): class by the forecast over ``L + R`` and its
+    implied CV ``σ_d·√P / max(forecast, 1)``, lead-time variability from each item's
+    ``lead_time.std_days``. ``bias``/``spread``: the calibration already applied to the items'
+    forecast and σ_d, divided out (the pool was fitted on the forecasts as they were)."""
+    out = []
+    for item in items:
+        period = item.lead_time.mean_days + item.review_period_days
+        mean = protection_demand(item).mean / bias
+        cv = item.demand_std_per_day / (bias * spread) * math.sqrt(period) / max(mean, protection.FLOOR_UNITS)
+        row = protection.scenarios(pool, [mean], [cv], period_days=period, lead_std_days=item.lead_time.std_days)[0]
+        out.append(dataclasses.replace(item, protection_scenarios=tuple(row.tolist())))
+    return out
+
+
+def _scenario_rows(items: Sequence[ReplenishmentInput]) -> np.ndarray:
+    rows = [list(item.protection_scenarios or ()) for item in items]
+    if len({len(r) for r in rows}) != 1 or not rows[0]:
+        raise ValueError("protection_scenarios must have the same, non-zero length for every item")
+    return np.asarray(rows, dtype=float)
+
+
+def _scenario_review_demand(items: Sequence[ReplenishmentInput], rows: np.ndarray) -> np.ndarray:
+    periods = [item.lead_time.mean_days + item.review_period_days for item in items]
+    return protection.review_demand(rows, [item.review_period_days for item in items], periods)
 
 
 def replenish(item: ReplenishmentInput) -> Replenishment:
@@ -383,7 +422,16 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
     distribution = check_distribution(item.distribution)
     lead = item.lead_time
     demand = protection_demand(item)
-    order_up_to = level_for_fill_rate_one(fill_rate, demand.mean, demand.std, demand.review_demand, distribution)
+    if item.protection_scenarios is not None:
+        rows = _scenario_rows([item])
+        d_r = _scenario_review_demand([item], rows)
+        order_up_to = float(protection.level_for_fill_rate(fill_rate, rows, d_r)[0])
+        spread = float(rows.std())
+        demand = dataclasses.replace(demand, mean=float(rows.mean()), std=spread, review_demand=float(d_r[0]))
+        distribution = f"from past forecast errors, {rows.shape[1]} points"
+    else:
+        order_up_to = level_for_fill_rate_one(fill_rate, demand.mean, demand.std, demand.review_demand,
+                                              distribution)
     safety_stock = order_up_to - demand.mean
     reorder_point = demand.lead_time_demand + safety_stock
     position = item.stock.position

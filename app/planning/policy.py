@@ -6,7 +6,9 @@ other settings. :func:`fill_rate_inputs` gives the planner (``forecasting.plan.N
 what it needs to allocate the targets across SKUs at minimum stock value; :func:`stock_cost`
 shows the buyer the expected average stock value of each category at its target and at a
 few alternatives (the exchange curve), from the latest forecast run;
-:func:`spread_from_past_runs` measures how far past runs' intervals under-stated the error.
+:func:`spread_from_past_runs` measures how far past runs' intervals under-stated the error and
+:func:`error_pool_from_past_runs` what SKUs like each one actually sold against their forecast
+(the planner's protection-period demand, :mod:`forecasting.protection`).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from app.stock.models import MovementKind, StockMovement
 from app.suppliers.models import Supplier, SupplierPrice
 from forecasting.calibration import SpreadCalibration, calibrate_spread
 from forecasting.fill_rate import allocate_by_group
+from forecasting.protection import FLOOR_UNITS, ErrorPool, fit_error_pool
 
 SETTING = "target_fill_rates"
 OTHERS = "*"
@@ -123,6 +126,7 @@ def fill_rate_inputs(session: Session, *, today: dt.date) -> dict[str, Any]:
     out: dict[str, Any] = {"target_fill_rates": targets, "categories": categories, "unit_values": values}
     if targets:
         out["spread"] = spread_from_past_runs(session, today=today)
+        out["error_pool"] = error_pool_from_past_runs(session, today=today)
     return out
 
 
@@ -197,6 +201,23 @@ def spread_from_past_runs(session: Session, *, today: dt.date, period_days: int 
     their forecast summed over those days against what sold (shipments net of returns),
     pooled over SKU × warehouse (:func:`forecasting.calibration.calibrate_spread`). The
     planner multiplies the forecast by ``bias`` and σ_d by ``spread``."""
+    return calibrate_spread(*_past_pairs(session, today=today, period_days=period_days, runs=runs))
+
+
+def error_pool_from_past_runs(session: Session, *, today: dt.date, period_days: int = 14, runs: int = 8,
+                              ) -> ErrorPool | None:
+    """The same past (forecast, sold) pairs as :func:`spread_from_past_runs`, pooled per demand
+    class (:func:`forecasting.protection.fit_error_pool`); None with too few pairs (the
+    planner then uses the calibrated normal)."""
+    forecast_sums, actual_sums, stds = _past_pairs(session, today=today, period_days=period_days, runs=runs)
+    cvs = [std / max(total, FLOOR_UNITS) for total, std in zip(forecast_sums, stds, strict=True)]
+    return fit_error_pool(forecast_sums, actual_sums, cvs)
+
+
+def _past_pairs(session: Session, *, today: dt.date, period_days: int, runs: int,
+                ) -> tuple[list[float], list[float], list[float]]:
+    """(forecast over the period, sold over it, implied σ over it) per SKU × warehouse of the
+    last ``runs`` succeeded runs whose first ``period_days`` have passed."""
     first_day = func.min(ForecastPoint.ds)
     past = session.execute(
         select(ForecastPoint.run_id, first_day).join(ForecastRun, ForecastRun.id == ForecastPoint.run_id)
@@ -223,4 +244,4 @@ def spread_from_past_runs(session: Session, *, today: dt.date, period_days: int 
             forecast_sums.append(float(total or 0) * scale)
             actual_sums.append(sold.get((product_id, warehouse_id), 0.0))
             stds.append(max(float(width or 0), 0.0) / Z95 * math.sqrt(period_days))
-    return calibrate_spread(forecast_sums, actual_sums, stds)
+    return forecast_sums, actual_sums, stds

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from forecasting.plan import NetworkInputs, Site, SupplierTerms, plan_network
@@ -87,3 +88,18 @@ def test_without_targets_the_cycle_service_level_is_used():
     rows = _two_products(target_fill_rates={})
     assert rows[10]["safety_stock"] == rows[11]["safety_stock"]
     assert "z 1.64" in json.loads(rows[10]["reasons"])["safety_stock"]
+
+
+def test_with_an_error_pool_purchases_plan_on_past_forecast_errors():
+    from forecasting.protection import fit_error_pool
+
+    rng = np.random.default_rng(4)
+    forecast = np.exp(rng.uniform(0, np.log(500), 2000))
+    pool = fit_error_pool(forecast, 1.3 * forecast * rng.lognormal(0, 0.6, 2000), np.full(2000, 0.5))
+    plain, pooled = _two_products(), _two_products(error_pool=pool)
+    for pid in (10, 11):
+        assert "from past forecast errors" in json.loads(pooled[pid]["reasons"])["safety_stock"]
+        assert "from past forecast errors" not in json.loads(plain[pid]["reasons"])["safety_stock"]
+    # the past forecasts ran 30 % low with wide errors: the pool buys more than the intervals would
+    assert pooled[10]["suggested_quantity"] > plain[10]["suggested_quantity"]
+    assert pooled[10]["safety_stock"] > pooled[11]["safety_stock"]  # the cheap SKU still gets more service

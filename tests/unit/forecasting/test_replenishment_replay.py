@@ -47,6 +47,19 @@ def test_fill_rate_rises_with_the_target_and_a_high_target_is_met_on_stationary_
     assert achieved[0.95].fill_rate == pytest.approx(0.95, abs=0.02), achieved[0.95]
 
 
+def test_the_empirical_policy_plans_on_past_forecast_errors_and_keeps_service(synthetic) -> None:
+    scenario, forecasts = synthetic
+    achieved = {}
+    for target in (0.80, 0.95):
+        policy = StockwisePolicy(scenario, forecasts, mode="empirical", target=target, floor_share=0.5)
+        achieved[target] = simulate(scenario, policy, "stockwise empirical", f"{target}")
+        pools = [pool for pool in policy.pools.values() if pool is not None]
+        assert pools and pools[-1].samples >= 40  # later reviews planned on the errors of past forecasts
+    assert achieved[0.95].fill_rate > achieved[0.80].fill_rate
+    assert achieved[0.95].average_value > achieved[0.80].average_value
+    assert achieved[0.95].fill_rate == pytest.approx(0.95, abs=0.03), achieved[0.95]
+
+
 def test_min_max_fill_rate_and_stock_rise_with_days_of_cover(synthetic) -> None:
     scenario, _ = synthetic
     low, high = (simulate(scenario, MinMaxPolicy(scenario, k), "min/max", str(k)) for k in (3, 21))
