@@ -41,6 +41,8 @@ LEVEL_MODELS = ("CrostonOptimized", "ADIDA", "IMAPA", "TSB", "WindowAverage")
 REFIT_MODELS = (*LEVEL_MODELS, BASELINE_MODEL)
 # Fitted once and rolled forward over the windows: smooth and erratic series only.
 SEASONAL_MODELS = ("AutoETS", "DynamicOptimizedTheta")
+# One model fitted across all series of a batch (forecasting.global_model), every series.
+GLOBAL_MODELS: tuple[str, ...] = ("LightGBM",)
 INTERMITTENT_MODELS = REFIT_MODELS
 SMOOTH_MODELS = (*SEASONAL_MODELS, *REFIT_MODELS)
 
