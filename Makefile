@@ -20,6 +20,9 @@ $(STAMP): setup.cfg constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,distributed]'
+	# mlforecast's wheel installs its own top-level tests/__init__.py, which would shadow
+	# this repository's tests package (tests.planning_data ...).
+	rm -f $(VENV)/lib/python3*/site-packages/tests/__init__.py
 	touch $(STAMP)
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).

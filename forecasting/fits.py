@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasting import global_model, models
 from forecasting.combine import combine
 from forecasting.engine import run_statsforecast
 from forecasting.models import (
@@ -105,6 +106,11 @@ class BatchTask:
                 rolled = self._fit(recent, seasonal, SEASONAL_MODELS)
                 raw = raw.merge(rolled, on=["unique_id", "ds"], how="left")
             raw = raw.assign(**{m: np.nan for m in SEASONAL_MODELS if m not in raw})
+            if models.GLOBAL_MODELS:
+                pooled = global_model.forecast(
+                    recent.loc[recent["unique_id"].isin(tested)], self.horizon, self.freq
+                )
+                raw = raw.merge(pooled, on=["unique_id", "ds"], how="left")
         short_ids = classes.index[~classes["long_enough"]]
         short = pd.DataFrame()
         if len(short_ids):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasting import global_model, models
 from forecasting.combine import apply_profile, class_weights, combine, pooled_profile
 from forecasting.engine import run_statsforecast
 from forecasting.history import DemandClass, classify_series, fill_gaps, validate_history
@@ -128,6 +129,7 @@ def candidates() -> tuple[str, ...]:
     """Every candidate column of a backtest, in tie-break order."""
     return (
         *SEASONAL_MODELS,
+        *models.GLOBAL_MODELS,
         *LEVEL_MODELS,
         *(profiled_name(name) for name in LEVEL_MODELS),
         BASELINE_MODEL,
@@ -172,7 +174,10 @@ def backtest_rows(
     )
     tested = classes.loc[classes["long_enough"]].set_index("unique_id")
     if tested.empty:
-        cv = pd.DataFrame(columns=["unique_id", "ds", "cutoff", "y", *REFIT_MODELS, *SEASONAL_MODELS])
+        cv = pd.DataFrame(
+            columns=["unique_id", "ds", "cutoff", "y", *REFIT_MODELS, *SEASONAL_MODELS,
+                     *models.GLOBAL_MODELS]
+        )
         return BacktestRows(classes, cv, pd.DataFrame(columns=["mae", "mse", "mse1"], dtype=float))
     part = filled.loc[filled["unique_id"].isin(tested.index)]
     cv = _cross_validate(
@@ -267,6 +272,13 @@ def _cross_validate(
         cv = cv.merge(rolled[[*keys, *SEASONAL_MODELS]], on=keys, how="left")
     else:
         cv = cv.assign(**{name: np.nan for name in SEASONAL_MODELS})
+    if models.GLOBAL_MODELS:
+        # One fit across the batch's series per cutoff, on the same training window.
+        pooled = global_model.backtest(
+            part, cv["cutoff"].unique(), horizon, freq, max_train_length(season_length)
+        )
+        keys = ["unique_id", "cutoff", "ds"]
+        cv = cv.merge(pooled[[*keys, global_model.NAME]], on=keys, how="left")
     return cv
 
 
