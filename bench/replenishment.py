@@ -256,7 +256,7 @@ def main() -> int:
     if args.merge:
         curves, summary = {}, []
         for part in args.merge.split(","):
-            saved = pickle.loads(Path(part).read_bytes())
+            saved = pickle.loads(Path(part).read_bytes())  # noqa: S301 (a file this bench wrote with --save)
             curves.update(saved["curves"])
             summary.extend(saved["summary"])
         write_svg(args.svg, curves)
