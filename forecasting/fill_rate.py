@@ -23,7 +23,7 @@ bisection. Every function is vectorised over SKUs (numpy arrays), pure and deter
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -31,6 +31,24 @@ from scipy import special
 
 DISTRIBUTIONS = ("normal", "gamma")
 BISECTION_STEPS = 50
+
+
+def smallest_multiplier_within(shortage: Callable[[float], float], budget: float, value: Array) -> float:
+    """The smallest Lagrange multiplier λ whose allocation's expected shortage is within
+    `budget` (the shortage falls as λ rises), by bisection on log λ from "every SKU at its
+    floor" (λ below the cheapest unit value) up to "almost every SKU fully served"."""
+    lo_l, hi_l = float(np.log(value.min())) - 1.0, float(np.log(value.max())) + 40.0
+    if shortage(float(np.exp(lo_l))) <= budget:  # the floors alone meet the target
+        hi_l = lo_l
+    for _ in range(BISECTION_STEPS):
+        if hi_l - lo_l < 1e-9:
+            break
+        mid = (lo_l + hi_l) / 2
+        if shortage(float(np.exp(mid))) > budget:
+            lo_l = mid
+        else:
+            hi_l = mid
+    return float(np.exp(hi_l))
 SQRT2 = float(np.sqrt(2.0))
 # A SKU's own fill rate never drops below this share of the group target (a buyer does not
 # accept a SKU left without stock because it is dear). 0.85 held the replay's allocation
@@ -173,20 +191,7 @@ def allocate_fill_rates(
     def shortage(lam: float) -> float:
         return float(expected_shortage(levels(lam), mu, sd, distribution).sum())
 
-    # The shortage falls as λ rises: find the smallest λ within budget, from "every SKU at its
-    # floor" (λ below the cheapest value) up to "almost every SKU fully served".
-    lo_l, hi_l = float(np.log(value.min())) - 1.0, float(np.log(value.max())) + 40.0
-    if shortage(float(np.exp(lo_l))) <= budget:  # the floors alone meet the target
-        hi_l = lo_l
-    for _ in range(BISECTION_STEPS):
-        if hi_l - lo_l < 1e-9:
-            break
-        mid = (lo_l + hi_l) / 2
-        if shortage(float(np.exp(mid))) > budget:
-            lo_l = mid
-        else:
-            hi_l = mid
-    chosen = levels(float(np.exp(hi_l)))
+    chosen = levels(smallest_multiplier_within(shortage, budget, value))
     return chosen, expected_fill_rate(chosen, mu, sd, d_r, distribution)
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from forecasting.fill_rate import BISECTION_STEPS, check_fill_rate
+from forecasting.fill_rate import check_fill_rate, smallest_multiplier_within
 
 Array = NDArray[np.float64]
 POINTS = 200  # equally likely quantiles per class (the tail up to 99.75 %)
@@ -208,18 +208,7 @@ def allocate_fill_rates(target: float, rows: ArrayLike, d_r: ArrayLike, unit_val
     def shortage(lam: float) -> float:
         return float(expected_shortage(levels(lam), x).sum())
 
-    lo_l, hi_l = float(np.log(value.min())) - 1.0, float(np.log(value.max())) + 40.0
-    if shortage(float(np.exp(lo_l))) <= budget:
-        hi_l = lo_l
-    for _ in range(BISECTION_STEPS):
-        if hi_l - lo_l < 1e-9:
-            break
-        mid = (lo_l + hi_l) / 2
-        if shortage(float(np.exp(mid))) > budget:
-            lo_l = mid
-        else:
-            hi_l = mid
-    chosen = levels(float(np.exp(hi_l)))
+    chosen = levels(smallest_multiplier_within(shortage, budget, value))
     return chosen, expected_fill_rate(chosen, x, d)
 
 

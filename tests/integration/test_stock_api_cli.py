@@ -11,25 +11,24 @@ from app.stock.models import IdempotencyRecord, Reservation, StockBalance
 from app.stock.reservations import ReserveLine, reserve_stock
 from tests.factories import TEST_ACTOR, make_api_client, make_product, make_warehouse, receive_stock
 
-NOW = dt.datetime.now(dt.UTC)
-
 
 def test_expire_releases_overdue_reservations_and_prunes_old_keys(app: Any, session: Session) -> None:
+    now = dt.datetime.now(dt.UTC)  # taken when the test starts: TTLs count from here
     w = make_warehouse(session, kind="cloud")
     p, other = make_product(session), make_product(session)
     receive_stock(session, p, w, 10)
     receive_stock(session, other, w, 10)
     past = reserve_stock(session, TEST_ACTOR, order_ref="a", lines=[ReserveLine(p.sku, 4)], ttl_seconds=60,
-                         now=NOW - dt.timedelta(minutes=5))
+                         now=now - dt.timedelta(minutes=5))
     # (a reservation of `p` now would expire `past` itself: expired holds never block)
     live = reserve_stock(session, TEST_ACTOR, order_ref="b", lines=[ReserveLine(other.sku, 3)], ttl_seconds=600,
-                         now=NOW)
+                         now=now)
     client, _ = make_api_client(session)
     session.add_all([
         IdempotencyRecord(api_client_id=client.id, key="old", fingerprint="f", response_status=201, response_body="{}",
-                          created_at=NOW - dt.timedelta(hours=25)),
+                          created_at=now - dt.timedelta(hours=25)),
         IdempotencyRecord(api_client_id=client.id, key="new", fingerprint="f", response_status=201, response_body="{}",
-                          created_at=NOW - dt.timedelta(hours=23)),
+                          created_at=now - dt.timedelta(hours=23)),
     ])
     session.commit()
     result = app.test_cli_runner().invoke(args=["reservations", "expire"])
@@ -44,10 +43,11 @@ def test_expire_releases_overdue_reservations_and_prunes_old_keys(app: Any, sess
 
 
 def test_stock_verify_passes_on_a_consistent_ledger_and_reports_drift(app: Any, session: Session) -> None:
+    now = dt.datetime.now(dt.UTC)  # taken when the test starts: TTLs count from here
     w = make_warehouse(session, kind="cloud", code="VER-1")
     p = make_product(session, sku="VER-SKU")
     receive_stock(session, p, w, 10)
-    reserve_stock(session, TEST_ACTOR, order_ref="a", lines=[ReserveLine(p.sku, 4)], now=NOW)
+    reserve_stock(session, TEST_ACTOR, order_ref="a", lines=[ReserveLine(p.sku, 4)], now=now)
     session.commit()
     ok = app.test_cli_runner().invoke(args=["stock", "verify"])
     assert ok.exit_code == 0, ok.output
