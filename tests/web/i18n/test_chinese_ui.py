@@ -32,4 +32,4 @@ def test_language_switch_is_remembered_and_pages_are_in_chinese(client: Any, ses
     stock = client.get("/stock")
     assert "库存总览" in stock.text and "12,345" in stock.text
     dash = client.get("/dashboard")
-    assert "库存周转天数" in dash.text and "近 12 个月需求与库存" in dash.text
+    assert "库存周转天数" in dash.text and "需求与库存：最近 12 个完整月及本月至今" in dash.text
