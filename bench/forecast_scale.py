@@ -175,7 +175,7 @@ def child_run(url: str, today: dt.date, engine: str, batch_size: int | None) -> 
     window = DemandWindow(until=today)
     started, read_rows = time.perf_counter(), 0
     with sessions() as s:
-        shared = load_shared_inputs(s, warehouse_id=None)
+        shared = load_shared_inputs(s, warehouse_id=None, today=today)
         for bounds in list(plan_batches(s, window, batch_size or job.DEFAULT_BATCH_SIZE)):
             read_rows += len(read_batch(s, bounds, window, shared).history)
     result.update(read_rows=read_rows, read_seconds=time.perf_counter() - started)
