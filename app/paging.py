@@ -1,7 +1,7 @@
 """One page of a list: rows plus what the pager needs (pages are 1-based), and its order."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
@@ -73,3 +73,19 @@ def sorted_by(stmt: AnySelect, sort: Sort | None, columns: Mapping[str, Any], *d
         raise ValueError(f"cannot sort by {sort.key!r}; one of {sorted(columns)}")
     column = columns[sort.key]
     return stmt.order_by((column.desc() if sort.descending else column.asc()).nulls_last(), *default)
+
+
+def sorted_rows(rows: Iterable[T], sort: Sort | None, keys: Mapping[str, Callable[[T], Any]]) -> list[T]:
+    """`sorted_by` for a list computed in Python (the alert board, the scorecard ranking):
+    `rows` (given in the list's usual order) ordered by the sort's key, empty values (None)
+    last either way; ties keep the usual order (Python's sort is stable, also reversed), so
+    the pages stay stable. No sort: the usual order. `keys` is the list's whitelist."""
+    ordered = list(rows)
+    if sort is None:
+        return ordered
+    if sort.key not in keys:
+        raise ValueError(f"cannot sort by {sort.key!r}; one of {sorted(keys)}")
+    key = keys[sort.key]
+    present = [r for r in ordered if key(r) is not None]
+    present.sort(key=key, reverse=sort.descending)
+    return present + [r for r in ordered if key(r) is None]

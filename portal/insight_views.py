@@ -10,11 +10,11 @@ from app.auth.access import current_supplier_id, supplier_required
 from app.db import session as db_session
 from app.db import utcnow
 from app.suppliers.portal import queries as supplier_queries
-from app.suppliers.portal.stock_visibility import supplied_stock
+from app.suppliers.portal.stock_visibility import STOCK_SORTS, supplied_stock
 from app.suppliers.scorecards import service as scorecard_service
 from app.suppliers.scorecards.charts import trend_charts
 from app.web.exports import csv_response
-from app.web.listing import page_arg
+from app.web.listing import page_arg, read_sort
 from portal.blueprint import bp
 
 
@@ -22,9 +22,10 @@ from portal.blueprint import bp
 @supplier_required
 def stock() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:100] or None
-    page = supplied_stock(db_session(), supplier_id=current_supplier_id(), today=utcnow().date(), q=q,
+    sort = read_sort(STOCK_SORTS)
+    page = supplied_stock(db_session(), supplier_id=current_supplier_id(), today=utcnow().date(), q=q, sort=sort,
                           page=page_arg())
-    return render_template("portal/stock.html", page=page, q=q)
+    return render_template("portal/stock.html", page=page, q=q, sort=sort)
 
 
 @bp.get("/scorecard")

@@ -20,12 +20,16 @@ from app.paging import Page, Sort, clamp_page, sorted_by
 from app.settings.service import SETTING_DEFAULTS, get_setting, set_setting
 from app.stock.models import Warehouse
 
+USER_SORTS = {"email": StaffUser.email, "name": StaffUser.name, "role": StaffUser.role,
+              "status": StaffUser.is_active, "last_login": StaffUser.last_login_at}
 
-def list_users(session: Session, *, page: int = 1, per_page: int = 50) -> Page[StaffUser]:
+
+def list_users(session: Session, *, sort: Sort | None = None, page: int = 1, per_page: int = 50) -> Page[StaffUser]:
+    """Staff users by e-mail, or by `sort` (a key of USER_SORTS; ties by e-mail)."""
     total = session.scalar(select(func.count()).select_from(StaffUser)) or 0
     page = clamp_page(page)
-    rows = list(session.scalars(select(StaffUser).order_by(StaffUser.email).limit(per_page)
-                                .offset((page - 1) * per_page)))
+    rows = list(session.scalars(sorted_by(select(StaffUser), sort, USER_SORTS, StaffUser.email, StaffUser.id)
+                                .limit(per_page).offset((page - 1) * per_page)))
     return Page(rows, total, page, per_page)
 
 

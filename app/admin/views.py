@@ -31,7 +31,7 @@ from app.errors import DomainError, ValidationFailed, translated
 from app.settings.service import SETTING_DEFAULTS
 from app.stock.models import Warehouse
 from app.web.forms import apply_errors
-from app.web.listing import Listing, export_listing, read_listing, render_listing
+from app.web.listing import Listing, export_listing, page_arg, read_listing, read_sort, render_listing
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -57,6 +57,12 @@ def index() -> ResponseReturnValue:
     return redirect(url_for("admin.users"))
 
 
+def _users_list() -> str:
+    """The user list as the admin left it: the forms post to URLs carrying its sort and page."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("sort", "page")}
+    return url_for("admin.users", **args)
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @staff_required("admin")
 def users() -> ResponseReturnValue:
@@ -69,7 +75,7 @@ def users() -> ResponseReturnValue:
                                                       role=form.role.data or "viewer", password=form.password.data or "",
                                                       name=form.name.data or "")
             flash(_("User %(email)s created.", email=user.email), "success")
-            return redirect(url_for("admin.users"))
+            return redirect(_users_list())
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except DomainError as exc:
@@ -77,8 +83,9 @@ def users() -> ResponseReturnValue:
         status = 422
     elif request.method == "POST":
         status = 422
-    page = service.list_users(db_session(), page=request.args.get("page", 1, type=int) or 1)
-    return render_template("admin/users.html", form=form, page=page,
+    sort = read_sort(service.USER_SORTS)
+    page = service.list_users(db_session(), sort=sort, page=page_arg())
+    return render_template("admin/users.html", form=form, page=page, sort=sort,
                            role_form=RoleForm(), active_form=ActiveForm(), action_form=ActionForm()), status
 
 
@@ -91,7 +98,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
     with transaction() as s:
         user = service.change_role(s, current_user.actor, user_id=user_id, role=form.role.data or "")
     flash(_("%(email)s is now %(role)s.", email=user.email, role=user.role), "success")
-    return redirect(url_for("admin.users"))
+    return redirect(_users_list())
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -104,7 +111,7 @@ def set_active(user_id: int) -> ResponseReturnValue:
         user = service.set_user_active(s, current_user.actor, user_id=user_id, active=bool(form.active.data))
     flash(_("%(email)s activated.", email=user.email) if user.is_active else
           _("%(email)s deactivated.", email=user.email), "success")
-    return redirect(url_for("admin.users"))
+    return redirect(_users_list())
 
 
 @bp.post("/users/<int:user_id>/end-sessions")
@@ -115,7 +122,7 @@ def end_sessions(user_id: int) -> ResponseReturnValue:
     with transaction() as s:
         user = service.end_user_sessions(s, current_user.actor, user_id=user_id)
     flash(_("%(email)s was logged out everywhere.", email=user.email), "success")
-    return redirect(url_for("admin.users"))
+    return redirect(_users_list())
 
 
 @bp.route("/api-clients", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ queries — a constant number whatever the number of SKUs; the rules are in `cla
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.alerts.slow_movers import SlowMover, slow_movers
 from app.audit.service import Actor, record_audit
 from app.catalog.models import Product
 from app.errors import InvalidState, NotFound
+from app.paging import Sort, sorted_rows
 from app.planning.demand_figures import demand_figure, demand_figures
 from app.planning.models import ForecastRun, ReplenishmentSuggestion, RunStatus
 from app.purchasing.models import OPEN_PO_STATUSES, POLineStatus, PurchaseOrder, PurchaseOrderLine
@@ -85,8 +87,36 @@ class AlertBoard:
     def counts(self) -> dict[str, int]:
         return {k: len(getattr(self, k)) for k in KINDS}
 
-    def rows(self, kind: str) -> list[Any]:
-        return list(getattr(self, kind))
+    def rows(self, kind: str, sort: Sort | None = None) -> list[Any]:
+        """The tab's rows in their usual order, or by `sort` (a key of ALERT_SORTS[kind])."""
+        return sorted_rows(getattr(self, kind), sort, ALERT_SORTS[kind])
+
+
+def _text(attr: str) -> Callable[[Any], Any]:
+    return lambda r: None if getattr(r, attr) is None else getattr(r, attr).casefold()
+
+
+def _value(attr: str) -> Callable[[Any], Any]:
+    return lambda r: getattr(r, attr)
+
+
+# Each tab's sortable columns (key → the row's value; empty values last either way). The
+# usual order of a tab (most urgent first) is every sort's tiebreak.
+_STOCK_SORTS: dict[str, Callable[[Any], Any]] = {
+    "sku": _value("sku"), "name": _text("name"), "warehouse": _value("warehouse_code"),
+    "available": _value("available"), "in_transit": _value("in_transit"), "on_order": _value("on_order"),
+    "demand": _value("avg_daily_demand"), "cover": _value("days_of_cover"), "reorder_point": _value("threshold")}
+ALERT_SORTS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "low_stock": _STOCK_SORTS, "stock_out": _STOCK_SORTS,
+    "overstock": {k: v for k, v in _STOCK_SORTS.items() if k != "reorder_point"},  # the tab shows none
+    "slow_mover": {"sku": _value("sku"), "name": _text("name"), "on_hand": _value("on_hand"),
+                   "value": _value("stock_value"), "last_sale": _value("last_sale"),
+                   "turnover": _value("turnover_days")},
+    "late_po": {"number": _value("number"), "supplier": _text("supplier"), "warehouse": _value("warehouse_code"),
+                "due": _value("due_date"), "days_late": _value("days_late"), "open_units": _value("open_units")},
+    "stored": {"raised": _value("created_at"), "kind": _value("kind"), "sku": _value("sku"),
+               "warehouse": _value("warehouse_code")},
+}
 
 
 def _outstanding() -> Any:

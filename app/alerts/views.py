@@ -20,6 +20,7 @@ from app.paging import Page
 from app.settings.service import get_setting
 from app.web.dashboard_chart import month_label
 from app.web.exports import csv_response
+from app.web.listing import page_arg, read_sort
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 PER_PAGE = 50
@@ -65,13 +66,14 @@ def _kind() -> str:
 @staff_required()
 def index() -> ResponseReturnValue:
     kind = _kind()
-    page_no = request.args.get("page", 1, type=int) or 1
+    page_no, sort = page_arg(), read_sort(service.ALERT_SORTS[kind])
     board = service.alert_board(db_session(), today=utcnow().date())
-    rows = board.rows(kind)
-    page = Page(rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], len(rows), max(1, page_no), PER_PAGE)
+    rows = board.rows(kind, sort)
+    page = Page(rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], len(rows), page_no, PER_PAGE)
     today = utcnow().date()
     clearance_form = ClearanceForm(formdata=None, target_date=default_target_date(today), action="markdown")
-    return render_template("alerts/index.html", kind=kind, counts=board.counts(), page=page, action_url=action_url,
+    return render_template("alerts/index.html", kind=kind, counts=board.counts(), page=page, sort=sort,
+                           action_url=action_url,
                            resolve_form=ResolveForm(), can_resolve=role_allows("warehouse"),
                            slow_mover_units=get_setting(db_session(), "slow_mover_monthly_units"),
                            clearance_form=clearance_form, close_form=CloseClearanceForm(),
@@ -93,7 +95,8 @@ EXPORT_COLUMNS = {
 @staff_required()
 def export() -> ResponseReturnValue:
     kind = _kind()
-    rows = service.alert_board(db_session(), today=utcnow().date()).rows(kind)
+    rows = service.alert_board(db_session(), today=utcnow().date()).rows(
+        kind, read_sort(service.ALERT_SORTS[kind], export=True))
     if kind == "slow_mover":
         data = ([r.sku, r.name, r.on_hand, *r.monthly_sales, " ".join(f"{w.code}:{w.on_hand}" for w in r.warehouses),
                  r.stock_value, r.last_sale.isoformat() if r.last_sale else "", r.turnover_days,
@@ -120,4 +123,6 @@ def resolve(alert_id: int) -> ResponseReturnValue:
     with transaction() as s:
         service.resolve_alert(s, current_user.actor, alert_id=alert_id, now=utcnow())
     flash(_("Alert resolved."), "success")
-    return redirect(url_for("alerts.index", kind="stored"))
+    # back to the list as it was (its sort and page ride on the form's action URL)
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("sort", "page")}
+    return redirect(url_for("alerts.index", kind="stored", **args))

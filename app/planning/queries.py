@@ -55,14 +55,22 @@ class SuggestionRow:
         return s.kind, (self.source_code if s.kind == "transfer" else self.supplier_code), self.warehouse_code
 
 
+# The worklist's sortable columns. They order the rows *within* each group (a group is the
+# document approval makes, so it stays together); ties: most urgent, then SKU.
+_S = ReplenishmentSuggestion
+SUGGESTION_SORTS = {"sku": Product.sku, "category": Category.name, "available": _S.on_hand - _S.reserved,
+                    "incoming": _S.in_transit + _S.on_order, "stockout": _S.days_until_stockout,
+                    "reorder_point": _S.reorder_point, "suggested": _S.suggested_quantity, "quantity": _S.quantity}
+
+
 def suggestions_page(
     session: Session, *, warehouse_code: str | None = None, supplier_code: str | None = None,
     category_code: str | None = None, within_days: int | None = None, status: str = SuggestionStatus.OPEN.value,
-    page: int = 1, per_page: int = 50,
+    sort: Sort | None = None, page: int = 1, per_page: int = 50,
 ) -> Page:
     """Suggestions with their SKU, category, warehouses and supplier (2 queries), grouped by the
     document approval makes (supplier → warehouse, or route), the group with the most urgent row
-    first, most urgent first within a group.
+    first, most urgent first within a group (or by `sort`, a key of SUGGESTION_SORTS).
 
     ``within_days``: only those whose available stock runs out within that many days.
     """
@@ -92,8 +100,12 @@ def suggestions_page(
     group = (ReplenishmentSuggestion.kind, ReplenishmentSuggestion.supplier_id,
              ReplenishmentSuggestion.source_warehouse_id, ReplenishmentSuggestion.warehouse_id)
     group_urgency = func.min(func.coalesce(ReplenishmentSuggestion.days_until_stockout, 1e9)).over(partition_by=group)
+    within: list[Any] = []
+    if sort is not None:
+        column = SUGGESTION_SORTS[sort.key]
+        within.append((column.desc() if sort.descending else column.asc()).nulls_last())
     rows = session.execute(
-        stmt.order_by(group_urgency, *group, never, ReplenishmentSuggestion.days_until_stockout, Product.sku,
+        stmt.order_by(group_urgency, *group, *within, never, ReplenishmentSuggestion.days_until_stockout, Product.sku,
                       ReplenishmentSuggestion.id)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()

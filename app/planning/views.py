@@ -43,6 +43,7 @@ def _filter_form() -> SuggestionFilterForm:
 
 def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: int = 200) -> ResponseReturnValue:
     form = _filter_form()
+    sort = read_sort(queries.SUGGESTION_SORTS)
     if request.args and not form.validate():
         status = 422
         page = stock_overview.Page[Any](rows=[], total=0, page=1, per_page=50)
@@ -50,7 +51,7 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
         page = queries.suggestions_page(
             db_session(), warehouse_code=form.warehouse.data or None, supplier_code=form.supplier.data or None,
             category_code=form.category.data or None, within_days=form.within.data,
-            status=form.status.data or "open", page=form.page.data or 1)
+            status=form.status.data or "open", sort=sort, page=form.page.data or 1)
     if decision is None:
         decision = SuggestionDecisionForm(data={"rows": [{"id": r.suggestion.id, "quantity": r.suggestion.quantity}
                                                          for r in page.rows]})
@@ -58,7 +59,7 @@ def _render_suggestions(decision: SuggestionDecisionForm | None = None, status: 
     groups = queries.group_rows(rows, queries.unit_values(db_session(), page.rows, on=utcnow().date()))
     can_decide = role_allows(*PLANNERS) and (form.status.data or "open") == "open"
     scores = accuracy.for_suggestions(db_session(), [r.suggestion for r in page.rows])
-    return render_template("planning/suggestions.html", form=form, page=page, decision=decision, rows=rows,
+    return render_template("planning/suggestions.html", form=form, page=page, sort=sort, decision=decision, rows=rows,
                            groups=groups, scores=scores, season=accuracy.naive_kind(),
                            can_decide=can_decide, start_form=_start_form(),
                            busy=service.runs_blocking(db_session())), status

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import Category, Product
 from app.locale_names import localized_name
-from app.paging import Page
+from app.paging import Page, Sort, sorted_by
 from app.stock.models import Warehouse
 from app.stock.totals import balance_totals
 
@@ -28,17 +28,27 @@ class StockRow:
     variant: str | None = None  # the product's variant attributes
 
 
+# The stock overview's sortable columns (key → column of the query below); the usual order,
+# and every sort's tiebreak, is SKU then warehouse code.
+_BAL = balance_totals()
+STOCK_SORTS = {"sku": Product.sku, "name": Product.name, "category": Category.name, "warehouse": Warehouse.code,
+               "on_hand": _BAL.c.on_hand, "reserved": _BAL.c.reserved, "available": _BAL.c.on_hand - _BAL.c.reserved,
+               "in_transit": _BAL.c.in_transit}
+
+
 def stock_overview(
     session: Session,
     *,
     q: str | None = None,
     warehouse_code: str | None = None,
     category_code: str | None = None,
+    sort: Sort | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Page[StockRow]:
-    """Product × warehouse balances, searchable by SKU or name, filtered, paginated (2 queries)."""
-    bal = balance_totals()
+    """Product × warehouse balances, searchable by SKU or name, filtered, sorted by `sort` (a key
+    of STOCK_SORTS; none: by SKU and warehouse), paginated (2 queries)."""
+    bal = _BAL
     stmt = (
         select(bal.c.on_hand, bal.c.reserved, bal.c.in_transit, Product.sku, Product.name, Category.name,
                Warehouse.code, Warehouse.name, Category.name_zh, Warehouse.name_zh, Product.specification)
@@ -56,7 +66,8 @@ def stock_overview(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     rows = session.execute(
-        stmt.order_by(Product.sku, Warehouse.code).limit(per_page).offset((page - 1) * per_page)
+        sorted_by(stmt, sort, STOCK_SORTS, Product.sku, Warehouse.code)
+        .limit(per_page).offset((page - 1) * per_page)
     ).all()
     return Page(
         rows=[

@@ -97,16 +97,23 @@ class SupplierPriceRow:
     is_valid: bool
 
 
-def list_prices(session: Session, *, supplier_id: int, today: dt.date, q: str | None = None, page: int = 1,
-                per_page: int = 50) -> Page[SupplierPriceRow]:
-    """The supplier's price list, by SKU then newest validity first (two queries)."""
+# The price list's sortable columns; the usual order (SKU, newest validity first) breaks ties.
+PRICE_SORTS = {"sku": Product.sku, "product": Product.name, "unit_price": SupplierPrice.unit_price,
+               "moq": SupplierPrice.moq, "pack": SupplierPrice.pack_size, "lead_time": SupplierPrice.lead_time_days,
+               "valid_from": SupplierPrice.valid_from}
+
+
+def list_prices(session: Session, *, supplier_id: int, today: dt.date, q: str | None = None,
+                sort: Sort | None = None, page: int = 1, per_page: int = 50) -> Page[SupplierPriceRow]:
+    """The supplier's price list, by SKU then newest validity first, or by `sort` (a key of
+    PRICE_SORTS) (two queries)."""
     stmt = (select(SupplierPrice, Product.sku, Product.name).join(Product, Product.id == SupplierPrice.product_id)
             .where(SupplierPrice.supplier_id == supplier_id))
     if q:
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Product.sku).like(like), func.lower(Product.name).like(like)))
-    rows, total, page = page_of(session, stmt.order_by(Product.sku, SupplierPrice.valid_from.desc()), page=page,
-                                per_page=per_page)
+    ordered = sorted_by(stmt, sort, PRICE_SORTS, Product.sku, SupplierPrice.valid_from.desc(), SupplierPrice.id)
+    rows, total, page = page_of(session, ordered, page=page, per_page=per_page)
     return Page([SupplierPriceRow(p, sku, name, _valid_on(p, today)) for p, sku, name in rows], total, page, per_page)
 
 

@@ -15,7 +15,7 @@ from app.suppliers import service
 from app.suppliers.forms import PriceForm, PriceListFilterForm, SupplierFilterForm
 from app.suppliers.models import SupplierPrice
 from app.web.forms import apply_errors
-from app.web.listing import Listing, export_listing, read_listing, render_listing
+from app.web.listing import Listing, export_listing, read_listing, read_sort, render_listing
 
 bp = Blueprint("suppliers", __name__)
 
@@ -53,11 +53,12 @@ def detail(code: str) -> ResponseReturnValue:
     supplier = service.get_supplier(s, code)
     form = PriceListFilterForm(request.args)
     ok = not request.args or form.validate()
+    sort = read_sort(service.PRICE_SORTS)
     prices = (service.list_prices(s, supplier_id=supplier.id, today=utcnow().date(), q=form.q.data or None,
-                                  page=form.page.data or 1) if ok else Page([], 0, 1, 50))
+                                  sort=sort, page=form.page.data or 1) if ok else Page([], 0, 1, 50))
     orders, orders_total = service.open_orders(s, supplier_id=supplier.id)
     can_edit = role_allows(*PRICE_EDITORS)
-    return render_template("suppliers/detail.html", supplier=supplier, form=form, prices=prices, orders=orders,
+    return render_template("suppliers/detail.html", supplier=supplier, form=form, prices=prices, sort=sort, orders=orders,
                            orders_total=orders_total, can_edit=can_edit), 200 if ok else 422
 
 

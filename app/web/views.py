@@ -11,6 +11,7 @@ from app.db import session as db_session
 from app.db import utcnow
 from app.stock import overview
 from app.web.forms import StockFilterForm
+from app.web.listing import read_sort
 
 bp = Blueprint("web", __name__)
 
@@ -50,13 +51,13 @@ def stock_overview() -> ResponseReturnValue:
     form = StockFilterForm(request.args)
     form.warehouse.choices = [("", _l("All warehouses")), *overview.warehouse_choices(s)]
     form.category.choices = [("", _l("All categories")), *overview.category_choices(s)]
-    status = 200
+    status, sort = 200, read_sort(overview.STOCK_SORTS)
     if request.args and not form.validate():
         status = 422
         page = overview.Page[overview.StockRow](rows=[], total=0, page=1, per_page=50)
     else:
         page = overview.stock_overview(
             s, q=form.q.data or None, warehouse_code=form.warehouse.data or None,
-            category_code=form.category.data or None, page=form.page.data or 1,
+            category_code=form.category.data or None, sort=sort, page=form.page.data or 1,
         )
-    return render_template("stock/overview.html", form=form, page=page), status
+    return render_template("stock/overview.html", form=form, page=page, sort=sort), status

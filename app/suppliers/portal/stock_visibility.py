@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.locale_names import localized_name
-from app.paging import Page
+from app.paging import Page, Sort, sorted_by
 from app.stock.models import MovementKind, StockBalance, StockMovement, Warehouse
 from app.stock.totals import balance_totals
 from app.suppliers.models import SupplierPrice
@@ -42,11 +42,23 @@ def days_of_cover(available: int, demand_in_window: int, window_days: int = DEMA
     return round(max(0, available) / (demand_in_window / window_days), 1)
 
 
+# Sortable columns of the portal's stock page. Its rows come per SKU (a SKU's warehouses stay
+# together), so the quantities sort by the SKU's total over all warehouses; ties by SKU.
+_PRODUCT_STOCK = (select(StockBalance.product_id, func.sum(StockBalance.on_hand).label("on_hand"),
+                         func.sum(StockBalance.on_hand - StockBalance.reserved).label("available"))
+                  .group_by(StockBalance.product_id).subquery("product_stock"))
+STOCK_SORTS = {"sku": Product.sku, "name": Product.name,
+               "on_hand": func.coalesce(_PRODUCT_STOCK.c.on_hand, 0),
+               "available": func.coalesce(_PRODUCT_STOCK.c.available, 0)}
+
+
 def supplied_stock(
-    session: Session, *, supplier_id: int, today: dt.date, q: str | None = None, page: int = 1, per_page: int = 25,
+    session: Session, *, supplier_id: int, today: dt.date, q: str | None = None, sort: Sort | None = None,
+    page: int = 1, per_page: int = 25,
 ) -> Page[CoverRow]:
-    """Paginated by SKU (4 queries whatever the page size). Only SKUs with a current or future
-    price row of this supplier; nothing about who else supplies them."""
+    """Paginated by SKU, by SKU or by `sort` (a key of STOCK_SORTS) (4 queries whatever the page
+    size). Only SKUs with a current or future price row of this supplier; nothing about who
+    else supplies them."""
     supplied = select(SupplierPrice.product_id).where(
         SupplierPrice.supplier_id == supplier_id, or_(SupplierPrice.valid_to.is_(None), SupplierPrice.valid_to >= today))
     products = select(Product.id).where(Product.id.in_(supplied))
@@ -55,8 +67,9 @@ def supplied_stock(
         products = products.where(or_(func.lower(Product.sku).like(like), func.lower(Product.name).like(like)))
     total = session.scalar(select(func.count()).select_from(products.subquery())) or 0
     page = max(1, page)
-    chosen = session.execute(
-        select(Product.id, Product.sku, Product.name).where(Product.id.in_(products)).order_by(Product.sku)
+    chosen = session.execute(sorted_by(
+        select(Product.id, Product.sku, Product.name).where(Product.id.in_(products))
+        .outerjoin(_PRODUCT_STOCK, _PRODUCT_STOCK.c.product_id == Product.id), sort, STOCK_SORTS, Product.sku)
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
     ids = [pid for pid, _sku, _name in chosen]

@@ -3,7 +3,7 @@ arithmetic from `scorecard`. Read-only except `update_scorecard_settings`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.audit.service import Actor
 from app.catalog.models import Product
 from app.errors import N_, NotFound, ValidationFailed, joined
+from app.paging import Sort, sorted_rows
 from app.settings.service import get_setting, set_setting
 from app.suppliers.models import Supplier, SupplierPrice
 from app.suppliers.scorecards.details import PriceLine, deliveries_in, prices_in, receipts_in
@@ -77,16 +78,32 @@ class RankedRow:
     card: Scorecard
 
 
-def ranking(session: Session, *, month: dt.date, months: int, today: dt.date) -> list[RankedRow]:
+def _card(attr: str) -> Callable[[RankedRow], Any]:
+    return lambda r: getattr(r.card, attr)
+
+
+# The ranking's sortable columns (key → the row's value; suppliers without that figure last
+# either way, ties in rank order). The rank itself stays the rank by overall score.
+RANKING_SORTS: dict[str, Callable[[RankedRow], Any]] = {
+    "rank": lambda r: r.rank, "supplier": lambda r: r.name.casefold(), "lines": _card("lines_evaluated"),
+    "on_time": _card("on_time_rate"), "in_full": _card("in_full_rate"), "lead_time": _card("lead_time_median_days"),
+    "quality": _card("quality_rate"), "dpmo": _card("defects_per_million"), "price_index": _card("price_index"),
+    "response": _card("response_hours_mean"), "overall": _card("overall"),
+}
+
+
+def ranking(session: Session, *, month: dt.date, months: int, today: dt.date,
+            sort: Sort | None = None) -> list[RankedRow]:
     """Every active supplier's scorecard for the window, best overall first; suppliers with no
-    delivery evaluated in the window (no score) follow, unranked."""
+    delivery evaluated in the window (no score) follow, unranked. `sort` (a key of
+    RANKING_SORTS) reorders the rows; the rank numbers stay."""
     period = Period.ending(month, months)
     cards, _events, _rules = _all_cards(session, [period], today)
     names = {s.id: (s.code, s.name) for s in session.scalars(select(Supplier).where(Supplier.is_active.is_(True)))}
     rows = sorted((cards[sid, period] for sid in names),
                   key=lambda c: (c.overall is None, -(c.overall or 0), names[c.supplier_id][0]))
-    return [RankedRow(i if c.overall is not None else None, c.supplier_id, *names[c.supplier_id], card=c)
-            for i, c in enumerate(rows, start=1)]
+    return sorted_rows([RankedRow(i if c.overall is not None else None, c.supplier_id, *names[c.supplier_id], card=c)
+                        for i, c in enumerate(rows, start=1)], sort, RANKING_SORTS)
 
 
 @dataclass(frozen=True)

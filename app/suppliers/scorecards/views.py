@@ -19,6 +19,7 @@ from app.suppliers.scorecards import service
 from app.suppliers.scorecards.charts import trend_charts
 from app.suppliers.scorecards.forms import InviteForm, ScorecardFilterForm, ScorecardSettingsForm
 from app.suppliers.scorecards.scoring import Period
+from app.web.listing import read_sort
 
 bp = Blueprint("scorecards", __name__, url_prefix="/suppliers/scorecards", template_folder="templates")
 PER_PAGE = 50
@@ -41,12 +42,14 @@ def _filters() -> tuple[ScorecardFilterForm, dt.date, int, bool]:
 @staff_required()
 def index() -> ResponseReturnValue:
     form, month, window, ok = _filters()
-    rows = service.ranking(db_session(), month=month, months=window, today=utcnow().date()) if ok else []
+    sort = read_sort(service.RANKING_SORTS)
+    rows = service.ranking(db_session(), month=month, months=window, today=utcnow().date(), sort=sort) if ok else []
     page_no = form.page.data or 1 if ok else 1
     page = Page(rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], len(rows), page_no, PER_PAGE)
     s = db_session()
     settings_form = ScorecardSettingsForm(data=_settings_data(s))
-    return render_template("scorecards/ranking.html", form=form, page=page, period=Period.ending(month, window),
+    return render_template("scorecards/ranking.html", form=form, page=page, sort=sort,
+                           period=Period.ending(month, window),
                            settings_form=settings_form, rules=service.scorecard_rules(s, as_of=utcnow().date())), \
         200 if ok else 422
 
