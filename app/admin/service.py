@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.admin.audit_changes import Change, describe_all
 from app.audit.models import AuditEntry
 from app.audit.service import Actor, record_audit
-from app.auth.models import Role, StaffUser
+from app.auth.models import ApiClient, Role, StaffUser
 from app.auth.service import end_sessions
 from app.catalog.models import Category
 from app.errors import N_, Conflict, NotFound, ValidationFailed
@@ -31,6 +31,16 @@ def list_users(session: Session, *, sort: Sort | None = None, page: int = 1, per
     rows = list(session.scalars(sorted_by(select(StaffUser), sort, USER_SORTS, StaffUser.email, StaffUser.id)
                                 .limit(per_page).offset((page - 1) * per_page)))
     return Page(rows, total, page, per_page)
+
+
+API_CLIENT_SORTS = {"name": ApiClient.name, "scopes": ApiClient.scopes, "webhook": ApiClient.webhook_url,
+                    "status": ApiClient.is_active}
+
+
+def list_api_clients(session: Session, *, sort: Sort | None = None) -> list[ApiClient]:
+    """Every API client, active ones first then by name, or by `sort` (a key of API_CLIENT_SORTS)."""
+    return list(session.scalars(sorted_by(select(ApiClient), sort, API_CLIENT_SORTS, ApiClient.is_active.desc(),
+                                          ApiClient.name)))
 
 
 def _user(session: Session, user_id: int) -> StaffUser:

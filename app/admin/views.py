@@ -23,7 +23,6 @@ from app.admin.forms import (
 )
 from app.auth import service as auth_service
 from app.auth.access import staff_required
-from app.auth.models import ApiClient
 from app.catalog.models import Category
 from app.db import session as db_session
 from app.db import transaction
@@ -148,8 +147,9 @@ def api_clients() -> ResponseReturnValue:
             status = 422
     elif request.method == "POST":
         status = 422
-    clients = list(db_session().scalars(select(ApiClient).order_by(ApiClient.is_active.desc(), ApiClient.name)))
-    return render_template("admin/api_clients.html", form=form, clients=clients, created=created,
+    sort = read_sort(service.API_CLIENT_SORTS)
+    clients = service.list_api_clients(db_session(), sort=sort)
+    return render_template("admin/api_clients.html", form=form, clients=clients, created=created, sort=sort,
                            action_form=ActionForm()), status
 
 
@@ -161,7 +161,7 @@ def revoke_client(client_id: int) -> ResponseReturnValue:
     with transaction() as s:
         auth_service.revoke_api_client(s, current_user.actor, client_id)
     flash(_("API client revoked; its token no longer works."), "success")
-    return redirect(url_for("admin.api_clients"))
+    return redirect(url_for("admin.api_clients", sort=request.args.get("sort") or None))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from app.auth.models import StaffUser
 from app.catalog.demand import DemandPoint, bucket_demand, demand_window
 from app.catalog.models import Category, Product
 from app.errors import NotFound
-from app.paging import AnySelect, Page, page_of
+from app.paging import AnySelect, Page, Sort, page_of, sorted_by
 from app.planning.accuracy import NO_FORECAST, SeriesAccuracy, latest_for_product
 from app.planning.demand_figures import demand_figure, demand_figures
 from app.purchasing.models import OPEN_PO_STATUSES, PurchaseOrder, PurchaseOrderLine
@@ -248,6 +248,13 @@ class MovementFilter:
     kind: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    sort: Sort | None = None  # a key of MOVEMENT_SORTS; None: newest first
+
+
+# The movement history's sortable columns; newest first breaks ties.
+MOVEMENT_SORTS = {"when": StockMovement.occurred_at, "warehouse": Warehouse.code, "kind": StockMovement.kind,
+                  "quantity": StockMovement.quantity, "reference": StockMovement.reference_id,
+                  "source": StockMovement.source}
 
 
 def _movements_query(product_id: int, f: MovementFilter) -> AnySelect:
@@ -267,12 +274,12 @@ def _movements_query(product_id: int, f: MovementFilter) -> AnySelect:
         stmt = stmt.where(StockMovement.business_date >= f.date_from)
     if f.date_to:
         stmt = stmt.where(StockMovement.business_date <= f.date_to)
-    return stmt.order_by(StockMovement.occurred_at.desc(), StockMovement.id.desc())
+    return sorted_by(stmt, f.sort, MOVEMENT_SORTS, StockMovement.occurred_at.desc(), StockMovement.id.desc())
 
 
 def list_movements(session: Session, *, product_id: int, f: MovementFilter, page: int = 1,
                    per_page: int = 50) -> Page[MovementRow]:
-    """The product's ledger lines, newest first, filtered and paginated."""
+    """The product's ledger lines, newest first (or by `f.sort`), filtered and paginated."""
     rows, total, page = page_of(session, _movements_query(product_id, f), page=page, per_page=per_page)
     return Page([MovementRow(*r) for r in rows], total, page, per_page)
 

@@ -23,6 +23,7 @@ from app.stock.models import MAX_BUCKETS
 from app.stock.overview import category_choices, warehouse_choices
 from app.web.charts import DayValue, demand_bars_option
 from app.web.exports import csv_response
+from app.web.listing import read_sort
 
 bp = Blueprint("catalog", __name__)
 
@@ -70,9 +71,9 @@ def _movement_form() -> tuple[MovementFilterForm, bool]:
     return form, (not request.args or form.validate())
 
 
-def _movement_filter(form: MovementFilterForm) -> service.MovementFilter:
+def _movement_filter(form: MovementFilterForm, sort: Sort | None) -> service.MovementFilter:
     return service.MovementFilter(warehouse_code=form.warehouse.data or None, kind=form.kind.data or None,
-                                  date_from=form.date_from.data, date_to=form.date_to.data)
+                                  date_from=form.date_from.data, date_to=form.date_to.data, sort=sort)
 
 
 def _demand_chart(points: list[Any], granularity: str) -> tuple[list[DayValue], dict[str, Any]]:
@@ -89,9 +90,9 @@ def product(sku: str) -> ResponseReturnValue:
     today = utcnow().date()
     detail = service.product_detail(s, sku=sku, today=today)
     form, ok = _movement_form()
-    status = 200
+    status, sort = 200, read_sort(service.MOVEMENT_SORTS)
     if ok:
-        movements = service.list_movements(s, product_id=detail.product.id, f=_movement_filter(form),
+        movements = service.list_movements(s, product_id=detail.product.id, f=_movement_filter(form, sort),
                                            page=form.page.data or 1)
     else:
         movements, status = Page([], 0, 1, 50), 422
@@ -101,7 +102,7 @@ def product(sku: str) -> ResponseReturnValue:
     demand_rows, chart = _demand_chart(points, granularity)
     clearance = open_clearances(s, [detail.product.id]).get(detail.product.id)
     hot = hot_state(s, detail.product.sku)
-    return render_template("catalog/product.html", d=detail, form=form, movements=movements,
+    return render_template("catalog/product.html", d=detail, form=form, movements=movements, sort=sort,
                            clearance=clearance, close_form=CloseClearanceForm(),
                            can_clear=role_allows("purchasing"),
                            chart=chart, demand_rows=demand_rows, demand_total=sum(p.quantity for p in points),
@@ -135,7 +136,8 @@ def movements_csv(sku: str) -> ResponseReturnValue:
                                detail="; ".join(f"{f.label.text}: {e}" for f in form for e in f.errors)), 422
     rows = ((m.occurred_at.isoformat(), m.warehouse_code, m.kind, m.quantity, m.reference_type, m.reference_id,
              m.source, m.note, m.user_email)
-            for m in service.iter_movements(s, product_id=product.id, f=_movement_filter(form)))
+            for m in service.iter_movements(s, product_id=product.id,
+                                            f=_movement_filter(form, read_sort(service.MOVEMENT_SORTS, export=True))))
     header = [_("Occurred at"), _("Warehouse"), _("Kind"), _("Quantity"), _("Reference type"), _("Reference"),
               _("Source"), _("Note"), _("User")]
     return csv_response(f"movements-{product.sku}.csv", header, rows)

@@ -14,9 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy.orm import Session
 
-from app.admin.service import USER_SORTS
+from app.admin.service import API_CLIENT_SORTS, USER_SORTS
 from app.alerts.models import Alert
 from app.alerts.service import ALERT_SORTS
+from app.catalog.service import MOVEMENT_SORTS
 from app.db import utcnow
 from app.planning.models import ReplenishmentSuggestion
 from app.planning.queries import SUGGESTION_SORTS
@@ -26,6 +27,7 @@ from app.suppliers.portal.stock_visibility import STOCK_SORTS as PORTAL_STOCK_SO
 from app.suppliers.scorecards.service import RANKING_SORTS
 from app.suppliers.service import PRICE_SORTS
 from tests.factories import (
+    make_api_client,
     make_price,
     make_product,
     make_staff_user,
@@ -39,7 +41,7 @@ from tests.web.clients import csrf_token, login_as, login_staff, login_supplier,
 
 STAFF_LISTS: list[tuple[str, Any]] = [
     ("/stock", STOCK_SORTS), ("/planning/suggestions", SUGGESTION_SORTS), ("/suppliers/scorecards", RANKING_SORTS),
-    ("/admin/users", USER_SORTS),
+    ("/admin/users", USER_SORTS), ("/admin/api-clients", API_CLIENT_SORTS),
     *[(f"/alerts/?kind={kind}", keys) for kind, keys in ALERT_SORTS.items()],
 ]
 
@@ -258,3 +260,34 @@ def test_the_portal_stock_sorts_by_on_hand_and_shows_only_the_suppliers_skus(
         resp = client.get(f"/portal/stock?sort={key}")
         assert resp.status_code == 200 and "PS-OTHER" not in resp.text
     assert "cannot be sorted by" in client.get("/portal/stock?sort=supplier_id").text
+
+
+def _movements(client: Any, query: str) -> str:
+    """The product page from its movement history on (the stock table above lists warehouses too)."""
+    html = client.get(f"/products/MV-1{query}").text
+    return html[html.index('id="movements"'):]
+
+
+def test_a_products_movement_history_sorts_by_quantity_and_the_csv_follows(client: Any, session: Session) -> None:
+    product = make_product(session, sku="MV-1")
+    for code, qty in (("MV-WB", 7), ("MV-WA", 40), ("MV-WC", 15)):
+        receive_stock(session, product, make_warehouse(session, code=code), qty)
+    login_as(client, session, "viewer")
+    codes = ["MV-WA", "MV-WB", "MV-WC"]
+    assert _order(_movements(client, ""), codes) == ["MV-WC", "MV-WA", "MV-WB"]   # newest first
+    most = _movements(client, "?sort=-quantity")
+    assert _order(most, codes) == ["MV-WA", "MV-WC", "MV-WB"] and _header(most, "quantity") == "descending"
+    assert _order(_movements(client, "?sort=warehouse&kind=receipt"), codes) == codes
+    assert _order(client.get("/products/MV-1/movements.csv?sort=quantity").text, codes) == ["MV-WB", "MV-WC", "MV-WA"]
+    assert client.get("/products/MV-1/movements.csv?sort=user_id").status_code == 400
+    for key in MOVEMENT_SORTS:
+        assert _header(_movements(client, f"?sort={key}"), key) == "ascending"
+
+
+def test_api_clients_sort_by_name(client: Any, session: Session) -> None:
+    for name in ("shop-mango", "shop-apple", "shop-zebra"):
+        make_api_client(session, name=name)
+    login_as(client, session, "admin")
+    names = ["shop-apple", "shop-mango", "shop-zebra"]
+    assert _order(client.get("/admin/api-clients?sort=name").text, names) == names
+    assert _order(client.get("/admin/api-clients?sort=-name").text, names) == names[::-1]
