@@ -291,3 +291,14 @@ def test_api_clients_sort_by_name(client: Any, session: Session) -> None:
     names = ["shop-apple", "shop-mango", "shop-zebra"]
     assert _order(client.get("/admin/api-clients?sort=name").text, names) == names
     assert _order(client.get("/admin/api-clients?sort=-name").text, names) == names[::-1]
+
+
+def test_saving_scorecard_rules_returns_to_the_ranking_as_it_was(client: Any, session: Session) -> None:
+    login_as(client, session, "admin")
+    page = client.get("/suppliers/scorecards?window=12&sort=-overall").text
+    action = "/suppliers/scorecards/settings?window=12&amp;sort=-overall"
+    assert f'action="{action}"' in page
+    data = {"csrf_token": csrf_token(page), "weight_on_time": "50", "weight_quality": "30", "weight_price": "20",
+            "threshold_a": "90", "threshold_b": "75", "grace_days": "1"}
+    resp = client.post(action.replace("&amp;", "&"), data=data)
+    assert resp.status_code == 302 and _query(resp.headers["Location"]) == {"window": ["12"], "sort": ["-overall"]}

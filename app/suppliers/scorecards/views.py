@@ -68,7 +68,7 @@ def update_settings() -> ResponseReturnValue:
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             flash(f"{getattr(form, name).label.text}: {'; '.join(map(str, errors))}", "error")
-        return redirect(url_for("scorecards.index"))
+        return redirect(_ranking_as_left())
     with transaction() as s:
         service.update_scorecard_settings(
             s, current_user.actor,
@@ -77,7 +77,14 @@ def update_settings() -> ResponseReturnValue:
             thresholds={"A": form.threshold_a.data, "B": form.threshold_b.data}, grace_days=form.grace_days.data or 0,
         )
     flash(_("Scorecard rules saved."), "success")
-    return redirect(url_for("scorecards.index"))
+    return redirect(_ranking_as_left())
+
+
+def _ranking_as_left() -> str:
+    """The ranking with the month, window and sort the admin was looking at (the settings form
+    posts to a URL carrying them)."""
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("month", "window", "sort")}
+    return url_for("scorecards.index", **args)
 
 
 @bp.get("/<int:supplier_id>")
