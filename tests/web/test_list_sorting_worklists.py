@@ -302,3 +302,20 @@ def test_saving_scorecard_rules_returns_to_the_ranking_as_it_was(client: Any, se
             "threshold_a": "90", "threshold_b": "75", "grace_days": "1"}
     resp = client.post(action.replace("&amp;", "&"), data=data)
     assert resp.status_code == 302 and _query(resp.headers["Location"]) == {"window": ["12"], "sort": ["-overall"]}
+
+
+@pytest.mark.parametrize(("url", "sort"), [
+    ("/counts/", "-number"), ("/transfers/", "-number"), ("/purchase-orders", "-number"), ("/receiving", "-number"),
+    ("/returns", "-number"), ("/suppliers", "-name"), ("/admin/audit", "-action")])
+def test_the_older_lists_filter_forms_keep_the_sort_too(client: Any, session: Session, url: str, sort: str) -> None:
+    """Submitting a filter used to drop the sort; the form now carries it."""
+    login_as(client, session, "admin")
+    page = client.get(f"{url}?sort={sort}").text
+    form = page[page.index('<form method="get" class="filters'):]
+    assert f'<input type="hidden" name="sort" value="{sort}">' in form[:form.index("</form>")], url
+
+
+def test_the_portal_order_filter_keeps_the_sort(client: Any, session: Session) -> None:
+    assert login_supplier(client, make_supplier_user(session, make_supplier(session)).email).status_code == 302
+    page = client.get("/portal/orders?sort=-sent&status=open").text
+    assert '<input type="hidden" name="sort" value="-sent">' in page
