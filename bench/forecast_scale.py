@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,7 @@ HOLDOUT = 28
 SEASON = 7
 WAREHOUSES = ("CLD", "BJ", "SH", "GZ", "CD")
 CHUNK_SERIES = 1000  # series generated and inserted at a time
+BARE_SERIES = 5000  # series per block of the bare statsforecast calls
 INSERT_ROWS = 20_000
 START = "2024-01-01"
 MIB = 1024 * 1024
@@ -122,11 +124,17 @@ def fill_ledger(url: str, series: int, days: int, seed: int) -> dict[str, Any]:
 
 
 class TreeMemory:
-    """Samples the RSS of a process and all its descendants every 0.1 s."""
+    """Samples the RSS and CPU time of a process and all its descendants every 0.1 s.
+
+    ``cpu_seconds``: user + system CPU summed over every process of the tree, each at its
+    last sample (a process that exits loses at most 0.1 s): unlike wall time, a fair measure
+    on a loaded machine.
+    """
 
     def __init__(self, pid: int) -> None:
         self.root = psutil.Process(pid)
         self.tree = self.self_plus_largest = self.own = 0
+        self.cpu: dict[tuple[int, float], float] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
         self.thread.start()
@@ -135,10 +143,12 @@ class TreeMemory:
         while not self.stop.wait(0.1):
             try:
                 own = self.root.memory_info().rss
+                self._cpu(self.root)
                 children = []
                 for child in self.root.children(recursive=True):
                     try:
                         children.append(child.memory_info().rss)
+                        self._cpu(child)
                     except psutil.Error:
                         continue
             except psutil.Error:
@@ -146,6 +156,14 @@ class TreeMemory:
             self.own = max(self.own, own)
             self.tree = max(self.tree, own + sum(children))
             self.self_plus_largest = max(self.self_plus_largest, own + max(children, default=0))
+
+    def _cpu(self, process: psutil.Process) -> None:
+        times = process.cpu_times()
+        self.cpu[(process.pid, process.create_time())] = times.user + times.system
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
 
     def close(self) -> None:
         self.stop.set()
@@ -173,25 +191,29 @@ def child_run(url: str, today: dt.date, engine: str, batch_size: int | None) -> 
         result = {"status": status, "error": run.error, "seconds": seconds, "series": run.series_count,
                   "run_id": run_id, "model_mix": run.model_mix}
     window = DemandWindow(until=today)
-    started, read_rows = time.perf_counter(), 0
+    started, read_rows, read_cpu = time.perf_counter(), 0, time.process_time()
     with sessions() as s:
         shared = load_shared_inputs(s, warehouse_id=None, today=today)
         for bounds in list(plan_batches(s, window, batch_size or job.DEFAULT_BATCH_SIZE)):
             read_rows += len(read_batch(s, bounds, window, shared).history)
-    result.update(read_rows=read_rows, read_seconds=time.perf_counter() - started)
+    result.update(read_rows=read_rows, read_seconds=time.perf_counter() - started,
+                  read_cpu_seconds=time.process_time() - read_cpu)
     db.dispose()
     return result
 
 
-def bare_statsforecast(train: pd.DataFrame) -> float:
-    """Seconds for the statsforecast calls of our pipeline, on the same frame, with nothing of ours.
+def bare_statsforecast(train: pd.DataFrame) -> dict[str, float]:
+    """Wall and CPU seconds (this process + statsforecast's pool processes) of the
+    statsforecast calls of our pipeline, on the same frame, with nothing of ours.
 
-    Backtest: the refitted models on every long-enough series, AutoETS/Theta (rolled
-    forward) on the smooth and erratic ones; final fit: the same models on the same series
-    (the combination needs every candidate's forecast), HistoricAverage on the short ones.
+    The frames are cut before the clock starts. Backtest and final forecast in one
+    cross-validation per model group, over one window more than the backtest's on the
+    series extended by the horizon (``forecasting.history.with_placeholders``): the
+    refitted models on every long-enough series, AutoETS/Theta (fitted once, rolled forward)
+    on the smooth and erratic ones; HistoricAverage on the short ones.
     """
     from forecasting.engine import run_statsforecast
-    from forecasting.history import classify_series
+    from forecasting.history import classify_series, with_placeholders
     from forecasting.models import (
         REFIT_MODELS,
         SEASONAL_MODELS,
@@ -203,43 +225,57 @@ def bare_statsforecast(train: pd.DataFrame) -> float:
     )
     from forecasting.select import SEASONAL_CLASSES
 
-    started = time.perf_counter()
     classes = classify_series(train).set_index("unique_id")
     long_enough = classes.index[classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)]
     seasonal = long_enough[classes.loc[long_enough, "demand_class"].isin(SEASONAL_CLASSES)]
-    recent = train.groupby("unique_id").tail(max_train_length(SEASON))
-    for names, ids, refit in ((REFIT_MODELS, long_enough, True), (SEASONAL_MODELS, seasonal, False)):
-        if not len(ids):
-            continue
-        models = [build_model(n, SEASON) for n in names]
-        run_statsforecast("cross_validation", train.loc[train["unique_id"].isin(ids)], models, freq="D",
-                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3,
-                          step_size=HOLDOUT, input_size=max_train_length(SEASON), refit=refit)
-        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(ids)], models, freq="D",
-                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT)
+    extended = with_placeholders(train.loc[train["unique_id"].isin(long_enough)], HOLDOUT)
+    calls = [(REFIT_MODELS, extended, True),
+             (SEASONAL_MODELS, extended.loc[extended["unique_id"].isin(seasonal)], False)]
     short = classes.index.difference(long_enough)
+    recent = train.loc[train["unique_id"].isin(short)].groupby("unique_id").tail(max_train_length(SEASON))
+    started, cpu = time.perf_counter(), _cpu_with_children()
+    for names, frame, refit in calls:
+        if frame.empty:
+            continue
+        run_statsforecast("cross_validation", frame, [build_model(n, SEASON) for n in names], freq="D",
+                          fallback=fallback_model(SEASON), engine="local", n_jobs=-1, h=HOLDOUT, n_windows=3 + 1,
+                          step_size=HOLDOUT, input_size=max_train_length(SEASON), refit=refit)
     if len(short):
-        run_statsforecast("forecast", recent.loc[recent["unique_id"].isin(short)],
-                          [build_model(SHORT_SERIES_MODEL, SEASON)], freq="D", fallback=None, engine="local",
-                          n_jobs=-1, h=HOLDOUT, level=[80, 95])
-    return time.perf_counter() - started
+        run_statsforecast("forecast", recent, [build_model(SHORT_SERIES_MODEL, SEASON)], freq="D", fallback=None,
+                          engine="local", n_jobs=-1, h=HOLDOUT, level=[80, 95])
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": _cpu_with_children() - cpu}
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and its finished children (statsforecast's pools are shut
+    down, i.e. reaped, at the end of each call)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def child_bare(url: str, series: int, days: int, seed: int, run_id: int) -> dict[str, Any]:
-    """In a child: the statsforecast calls of the run on the same gap-filled frame."""
+    """In a child: the statsforecast calls of the run on the same gap-filled series, a block
+    of :data:`BARE_SERIES` at a time (the M5 shape in one frame would need ~20 GB)."""
     from forecasting.history import fill_gaps, validate_history
 
-    del run_id  # the calls are the method's, whatever the run chose
+    del run_id, url  # the calls are the method's, whatever the run chose
     cut = pd.Timestamp(START) + pd.Timedelta(days=days - 1 - HOLDOUT)
-    parts = []
-    for chunk, first in enumerate(range(0, series, CHUNK_SERIES)):
-        demand = chunk_demand(chunk, min(CHUNK_SERIES, series - first), days, seed)
-        index = first + demand["unique_id"].str[1:].astype(int)
-        parts.append(demand.assign(unique_id=index.map(lambda i: f"{i // 5}:{i % 5}")))
-    del url
-    train = fill_gaps(validate_history(pd.concat(parts, ignore_index=True)), end=cut)
-    del parts
-    return {"seconds": bare_statsforecast(train)}
+    seconds = cpu = 0.0
+    firsts = list(range(0, series, CHUNK_SERIES))
+    per_block = max(1, BARE_SERIES // CHUNK_SERIES)
+    for block in range(0, len(firsts), per_block):
+        parts = []
+        for chunk in range(block, min(block + per_block, len(firsts))):
+            first = firsts[chunk]
+            demand = chunk_demand(chunk, min(CHUNK_SERIES, series - first), days, seed)
+            index = first + demand["unique_id"].str[1:].astype(int)
+            parts.append(demand.assign(unique_id=index.map(lambda i: f"{i // 5}:{i % 5}")))
+        train = fill_gaps(validate_history(pd.concat(parts, ignore_index=True)), end=cut)
+        del parts
+        bare = bare_statsforecast(train)
+        seconds, cpu = seconds + bare["seconds"], cpu + bare["cpu_seconds"]
+        del train
+    return {"seconds": seconds, "cpu_seconds": cpu}
 
 
 def in_child(*args: str) -> tuple[dict[str, Any], TreeMemory]:
@@ -263,13 +299,13 @@ def measure(url: str | None, series: int, days: int, seed: int, *, engine: str =
         run, memory = in_child("--child-run", url, filled["today"].isoformat(), engine, str(batch_size or 0))
         if run["status"] != "succeeded":
             raise SystemExit(f"end-to-end run failed: {run['error']}")
-        bare_seconds = None
+        bare_seconds = bare_cpu = None
         if bare:
             bare_result, _ = in_child("--child-bare", url, str(series), str(days), str(seed), str(run["run_id"]))
-            bare_seconds = bare_result["seconds"]
-    return {"fill_seconds": fill_seconds, **filled, "run": run, "bare_seconds": bare_seconds,
+            bare_seconds, bare_cpu = bare_result["seconds"], bare_result["cpu_seconds"]
+    return {"fill_seconds": fill_seconds, **filled, "run": run, "bare_seconds": bare_seconds, "bare_cpu_seconds": bare_cpu,
             "peak_tree_mib": memory.tree / MIB, "peak_self_plus_largest_mib": memory.self_plus_largest / MIB,
-            "peak_job_mib": memory.own / MIB}
+            "peak_job_mib": memory.own / MIB, "tree_cpu_seconds": memory.cpu_seconds}
 
 
 def report(figures: dict[str, Any], series: int, days: int, engine: str, database: str) -> None:
@@ -279,9 +315,14 @@ def report(figures: dict[str, Any], series: int, days: int, engine: str, databas
           f"history rows (series x days), filled in {figures['fill_seconds']:.0f} s")
     print(f"end-to-end run {run['seconds']:.1f} s ({run['seconds'] / 60:.1f} min) for {run['series']} series: "
           f"{run['seconds'] / run['series'] * 1000:.1f} ms per series (aim <= 40)")
+    cpu = figures["tree_cpu_seconds"] - run["read_cpu_seconds"]  # less the reads timed alone after the run
+    print(f"CPU time of the run's process tree (job + workers) {cpu:.1f} s: {cpu / run['series'] * 1000:.1f} ms "
+          f"CPU per series; on {psutil.cpu_count()} idle cores at best {cpu / run['series'] * 1000 / psutil.cpu_count():.1f}"
+          " ms wall per series")
     if figures["bare_seconds"]:
-        print(f"bare statsforecast (same CV + forecast calls, whole frame, n_jobs=-1) {figures['bare_seconds']:.1f} s: "
-              f"ratio {run['seconds'] / figures['bare_seconds']:.2f} (aim <= 1.25)")
+        print(f"bare statsforecast (same CV + forecast calls, {BARE_SERIES} series a call, n_jobs=-1) "
+              f"{figures['bare_seconds']:.1f} s: ratio {run['seconds'] / figures['bare_seconds']:.2f} (aim <= 1.25); "
+              f"CPU {figures['bare_cpu_seconds']:.1f} s: ratio {cpu / figures['bare_cpu_seconds']:.2f}")
     tree, top = figures["peak_tree_mib"], figures["peak_self_plus_largest_mib"]
     print(f"peak memory: job process + largest child {top:.0f} MiB, whole process tree {tree:.0f} MiB "
           f"(job process alone {figures['peak_job_mib']:.0f} MiB); {tree * MIB / figures['history_rows']:.0f} bytes "

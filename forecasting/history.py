@@ -135,6 +135,31 @@ def fill_gaps(
     return filled
 
 
+def with_placeholders(filled: pd.DataFrame, horizon: int, freq: str = "D") -> pd.DataFrame:
+    """``filled`` plus ``horizon`` placeholder periods (``y = 0``) after each series' last.
+
+    A cross-validation over ``n + 1`` windows of ``horizon`` on this frame backtests the
+    ``n`` windows it would on ``filled`` and, as its last window, forecasts the ``horizon``
+    periods after the data from the same training slice a forecast would use (the
+    placeholders are only that window's "actuals", never trained on). Sorted by series then
+    date, like ``filled``.
+    """
+    if filled.empty:
+        return filled.copy()
+    offset = pd.tseries.frequencies.to_offset(freq)
+    last = filled.groupby("unique_id", sort=True)["ds"].max()
+    parts = []
+    for end, ids in last.groupby(last, sort=True):  # nearly always one group: fill_gaps' end
+        future = pd.date_range(pd.Timestamp(end) + offset, periods=horizon, freq=offset)
+        parts.append(pd.DataFrame({
+            "unique_id": np.repeat(ids.index.to_numpy(), horizon),
+            "ds": np.tile(future.to_numpy(), len(ids)),
+            "y": 0.0,
+        }))
+    frame = pd.concat([filled.loc[:, list(REQUIRED_COLUMNS)], *parts], ignore_index=True)
+    return frame.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
 def classify_demand(y: np.ndarray) -> tuple[float, float, DemandClass]:
     """Return ``(adi, cv2, demand_class)`` for one regular series of demand values.
 

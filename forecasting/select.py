@@ -27,7 +27,13 @@ import pandas as pd
 from forecasting import global_model, models
 from forecasting.combine import apply_profile, class_weights, combine, pooled_profile
 from forecasting.engine import run_statsforecast
-from forecasting.history import DemandClass, classify_series, fill_gaps, validate_history
+from forecasting.history import (
+    DemandClass,
+    classify_series,
+    fill_gaps,
+    validate_history,
+    with_placeholders,
+)
 from forecasting.models import (
     BASELINE_MODEL,
     COMBINATION_MODEL,
@@ -147,12 +153,16 @@ class BacktestRows:
 
     ``classes``: :func:`classify_series` of the batch plus ``long_enough``; ``cv``: backtest
     rows of the statsforecast candidates (no profiled twins yet); ``scales``: in-sample
-    seasonal-naive ``mae, mse`` per backtested series.
+    seasonal-naive ``mae, mse`` per backtested series; ``final`` (``backtest_rows(...,
+    final=True)`` only): ``unique_id, ds`` and the same candidates' forecasts of the
+    ``horizon`` periods after the data — the level models refitted on the last training
+    slice, AutoETS/Theta rolled forward from their one fit at the first backtest window.
     """
 
     classes: pd.DataFrame
     cv: pd.DataFrame
     scales: pd.DataFrame
+    final: pd.DataFrame | None = None
 
 
 def backtest_rows(
@@ -164,8 +174,15 @@ def backtest_rows(
     n_windows: int,
     engine: str,
     n_jobs: int,
+    final: bool = False,
 ) -> BacktestRows:
-    """The statsforecast part of the backtest; batches of it can be concatenated."""
+    """The statsforecast part of the backtest; batches of it can be concatenated.
+
+    ``final``: also forecast past the data with the statsforecast candidates, in the same
+    calls (one more window over :func:`forecasting.history.with_placeholders`): a seasonal
+    model is then fitted once per series, not once for the backtest and again for the
+    forecast (module doc of :mod:`forecasting.fits`).
+    """
     if n_windows < 1:
         raise ValueError(f"n_windows must be >= 1, got {n_windows}")
     classes = classify_series(filled)
@@ -180,10 +197,10 @@ def backtest_rows(
         )
         return BacktestRows(classes, cv, pd.DataFrame(columns=["mae", "mse", "mse1"], dtype=float))
     part = filled.loc[filled["unique_id"].isin(tested.index)]
-    cv = _cross_validate(
-        part, tested, horizon, freq, season_length, n_windows, engine, n_jobs
+    cv, ahead = _cross_validate(
+        part, tested, horizon, freq, season_length, n_windows, engine, n_jobs, final
     )
-    return BacktestRows(classes, cv, _naive_scales(part, cv, season_length))
+    return BacktestRows(classes, cv, _naive_scales(part, cv, season_length), ahead)
 
 
 def concat_rows(parts: list[BacktestRows]) -> BacktestRows:
@@ -240,21 +257,24 @@ def _cross_validate(
     n_windows: int,
     engine: str,
     n_jobs: int,
-) -> pd.DataFrame:
-    """Backtest predictions of every candidate fitted by statsforecast (NaN: not fitted)."""
+    final: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Backtest predictions of every candidate fitted by statsforecast (NaN: not fitted),
+    and with ``final`` their forecasts past the data (else None)."""
     common = {
         "freq": freq,
         "fallback": fallback_model(season_length),
         "engine": engine,
         "n_jobs": n_jobs,
         "h": horizon,
-        "n_windows": n_windows,
+        "n_windows": n_windows + int(final),
         "step_size": horizon,
         "input_size": max_train_length(season_length),
     }
+    data = with_placeholders(part, horizon, freq) if final else part
     cv = run_statsforecast(
         "cross_validation",
-        part,
+        data,
         [build_model(name, season_length) for name in REFIT_MODELS],
         refit=True,
         **common,
@@ -263,7 +283,7 @@ def _cross_validate(
     if len(seasonal):
         rolled = run_statsforecast(
             "cross_validation",
-            part.loc[part["unique_id"].isin(seasonal)],
+            data.loc[data["unique_id"].isin(seasonal)],
             [build_model(name, season_length) for name in SEASONAL_MODELS],
             refit=False,
             **common,
@@ -272,6 +292,13 @@ def _cross_validate(
         cv = cv.merge(rolled[[*keys, *SEASONAL_MODELS]], on=keys, how="left")
     else:
         cv = cv.assign(**{name: np.nan for name in SEASONAL_MODELS})
+    ahead = None
+    if final:
+        # The extra window: its cutoff is each series' last period, its "actuals" placeholders.
+        last = part.groupby("unique_id", sort=False)["ds"].max()
+        beyond = (cv["cutoff"] == cv["unique_id"].map(last)).to_numpy()
+        ahead = cv.loc[beyond].drop(columns=["cutoff", "y"]).reset_index(drop=True)
+        cv = cv.loc[~beyond].reset_index(drop=True)
     if models.GLOBAL_MODELS:
         # One fit across the batch's series per cutoff, on the same training window.
         pooled = global_model.backtest(
@@ -279,7 +306,7 @@ def _cross_validate(
         )
         keys = ["unique_id", "cutoff", "ds"]
         cv = cv.merge(pooled[[*keys, global_model.NAME]], on=keys, how="left")
-    return cv
+    return cv, ahead
 
 
 def add_profiled(
