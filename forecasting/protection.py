@@ -16,8 +16,9 @@ is added by stretching each point by a stratified lead-time draw.
 
 :func:`level_for_fill_rate` and :func:`allocate_fill_rates` are the loss-function
 counterparts of :mod:`forecasting.fill_rate` on such scenario rows (``[sku, point]``):
-expected units short per cycle ``ESC(S) = E[(X − S)+]``, fill rate ``1 − ESC / D_R`` with
-``D_R`` the review period's share of the scenarios' mean, and the exchange-curve allocation
+expected units short per cycle ``ESC(S) = E[(X − S)+]``, fill rate ``1 − ESC / (D_R + ESC)``
+(lost sales, :data:`LOST_SALES`) with ``D_R`` the review period's share of the scenarios'
+mean, levels in whole units (:data:`WHOLE_UNITS`), and the exchange-curve allocation
 ``P(Xᵢ > Sᵢ) = vᵢ / λ``. Pure numpy, deterministic.
 """
 
