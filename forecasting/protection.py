@@ -16,8 +16,9 @@ is added by stretching each point by a stratified lead-time draw.
 
 :func:`level_for_fill_rate` and :func:`allocate_fill_rates` are the loss-function
 counterparts of :mod:`forecasting.fill_rate` on such scenario rows (``[sku, point]``):
-expected units short per cycle ``ESC(S) = E[(X − S)+]``, fill rate ``1 − ESC / D_R`` with
-``D_R`` the review period's share of the scenarios' mean, and the exchange-curve allocation
+expected units short per cycle ``ESC(S) = E[(X − S)+]``, fill rate ``1 − ESC / (D_R + ESC)``
+(lost sales, :data:`LOST_SALES`) with ``D_R`` the review period's share of the scenarios'
+mean, levels in whole units (:data:`WHOLE_UNITS`), and the exchange-curve allocation
 ``P(Xᵢ > Sᵢ) = vᵢ / λ``. Pure numpy, deterministic.
 """
 
@@ -39,6 +40,13 @@ LEVEL_BINS = 8
 CV_BINS = 3
 MIN_SAMPLES = 40  # fewer pairs than this: no pool (the caller falls back to normal/gamma)
 LEAD_SEED = 20111209
+# Unmet demand is lost (a shop's customer buys elsewhere): a unit short does not lower the next
+# cycle's position, so the fill rate is ``1 − ESC / (D_R + ESC)`` (Hadley & Whitin), not
+# ``1 − ESC / D_R`` — a target β allows ``ESC ≤ D_R · (1 − β) / β``.
+LOST_SALES = True
+# Orders are whole units (``forecasting.replenish.round_order`` rounds up), so a position
+# topped up to a fractional level ends at the next whole unit: levels are chosen as whole units.
+WHOLE_UNITS = True
 
 
 @dataclass(frozen=True)
@@ -139,13 +147,35 @@ def review_demand(rows: ArrayLike, review_days: ArrayLike, period_days: ArrayLik
                       dtype=float)
 
 
-def expected_fill_rate(level: ArrayLike, rows: ArrayLike, d_r: ArrayLike) -> Array:
-    """``1 − ESC(level) / D_R`` per row, in [0, 1]; 1 for a row without expected demand."""
-    short = expected_shortage(level, rows)
-    d = np.broadcast_to(np.asarray(d_r, dtype=float), short.shape)
+def allowed_shortage(fill_rate: ArrayLike, d_r: ArrayLike) -> Array:
+    """The expected units short per cycle a fill rate allows: ``D_R · (1 − β) / β`` with lost
+    sales (:data:`LOST_SALES`), else ``D_R · (1 − β)``."""
+    beta = np.asarray(fill_rate, dtype=float)
+    share = (1.0 - beta) / np.maximum(beta, 1e-9) if LOST_SALES else 1.0 - beta
+    return np.asarray(share * np.asarray(d_r, dtype=float), dtype=float)
+
+
+def fill_rate_of(short: ArrayLike, d_r: ArrayLike) -> Array:
+    """The fill rate of ``short`` expected units short per cycle of ``d_r`` demand (the inverse
+    of :func:`allowed_shortage`), in [0, 1]; 1 without expected demand."""
+    s = np.asarray(short, dtype=float)
+    d = np.broadcast_to(np.asarray(d_r, dtype=float), s.shape)
+    served = d + s if LOST_SALES else d
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(d > 0, 1.0 - short / np.where(d > 0, d, 1.0), 1.0)
+        rate = np.where(d > 0, 1.0 - s / np.where(served > 0, served, 1.0), 1.0)
     return np.asarray(np.clip(rate, 0.0, 1.0), dtype=float)
+
+
+def whole(levels: Array) -> Array:
+    """Levels rounded up to whole units when :data:`WHOLE_UNITS` (a hair below a whole number
+    stays on it)."""
+    return np.asarray(np.ceil(levels - 1e-9), dtype=float) if WHOLE_UNITS else levels
+
+
+def expected_fill_rate(level: ArrayLike, rows: ArrayLike, d_r: ArrayLike) -> Array:
+    """The fill rate of ``level`` per row (:func:`fill_rate_of` its ``ESC``), in [0, 1]; 1 for
+    a row without expected demand."""
+    return fill_rate_of(expected_shortage(level, rows), d_r)
 
 
 def level_for_fill_rate(fill_rate: ArrayLike, rows: ArrayLike, d_r: ArrayLike) -> Array:
@@ -157,7 +187,7 @@ def level_for_fill_rate(fill_rate: ArrayLike, rows: ArrayLike, d_r: ArrayLike) -
     x = np.sort(np.atleast_2d(np.asarray(rows, dtype=float)), axis=1)
     n, m = x.shape
     beta = np.broadcast_to(np.asarray(fill_rate, dtype=float), (n,))
-    allowed = (1.0 - beta) * np.broadcast_to(np.asarray(d_r, dtype=float), (n,))
+    allowed = allowed_shortage(beta, np.broadcast_to(np.asarray(d_r, dtype=float), (n,)))
     above = m - 1 - np.arange(m)  # points strictly above x_k
     tail = np.cumsum(x[:, ::-1], axis=1)[:, ::-1] - x  # Σ_{j>k} x_j
     esc = (tail - above * x) / m  # ESC(x_k), non-increasing in k
@@ -200,10 +230,10 @@ def allocate_fill_rates(target: float, rows: ArrayLike, d_r: ArrayLike, unit_val
     good = np.isfinite(value) & (value > 0)
     value = np.where(good, value, float(np.median(value[good])) if good.any() else 1.0)
     floor = level_for_fill_rate(floor_share * target, x, d)
-    budget = (1.0 - target) * float(d.sum())
+    budget = float(allowed_shortage(target, float(d.sum())))
 
     def levels(lam: float) -> Array:
-        return np.maximum(quantile_above(np.clip(value / lam, 0.0, 1.0), x), floor)
+        return whole(np.maximum(quantile_above(np.clip(value / lam, 0.0, 1.0), x), floor))
 
     def shortage(lam: float) -> float:
         return float(expected_shortage(levels(lam), x).sum())

@@ -14,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 from replenishment import load_online_retail, make_forecasts, real_data_dir
 from replenishment_sim import MinMaxPolicy, Scenario, StockwisePolicy, simulate
 
+from forecasting.fill_rate import DEFAULT_FLOOR_SHARE
+
 HISTORY_DAYS = 112
 
 
@@ -51,7 +53,8 @@ def test_the_empirical_policy_plans_on_past_forecast_errors_and_keeps_service(sy
     scenario, forecasts = synthetic
     achieved = {}
     for target in (0.80, 0.95):
-        policy = StockwisePolicy(scenario, forecasts, mode="empirical", target=target, floor_share=0.5)
+        policy = StockwisePolicy(scenario, forecasts, mode="empirical", target=target,
+                                 floor_share=DEFAULT_FLOOR_SHARE)  # the app's default
         achieved[target] = simulate(scenario, policy, "stockwise empirical", f"{target}")
         pools = [pool for pool in policy.pools.values() if pool is not None]
         assert pools and pools[-1].samples >= 40  # later reviews planned on the errors of past forecasts
