@@ -125,3 +125,37 @@ def combine(predictions: np.ndarray, weights: np.ndarray) -> np.ndarray:
     values = np.where(usable, predictions, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, (values * w).sum(axis=1) / total, np.nan)
+
+
+def stacked_weights(
+    predictions: np.ndarray, y: np.ndarray, scale: np.ndarray
+) -> np.ndarray | None:
+    """Convex weights (>= 0, sum 1) minimising the pooled scaled squared backtest error.
+
+    ``predictions``: backtest rows × candidates; ``y`` the actuals; ``scale`` each row's
+    series' one-step naive MSE. Rows with a NaN prediction or no scale are left out;
+    None when no row is left.
+    """
+    from scipy.optimize import nnls
+
+    ok = np.isfinite(predictions).all(axis=1) & np.isfinite(scale) & (scale > 0)
+    if not ok.any():
+        return None
+    root = 1.0 / np.sqrt(scale[ok])
+    a = predictions[ok] * root[:, None]
+    b = y[ok] * root
+    gram = a.T @ a
+    rhs = a.T @ b
+    # Sum-to-one as a heavily weighted extra equation on the normal equations' factor.
+    k = gram.shape[0]
+    big = 1e3 * (np.trace(gram) / k + 1.0)
+    lower = np.linalg.cholesky(gram + 1e-9 * np.trace(gram) / k * np.eye(k))
+    target = np.linalg.solve(lower, rhs)
+    system = np.vstack([lower.T, np.full((1, k), np.sqrt(big))])
+    goal = np.concatenate([target, [np.sqrt(big)]])
+    w, _ = nnls(system, goal)
+    if w.sum() <= 0:
+        return None
+    w = w / w.sum()
+    w = np.where(w < MIN_WEIGHT, 0.0, w)
+    return w / w.sum()

@@ -106,7 +106,7 @@ class BatchTask:
                 rolled = self._fit(recent, seasonal, SEASONAL_MODELS)
                 raw = raw.merge(rolled, on=["unique_id", "ds"], how="left")
             raw = raw.assign(**{m: np.nan for m in SEASONAL_MODELS if m not in raw})
-            if models.GLOBAL_MODELS:
+            if models.global_models(self.freq):
                 pooled = global_model.forecast(
                     recent.loc[recent["unique_id"].isin(tested)], self.horizon, self.freq
                 )
@@ -169,7 +169,7 @@ def assemble(
     parts = [_profiled_short(short, filled, freq, levels, season_length)] if not short.empty else []
     if not raw.empty:
         raw = add_profiled(raw, filled, freq, season_length)
-        names = list(candidates())
+        names = list(candidates(freq))
         row_weights = backtest.weights.reindex(raw["unique_id"]).to_numpy(dtype=float)
         combined = combine(raw[names].to_numpy(dtype=float), np.nan_to_num(row_weights))
         model = raw["unique_id"].map(backtest.selection.set_index("unique_id")["model"])
