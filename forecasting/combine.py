@@ -17,12 +17,17 @@ Two pieces, both pure numpy/pandas so they run the same after any engine:
   three windows are not (per-series inverse-error weights and per-series picks both did
   worse on the real sets); the high power lets the clearly better candidates dominate
   while near-ties share the weight.
+* **Stacked weights** (:func:`stacked_weights`), used instead where a global model competes
+  (monthly data): the convex weights that minimise the class's pooled scaled squared
+  backtest error. The power weights spread over the level models and their profiled twins,
+  which err together, and left the global model 7–15 % where it was the best method.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import nnls
 
 # Exponent of the inverse pooled error: 1 ≈ equal weights among near-equal candidates,
 # very large = pick the class's best. 8 did best or tied on all three real sets (see
@@ -136,8 +141,6 @@ def stacked_weights(
     series' one-step naive MSE. Rows with a NaN prediction or no scale are left out;
     None when no row is left.
     """
-    from scipy.optimize import nnls
-
     ok = np.isfinite(predictions).all(axis=1) & np.isfinite(scale) & (scale > 0)
     if not ok.any():
         return None

@@ -2,7 +2,9 @@
 
 Every backtested series gets the level models (:data:`LEVEL_MODELS`: CrostonOptimized,
 ADIDA, IMAPA, TSB(0.2, 0.2), WindowAverage) and SeasonalNaive; smooth and erratic series
-(Syntetos–Boylan) also get :data:`SEASONAL_MODELS` (AutoETS, DynamicOptimizedTheta). Each
+(Syntetos–Boylan) also get :data:`SEASONAL_MODELS` (AutoETS, DynamicOptimizedTheta); on
+monthly data every backtested series also gets the global LightGBM model
+(:data:`GLOBAL_MODELS`, :mod:`forecasting.global_model`). Each
 level model also competes with the pooled seasonal profile applied (``ADIDA*profile``, see
 :mod:`forecasting.combine`). :mod:`forecasting.select` combines them; SeasonalNaive is the
 baseline every series is checked against. Series too short to backtest get :data:`SHORT_SERIES_MODEL` (the mean of

@@ -7,7 +7,9 @@ erratic series in another, over ``n_windows`` windows of ``horizon`` periods,
 profile measured on the data before each window's cutoff, :mod:`forecasting.combine`).
 
 The forecast of a series is the **combination** of its candidates with weights pooled over
-its demand class (:func:`forecasting.combine.class_weights`) — unless that combination's
+its demand class (:func:`forecasting.combine.class_weights`; where a global model competes,
+monthly data, the convex weights fitted to the class's backtest rows,
+:func:`forecasting.combine.stacked_weights`) — unless that combination's
 backtest error is no lower than the seasonal naive's, in which case the series is planned on
 the seasonal naive (``model`` says so; "no better" = the naive's error was lower in every
 backtest window, :func:`naive_wins_every_window`). Errors are compared as MSE (RMSSE; MASE rewards
