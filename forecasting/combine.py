@@ -17,12 +17,17 @@ Two pieces, both pure numpy/pandas so they run the same after any engine:
   three windows are not (per-series inverse-error weights and per-series picks both did
   worse on the real sets); the high power lets the clearly better candidates dominate
   while near-ties share the weight.
+* **Stacked weights** (:func:`stacked_weights`), used instead where a global model competes
+  (monthly data): the convex weights that minimise the class's pooled scaled squared
+  backtest error. The power weights spread over the level models and their profiled twins,
+  which err together, and left the global model 7–15 % where it was the best method.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import nnls
 
 # Exponent of the inverse pooled error: 1 ≈ equal weights among near-equal candidates,
 # very large = pick the class's best. 8 did best or tied on all three real sets (see
@@ -125,3 +130,35 @@ def combine(predictions: np.ndarray, weights: np.ndarray) -> np.ndarray:
     values = np.where(usable, predictions, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, (values * w).sum(axis=1) / total, np.nan)
+
+
+def stacked_weights(
+    predictions: np.ndarray, y: np.ndarray, scale: np.ndarray
+) -> np.ndarray | None:
+    """Convex weights (>= 0, sum 1) minimising the pooled scaled squared backtest error.
+
+    ``predictions``: backtest rows × candidates; ``y`` the actuals; ``scale`` each row's
+    series' one-step naive MSE. Rows with a NaN prediction or no scale are left out;
+    None when no row is left.
+    """
+    ok = np.isfinite(predictions).all(axis=1) & np.isfinite(scale) & (scale > 0)
+    if not ok.any():
+        return None
+    root = 1.0 / np.sqrt(scale[ok])
+    a = predictions[ok] * root[:, None]
+    b = y[ok] * root
+    gram = a.T @ a
+    rhs = a.T @ b
+    # Sum-to-one as a heavily weighted extra equation on the normal equations' factor.
+    k = gram.shape[0]
+    big = 1e3 * (np.trace(gram) / k + 1.0)
+    lower = np.linalg.cholesky(gram + 1e-9 * np.trace(gram) / k * np.eye(k))
+    target = np.linalg.solve(lower, rhs)
+    system = np.vstack([lower.T, np.full((1, k), np.sqrt(big))])
+    goal = np.concatenate([target, [np.sqrt(big)]])
+    w, _ = nnls(system, goal)
+    if w.sum() <= 0:
+        return None
+    w = w / w.sum()
+    w = np.where(w < MIN_WEIGHT, 0.0, w)
+    return w / w.sum()

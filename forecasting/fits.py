@@ -108,7 +108,7 @@ class BatchTask:
         raw = pd.DataFrame(columns=["unique_id", "ds", *REFIT_MODELS, *SEASONAL_MODELS])
         if len(tested) and rows.final is not None:
             raw = rows.final.loc[:, ["unique_id", "ds", *REFIT_MODELS, *SEASONAL_MODELS]]
-            if models.GLOBAL_MODELS:
+            if models.global_models(self.freq):
                 pooled = global_model.forecast(
                     recent.loc[recent["unique_id"].isin(tested)], self.horizon, self.freq
                 )
@@ -157,7 +157,7 @@ def assemble(
     parts = [_profiled_short(short, filled, freq, levels, season_length)] if not short.empty else []
     if not raw.empty:
         raw = add_profiled(raw, filled, freq, season_length)
-        names = list(candidates())
+        names = list(candidates(freq))
         row_weights = backtest.weights.reindex(raw["unique_id"]).to_numpy(dtype=float)
         combined = combine(raw[names].to_numpy(dtype=float), np.nan_to_num(row_weights))
         model = raw["unique_id"].map(backtest.selection.set_index("unique_id")["model"])

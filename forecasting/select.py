@@ -7,7 +7,9 @@ erratic series in another, over ``n_windows`` windows of ``horizon`` periods,
 profile measured on the data before each window's cutoff, :mod:`forecasting.combine`).
 
 The forecast of a series is the **combination** of its candidates with weights pooled over
-its demand class (:func:`forecasting.combine.class_weights`) — unless that combination's
+its demand class (:func:`forecasting.combine.class_weights`; where a global model competes,
+monthly data, the convex weights fitted to the class's backtest rows,
+:func:`forecasting.combine.stacked_weights`) — unless that combination's
 backtest error is no lower than the seasonal naive's, in which case the series is planned on
 the seasonal naive (``model`` says so; "no better" = the naive's error was lower in every
 backtest window, :func:`naive_wins_every_window`). Errors are compared as MSE (RMSSE; MASE rewards
@@ -25,7 +27,13 @@ import numpy as np
 import pandas as pd
 
 from forecasting import global_model, models
-from forecasting.combine import apply_profile, class_weights, combine, pooled_profile
+from forecasting.combine import (
+    apply_profile,
+    class_weights,
+    combine,
+    pooled_profile,
+    stacked_weights,
+)
 from forecasting.engine import run_statsforecast
 from forecasting.history import (
     DemandClass,
@@ -131,20 +139,20 @@ def select_models(
     return decide(rows, filled, freq, season_length).selection
 
 
-def candidates() -> tuple[str, ...]:
-    """Every candidate column of a backtest, in tie-break order."""
+def candidates(freq: str = "D") -> tuple[str, ...]:
+    """Every candidate column of a backtest of ``freq`` data, in tie-break order."""
     return (
         *SEASONAL_MODELS,
-        *models.GLOBAL_MODELS,
+        *models.global_models(freq),
         *LEVEL_MODELS,
         *(profiled_name(name) for name in LEVEL_MODELS),
         BASELINE_MODEL,
     )
 
 
-def group_candidates(seasonal: bool) -> list[str]:
+def group_candidates(seasonal: bool, freq: str = "D") -> list[str]:
     """Candidates combined for a smooth/erratic (``seasonal``) or an intermittent series."""
-    return [c for c in candidates() if seasonal or c not in SEASONAL_MODELS]
+    return [c for c in candidates(freq) if seasonal or c not in SEASONAL_MODELS]
 
 
 @dataclass(frozen=True)
@@ -193,7 +201,7 @@ def backtest_rows(
     if tested.empty:
         cv = pd.DataFrame(
             columns=["unique_id", "ds", "cutoff", "y", *REFIT_MODELS, *SEASONAL_MODELS,
-                     *models.GLOBAL_MODELS]
+                     *models.global_models(freq)]
         )
         return BacktestRows(classes, cv, pd.DataFrame(columns=["mae", "mse", "mse1"], dtype=float))
     part = filled.loc[filled["unique_id"].isin(tested.index)]
@@ -233,11 +241,11 @@ def decide(
                 "abs_error": pd.Series(dtype=float),
             }
         )
-        weights = pd.DataFrame(columns=list(candidates()), dtype=float)
+        weights = pd.DataFrame(columns=list(candidates(freq)), dtype=float)
     else:
         cv = add_profiled(rows.cv, filled, freq, season_length)
         demand_class = classes.set_index("unique_id")["demand_class"]
-        chosen, errors, weights = choose(cv, demand_class, rows.scales)
+        chosen, errors, weights = choose(cv, demand_class, rows.scales, freq)
         chosen_all = pd.concat([chosen, short], ignore_index=True)
     selection = classes.merge(chosen_all, on="unique_id", how="left")
     selection = selection.sort_values("unique_id", kind="stable").reset_index(drop=True)
@@ -299,7 +307,7 @@ def _cross_validate(
         beyond = (cv["cutoff"] == cv["unique_id"].map(last)).to_numpy()
         ahead = cv.loc[beyond].drop(columns=["cutoff", "y"]).reset_index(drop=True)
         cv = cv.loc[~beyond].reset_index(drop=True)
-    if models.GLOBAL_MODELS:
+    if models.global_models(freq):
         # One fit across the batch's series per cutoff, on the same training window.
         pooled = global_model.backtest(
             part, cv["cutoff"].unique(), horizon, freq, max_train_length(season_length)
@@ -360,34 +368,60 @@ def _naive_scales(
 
 
 def choose(
-    cv: pd.DataFrame, demand_class: pd.Series, scales: pd.DataFrame
+    cv: pd.DataFrame, demand_class: pd.Series, scales: pd.DataFrame, freq: str = "D"
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Combine per demand class, fall back to the naive where it is no worse (module doc).
 
-    ``cv``: backtest rows with ``unique_id, y`` and every :func:`candidates` column;
+    ``cv``: backtest rows with ``unique_id, y`` and every :func:`candidates` column of
+    ``freq``;
     ``demand_class`` and ``scales`` (``mae, mse``) indexed by ``unique_id``.
     Returns ``(chosen, errors, weights)`` as in :class:`Backtest`.
     """
-    names = list(candidates())
+    names = list(candidates(freq))
     ids = cv["unique_id"].to_numpy()
     predictions = cv.loc[:, names].to_numpy(dtype=float)
     errors = predictions - cv["y"].to_numpy()[:, None]
     # A candidate that returned NaN (failed without a usable fallback) can never help.
     sq_err = pd.DataFrame(np.where(np.isnan(errors), np.inf, errors**2), columns=names)
-    mse = sq_err.groupby(ids, sort=True).mean()
-    order = mse.index
+    # Per series × backtest window: a candidate that cannot forecast one window (e.g.
+    # WindowAverage's 24 months before an early cutoff) leaves that window out of the
+    # class's comparison, not the whole class (which then fell back to equal weights).
+    mse = sq_err.groupby([ids, cv["cutoff"].to_numpy()], sort=True).mean()
+    order = mse.index.unique(level=0)
     scale = scales.reindex(order)
+    cell_ids = mse.index.get_level_values(0)
+    mse1 = scale["mse1"].where(scale["mse1"] > 0).reindex(cell_ids).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = mse.div(scale["mse1"].where(scale["mse1"] > 0), axis=0)
+        scaled = mse.div(mse1, axis=0)
     classes = demand_class.reindex(order)
+    cell_classes = pd.Series(demand_class.reindex(cell_ids).to_numpy(), index=mse.index)
     weights = pd.DataFrame(0.0, index=order, columns=names)
     for seasonal in (True, False):
+        cells = cell_classes.isin(SEASONAL_CLASSES).to_numpy() == seasonal
         members = order[classes.isin(SEASONAL_CLASSES) == seasonal]
         if len(members):
-            group = group_candidates(seasonal)
-            weights.loc[members, group] = class_weights(
-                scaled.loc[members, group], classes.loc[members]
-            ).to_numpy()
+            group = group_candidates(seasonal, freq)
+            per_cell = class_weights(scaled.loc[cells, group], cell_classes.loc[cells])
+            weights.loc[members, group] = (
+                per_cell.groupby(level=0, sort=True).first().reindex(members).to_numpy()
+            )
+    if models.global_models(freq):
+        # With a global model among the candidates: convex weights fitted to the class's
+        # backtest rows (combine.stacked_weights) — measured on the monthly sets, the power
+        # weights spread over the near-equal level models and under-weighted LightGBM.
+        y_rows = cv["y"].to_numpy()
+        row_scale = scale["mse1"].where(scale["mse1"] > 0).reindex(ids).to_numpy()
+        row_class = demand_class.reindex(ids).to_numpy()
+        for seasonal in (True, False):
+            group = group_candidates(seasonal, freq)
+            columns = [names.index(c) for c in group]
+            for cls in pd.unique(classes[classes.isin(SEASONAL_CLASSES) == seasonal]):
+                rows = row_class == cls
+                stacked = stacked_weights(
+                    predictions[rows][:, columns], y_rows[rows], row_scale[rows]
+                )
+                if stacked is not None:
+                    weights.loc[classes.index[classes == cls], group] = stacked
     row_weights = weights.reindex(ids).to_numpy()
     combined = combine(predictions, row_weights)
     naive = predictions[:, names.index(BASELINE_MODEL)]

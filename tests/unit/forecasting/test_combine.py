@@ -12,9 +12,10 @@ from forecasting.combine import (
     combine,
     pooled_profile,
     season_position,
+    stacked_weights,
 )
 from forecasting.fits import conformal_widths, drift_factors
-from forecasting.select import naive_wins_every_window
+from forecasting.select import candidates, choose, naive_wins_every_window
 
 
 @pytest.mark.parametrize(
@@ -91,6 +92,46 @@ def test_class_weights_table(a, b, expected_a):
     weights = class_weights(mse, pd.Series("intermittent", index=mse.index))
     assert weights["A"].to_numpy() == pytest.approx(expected_a)
     assert weights.sum(axis=1).to_numpy() == pytest.approx(1.0)
+
+
+def test_stacked_weights_are_convex_and_favour_the_candidate_that_fits():
+    rng = np.random.default_rng(0)
+    y = rng.poisson(3.0, 400).astype(float)
+    good = y + rng.normal(0, 0.3, 400)
+    flat = np.full(400, y.mean())
+    bad = y[::-1].copy()
+    weights = stacked_weights(np.column_stack([good, flat, bad]), y, np.ones(400))
+    assert weights is not None
+    assert weights.sum() == pytest.approx(1.0)
+    assert (weights >= 0).all()
+    assert weights[0] > 0.8
+    # Rows with a NaN prediction or no scale are left out; none left: None.
+    nan_rows = np.column_stack([np.full(3, np.nan), np.ones(3)])
+    assert stacked_weights(nan_rows, np.ones(3), np.ones(3)) is None
+
+
+def test_a_candidate_missing_one_backtest_window_does_not_flatten_the_class_weights():
+    # Two series, three windows; WindowAverage cannot forecast the first window (too little
+    # history), everything else is finite. IMAPA is the clear best: it must get the weight
+    # (before, the class had no series finite for every candidate and got equal weights).
+    names = list(candidates("D"))
+    rows = []
+    for uid in ("s1", "s2"):
+        for w, cutoff in enumerate(pd.to_datetime(["2024-01-07", "2024-01-14", "2024-01-21"])):
+            for step in range(7):
+                y = float((step + w) % 3)
+                row = {"unique_id": uid, "cutoff": cutoff,
+                       "ds": cutoff + pd.Timedelta(days=step + 1), "y": y}
+                row.update({n: y + 2.0 for n in names})
+                row["IMAPA"] = y + 0.1
+                if w == 0:
+                    row["WindowAverage"] = np.nan
+                rows.append(row)
+    cv = pd.DataFrame(rows)
+    demand_class = pd.Series("intermittent", index=["s1", "s2"])
+    scales = pd.DataFrame({"mae": 1.0, "mse": 1.0, "mse1": 1.0}, index=["s1", "s2"])
+    _chosen, _errors, weights = choose(cv, demand_class, scales, "D")
+    assert weights.loc["s1", "IMAPA"] > 0.99 - MIN_WEIGHT
 
 
 def test_class_weights_skip_series_without_a_scale_when_pooling():

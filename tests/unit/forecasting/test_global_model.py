@@ -55,3 +55,14 @@ def test_backtest_uses_only_data_up_to_each_cutoff() -> None:
     assert not np.allclose(
         before.loc[~first, global_model.NAME], after.loc[~first, global_model.NAME]
     )
+
+
+def test_global_model_is_a_candidate_for_monthly_data_only() -> None:
+    from forecasting import models
+    from forecasting.select import candidates
+
+    assert models.global_models("MS") == (global_model.NAME,)
+    assert models.global_models("ME") == (global_model.NAME,)
+    assert models.global_models("D") == ()
+    assert global_model.NAME in candidates("MS")
+    assert global_model.NAME not in candidates("D")
