@@ -19,7 +19,11 @@ one more pass broken down by part of the request
 (token lookup, parsing/validation, idempotency wrapper, connection checkout, the SQL call,
 response building, Flask/werkzeug, hooks).
 
-    python bench/request_cpu.py [--requests 2000] [--parts] [--profile] [--skus 200]
+With `--db`, PostgreSQL's own CPU per request of each kind (its backends' CPU time from
+/proc, the database on this machine): on a host where app and database share the cores,
+that is the other half of what a request costs.
+
+    python bench/request_cpu.py [--requests 2000] [--parts] [--db] [--profile] [--skus 200]
 """
 from __future__ import annotations
 
@@ -156,6 +160,8 @@ class Parts:
         self._undo: list[Callable[[], None]] = []
 
     def wrap(self, owner: Any, attr: str, part: str) -> None:
+        if not (attr in owner if isinstance(owner, dict) else hasattr(owner, attr)):
+            return  # not in this version of the code
         get, put = ((owner.__getitem__, owner.__setitem__) if isinstance(owner, dict) else
                     (lambda a: getattr(owner, a), lambda a, v: setattr(owner, a, v)))
         original = get(attr)
@@ -178,6 +184,8 @@ class Parts:
 
     def wrap_context(self, owner: Any, attr: str, part: str) -> None:
         """A @contextmanager function: its own code before and after the `yield` is the part."""
+        if not hasattr(owner, attr):
+            return
         original = getattr(owner, attr)
         parts = self
 
@@ -216,11 +224,12 @@ def instrument(app: Any) -> Parts:
     import psycopg
     from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
+    from sqlalchemy.pool.base import _ConnectionFairy
 
     import app.db as db
     from app.api import idempotency, routing, views
     from app.auth import service as auth
-    from app.stock import levels
+    from app.stock import levels, reservations_sql
 
     parts = Parts()
     parts.wrap(routing, "authenticate", "token lookup")
@@ -232,14 +241,19 @@ def instrument(app: Any) -> Parts:
     parts.wrap(idempotency, "_fingerprint", "idempotency wrapper")
     parts.wrap(views, "run_in_one_statement", "idempotency wrapper")
     parts.wrap(db, "_connect_autocommit", "connection checkout, return, session")
+    parts.wrap(db, "_raw_connection", "connection checkout, return, session")
+    parts.wrap(_ConnectionFairy, "close", "connection checkout, return, session")
     parts.wrap(Connection, "close", "connection checkout, return, session")
     parts.wrap(Session, "__init__", "connection checkout, return, session")
     parts.wrap(Session, "close", "connection checkout, return, session")
     parts.wrap_context(idempotency, "single_statement_session", "connection checkout, return, session")
     parts.wrap_context(views, "single_statement_session", "connection checkout, return, session")
-    parts.wrap(views, "reserve_in_one_statement", "SQL call: SQLAlchemy and result")
-    parts.wrap(views, "close_in_one_statement", "SQL call: SQLAlchemy and result")
-    parts.wrap(levels, "availability", "SQL call: SQLAlchemy and result")
+    parts.wrap(views, "reserve_in_one_statement", "SQL call: around it, result")
+    parts.wrap(views, "close_in_one_statement", "SQL call: around it, result")
+    parts.wrap(levels, "availability", "SQL call: around it, result")
+    parts.wrap(levels, "availability_in_one_statement", "SQL call: around it, result")
+    parts.wrap(reservations_sql, "one_statement", "SQL call: one_statement (rest)")
+    parts.wrap(levels, "one_statement", "SQL call: one_statement (rest)")
     parts.wrap(psycopg.Cursor, "execute", "SQL call: psycopg execute")
     parts.wrap(idempotency.Outcome, "response", "response building")
     parts.wrap(views, "_json", "response building")
@@ -252,6 +266,45 @@ def instrument(app: Any) -> Parts:
         if rule.startswith("api."):
             parts.wrap(app.view_functions, rule, "API view and routing (rest)")
     return parts
+
+
+def database_cpu(dsn: str, database: str) -> float:
+    """User + system CPU seconds so far of the PostgreSQL backends serving `database` (read
+    from /proc: the database runs on this machine)."""
+    import psycopg
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                                           "AND pid <> pg_backend_pid()", (database,))]
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def database_cpu_by_kind(api: Api, dsn: str, database: str, n: int) -> dict[str, float]:
+    """PostgreSQL CPU ms per request of each kind: `n` of one kind at a time, the backends'
+    CPU read before and after (10 ms ticks: `n` ≥ 1000 for a figure to ±1 %)."""
+    out: dict[str, float] = {}
+
+    def measured(kind: str, envs: list[dict[str, Any]], expect: int) -> list[bytes]:
+        before = database_cpu(dsn, database)
+        bodies = [_timed(api.app, env, expect, None) for env in envs]
+        out[kind] = (database_cpu(dsn, database) - before) * 1000 / len(envs)
+        return bodies
+
+    ids = [json.loads(b)["id"] for b in measured("reserve", [api.reserve_env() for _ in range(n)], 201)]
+    measured("commit", [api.close_env(rid, "commit") for rid in ids[: n // 2]], 200)
+    measured("release", [api.close_env(rid, "release") for rid in ids[n // 2:]], 200)
+    measured("availability", [api.availability_env() for _ in range(n)], 200)
+    return out
 
 
 def summary(times: dict[str, list[float]]) -> None:
@@ -267,6 +320,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="reservation rounds (each: reserve, commit or "
                                                                    "release, one availability read)")
     parser.add_argument("--skus", type=int, default=200)
+    parser.add_argument("--db", action="store_true", help="PostgreSQL's CPU per request of each kind (one more pass)")
     parser.add_argument("--parts", action="store_true", help="one more pass, CPU time by part of the request")
     parser.add_argument("--profile", action="store_true", help="one more pass under cProfile (CPU time)")
     parser.add_argument("--top", type=int, default=40, help="with --profile: the N functions with most own time")
@@ -282,7 +336,9 @@ def main() -> None:
         api = Api(app, token, opts.skus)
         run_api(api, 50, None)  # warm-up: token cached, pool filled, statements prepared
         times: dict[str, list[float]] = {}
+        db_before = database_cpu(_libpq(url), name)
         run_api(api, opts.requests, times)
+        db_api = database_cpu(_libpq(url), name) - db_before
 
         os.environ["FLOOR_DSN"] = _libpq(url)
         import psycopg
@@ -294,10 +350,18 @@ def main() -> None:
         import floor_app
 
         run_floor(floor_app.app, ids, 50, None)
+        db_before = database_cpu(_libpq(url), name)
         run_floor(floor_app.app, ids, opts.requests, times)
+        db_floor = database_cpu(_libpq(url), name) - db_before
         print(f"CPU time of the request's thread (time.thread_time), {opts.requests} rounds, PostgreSQL, "
               f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         summary(times)
+        api_requests = sum(len(v) for k, v in times.items() if k != "floor")
+        print(f"PostgreSQL backends' CPU per request (/proc, {1000 / os.sysconf('SC_CLK_TCK'):.0f} ms ticks): "
+              f"API mix {db_api * 1000 / api_requests:.3f} ms, floor {db_floor * 1000 / len(times['floor']):.3f} ms")
+        if opts.db:
+            by_kind = database_cpu_by_kind(api, _libpq(url), name, opts.requests)
+            print("PostgreSQL CPU ms per request by kind: " + ", ".join(f"{k} {v:.3f}" for k, v in by_kind.items()))
         if opts.parts:
             parts = instrument(app)
             counted: dict[str, list[float]] = {}
