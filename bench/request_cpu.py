@@ -289,15 +289,32 @@ def database_cpu(dsn: str, database: str) -> float:
     return total / ticks
 
 
+def function_times(dsn: str) -> dict[str, tuple[int, float]]:
+    """calls and own (self) time in ms of each PL/pgSQL function so far (track_functions = pl)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return {name: (calls, self_ms) for name, calls, self_ms in conn.execute(
+            "SELECT funcname, calls, self_time FROM pg_stat_user_functions")}
+
+
 def database_cpu_by_kind(api: Api, dsn: str, database: str, n: int) -> dict[str, float]:
     """PostgreSQL CPU ms per request of each kind: `n` of one kind at a time, the backends'
     CPU read before and after (10 ms ticks: `n` ≥ 1000 for a figure to ±1 %)."""
     out: dict[str, float] = {}
 
     def measured(kind: str, envs: list[dict[str, Any]], expect: int) -> list[bytes]:
+        functions = function_times(dsn)
         before = database_cpu(dsn, database)
         bodies = [_timed(api.app, env, expect, None) for env in envs]
         out[kind] = (database_cpu(dsn, database) - before) * 1000 / len(envs)
+        time.sleep(4)  # backends report their function statistics at most once a second, when idle
+        spent = [(name, (self_ms - functions.get(name, (0, 0.0))[1]) / len(envs), calls - functions.get(name, (0, 0.0))[0])
+                 for name, (calls, self_ms) in function_times(dsn).items()]
+        shown = [f"{name} {ms:.3f} ({calls / len(envs):.1f}×)" for name, ms, calls in sorted(spent, key=lambda x: -x[1])
+                 if calls]
+        if shown:
+            print(f"  {kind}: PL/pgSQL functions' own time ms per request: " + ", ".join(shown))
         return bodies
 
     ids = [json.loads(b)["id"] for b in measured("reserve", [api.reserve_env() for _ in range(n)], 201)]
@@ -330,6 +347,11 @@ def main() -> None:
     try:
         print(f"seeding {opts.skus} SKUs into scratch database {name} …", flush=True)
         token = seed(url, opts.skus)
+        if opts.db:
+            import psycopg
+
+            with psycopg.connect(_libpq(url), autocommit=True) as conn:
+                conn.execute(f'ALTER DATABASE "{name}" SET track_functions = \'pl\'')
         from app import create_app
 
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
