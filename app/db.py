@@ -346,6 +346,11 @@ def one_statement(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         raise DBAPIError.instance(sql, params, exc, engine.dialect.loaded_dbapi.Error,
                                   connection_invalidated=disconnect) from exc
     finally:
+        if fairy.is_valid and conn.autocommit:  # left mid-call (a signal, a worker timeout)
+            if conn.info.transaction_status == _PG_IDLE:
+                conn.autocommit = False
+            else:
+                fairy.invalidate()
         fairy.close()
 
 

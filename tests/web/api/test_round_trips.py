@@ -85,9 +85,8 @@ def test_availability_in_one_statement_answers_as_the_orm_query(committed_app: A
     s.close()
     for skus in (["AV-1"], ["AV-HOT", "AV-1", "AV-HOT"], ["AV-NONE", "AV-1"]):
         for region in (None, "north", "east", "nowhere"):
-            with committed_app.app_context():
-                orm = levels.availability(committed_app.extensions["stockwise_db"].sessionmaker(), skus=skus,
-                                          region=region)
+            with committed_app.app_context(), committed_app.extensions["stockwise_db"].sessionmaker() as read:
+                orm = levels.availability(read, skus=skus, region=region)
                 raw = levels.availability_in_one_statement(skus=skus, region=region)
             assert raw == orm, (skus, region)
     with committed_app.app_context(), pytest.raises(NotFound) as unknown:
