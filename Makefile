@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export STOCKWISE_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-forecast bench-scorecards clean forecast-worker messages
+.PHONY: demo test test-pg lint typecheck venv browser translations bench-api bench-cpu bench-forecast bench-scorecards clean forecast-worker messages
 
 venv: $(STAMP)
 
@@ -65,6 +65,10 @@ demo: venv translations
 
 bench-api: venv
 	$(PY) bench/stock_api.py
+
+# CPU per API request in-process (deterministic: fine on a busy machine), by part, and PostgreSQL's
+bench-cpu: venv
+	$(PY) bench/request_cpu.py --requests 2000 --parts --db
 
 bench-forecast: venv
 	$(PY) bench/forecast.py

@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -278,6 +278,80 @@ def _connect_autocommit(engine: Engine) -> Connection:
             log.warning("database unreachable (%s); retrying in %.1f s", type(exc.orig).__name__, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: connected, no transaction open
+
+
+def _raw_connection(engine: Engine) -> Any:
+    """A pooled connection as the pool hands it out (the checkout ping included), with the
+    retry of `_connect` while PostgreSQL refuses connections."""
+    dbapi = engine.dialect.loaded_dbapi
+    for delay in (*CONNECT_RETRY_DELAYS, None):
+        try:
+            return engine.raw_connection()
+        except (OperationalError, dbapi.OperationalError) as exc:
+            # Unlike engine.connect(), the pool raises the driver's own error: wrap it as
+            # SQLAlchemy would, so that it is the 503 of any lost database.
+            wrapped = exc if isinstance(exc, OperationalError) else DBAPIError.instance(
+                None, None, exc, dbapi.Error, connection_invalidated=True)
+            if delay is None:
+                if wrapped is exc:
+                    raise
+                raise wrapped from exc
+            log.warning("database unreachable (%s); retrying in %.1f s", type(wrapped.orig).__name__, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def one_statement(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL only: run one statement (psycopg `%(name)s` parameters) as its own
+    transaction and return its rows — the hot path of the stock API (a reservation, its
+    commit or release, an availability read: app.stock.reservations_sql, app.stock.levels).
+
+    Straight through psycopg on a pooled connection in autocommit mode: no ORM session, no
+    SQLAlchemy statement compilation or result objects, no BEGIN/COMMIT round trips (the
+    request's CPU is in docs/deploy.md, "Capacity"). What SQLAlchemy would do on failure is
+    kept: a driver error is raised as the `sqlalchemy.exc` error of its class (an
+    `OperationalError` becomes the 503), and a lost connection invalidates the pool as a
+    disconnect seen by the ORM does. A session bound to a connection (a test's outer
+    transaction) runs the statement in it instead, through `transaction()`."""
+    db = current_db()
+    if not isinstance(db.sessionmaker.kw.get("bind"), Engine):
+        with transaction() as joined:
+            return [tuple(row) for row in joined.connection().exec_driver_sql(sql, params)]
+    from flask import g
+
+    existing: Session | None = g.get("_db_session")  # one pooled connection per request at most
+    if existing is not None:
+        existing.close()
+    engine = db.engine
+    fairy = _raw_connection(engine)
+    conn = fairy.driver_connection
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+        conn.autocommit = False  # as the pool's other users expect it
+        return rows
+    except engine.dialect.loaded_dbapi.Error as exc:
+        disconnect = engine.dialect.is_disconnect(exc, conn, None)
+        if disconnect:  # what Connection._handle_dbapi_exception does on a disconnect
+            engine.pool._invalidate(fairy, exc)
+        elif conn.info.transaction_status == _PG_IDLE:
+            conn.autocommit = False
+        else:  # in no state to be handed out again
+            fairy.invalidate(exc)
+        raise DBAPIError.instance(sql, params, exc, engine.dialect.loaded_dbapi.Error,
+                                  connection_invalidated=disconnect) from exc
+    finally:
+        if fairy.is_valid and conn.autocommit:  # left mid-call (a signal, a worker timeout)
+            if conn.info.transaction_status == _PG_IDLE:
+                conn.autocommit = False
+            else:
+                fairy.invalidate()
+        fairy.close()
 
 
 @contextmanager

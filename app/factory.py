@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+from inspect import iscoroutinefunction
 from typing import Any
 
 from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -19,8 +21,43 @@ login_manager = LoginManager()
 babel = Babel()
 
 LANGUAGES = ("en", "zh")
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "same-origin"))
 # `create_app(config)` keys that are settings (app/config.py), not Flask config.
 SETTING_KEYS = {"DATABASE_URL", "SECRET_KEY", "LOG_LEVEL", "INSTANCE_DIR", "SESSION_COOKIE_SECURE", "TRUSTED_PROXIES"}
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key set
+    rather than twice per request (opening and saving each built one: 0.05 ms of CPU
+    per request under the profiler, on every API call too)."""
+
+    _cached: tuple[Any, Any] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self._cached
+        if cached is None or cached[0] != keys:
+            cached = self._cached = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
+class StockwiseFlask(Flask):
+    """Flask, minus per-request work that never changes: whether a view or hook is a
+    coroutine is looked up once per function, not on every call (8 calls per request)."""
+
+    session_interface = _SessionInterface()
+    _sync: dict[Any, Any]
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            return self._sync[func]
+        except AttributeError:
+            self._sync = {}
+        except KeyError:
+            pass
+        out = self._sync[func] = super().ensure_sync(func) if iscoroutinefunction(func) else func
+        return out
 
 
 def _select_locale() -> str:
@@ -37,7 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     engine = config.pop("ENGINE", None)
     settings = load_settings({k: v for k, v in config.items() if k in SETTING_KEYS})
-    app = Flask(__name__, template_folder="web/templates", static_folder="web/static",
+    app = StockwiseFlask(__name__, template_folder="web/templates", static_folder="web/static",
                 instance_path=str(settings.instance_dir))
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -83,18 +120,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _security_headers(resp: Any) -> Any:
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.path.startswith("/api/"):
-            resp.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
-        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS only: tell browsers to stay there
-            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if "Cache-Control" not in resp.headers and request.endpoint != "static" and (
-                "Authorization" in request.headers or getattr(current_user, "is_authenticated", False)):
+        headers = resp.headers
+        present = {name.lower() for name, _ in headers.items()}  # one pass, not one per header
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if not req.path.startswith("/api/") and "content-security-policy" not in present:
+            headers.add("Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+        if app.config["SESSION_COOKIE_SECURE"] and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", "max-age=31536000")  # HTTPS only: tell browsers to stay there
+        if "cache-control" not in present and req.endpoint != "static" and (
+                "Authorization" in req.headers or getattr(current_user, "is_authenticated", False)):
             # A signed-in page or an API answer must not stay in a shared or browser cache.
-            resp.headers["Cache-Control"] = "no-store"
+            headers["Cache-Control"] = "no-store"
         return resp
 
     from app.web.nav import has_endpoint, nav_entries, nav_items

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.api.routing import ApiPrincipal
 from app.api.schemas import Problem
-from app.db import single_statement_session, transaction, utcnow
+from app.db import transaction, utcnow
 from app.errors import N_, Conflict, DomainError, ValidationFailed
 from app.stock.models import IdempotencyRecord
 from app.stock.reservations_sql import StatementResult
@@ -154,7 +154,7 @@ def run_write(principal: ApiPrincipal, action: Callable[[Session], Outcome]) -> 
     return outcome.response()
 
 
-OneStatement = Callable[[Session, str | None, str | None], StatementResult]
+OneStatement = Callable[[Session | None, str | None, str | None], StatementResult]
 
 
 def run_in_one_statement(principal: ApiPrincipal, call: OneStatement) -> tuple[Response, StatementResult]:
@@ -162,20 +162,24 @@ def run_in_one_statement(principal: ApiPrincipal, call: OneStatement) -> tuple[R
     transaction: `call(session, key, fingerprint)` claims the Idempotency-Key itself (a
     twin waits on it, then replays). A domain error is rendered here and, with a key,
     stored as the key's answer (the one extra statement, on error paths only). Without a
-    key there is nothing to store: the statement runs as its own transaction (one round trip)."""
+    key there is nothing to store: `call` gets no session and runs the statement as its own
+    transaction (`app.db.one_statement`: one round trip)."""
     key = _key_of_request()
-    fingerprint = _fingerprint() if key is not None else None
     try:
-        with transaction() if key is not None else single_statement_session() as s:
-            result = call(s, key, fingerprint)
+        if key is None:
+            result = call(None, None, None)
+            outcome = Outcome.problem(result.error) if result.error is not None else Outcome(result.status,
+                                                                                             result.body or "")
+            return outcome.response(), result
+        with transaction() as s:
+            result = call(s, key, _fingerprint())
             if result.key_reused:
                 raise _key_reused()
             if result.replayed:
                 return Outcome(result.status, result.body or "").response(replayed=True), result
             if result.error is not None:
                 outcome = Outcome.problem(result.error)
-                if key is not None:
-                    _store(s, principal.id, key, outcome)
+                _store(s, principal.id, key, outcome)
             else:
                 outcome = Outcome(result.status, result.body or "")
     except IntegrityError as exc:

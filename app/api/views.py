@@ -115,8 +115,10 @@ def query_stock(principal: ApiPrincipal, body: sc.StockLookup) -> Response:
           query=sc.AvailabilityQuery, responses={200: sc.AvailabilityList}, errors=(401, 403, 404, 422),
           description="For a SKU list too long for a URL, `POST /api/v1/availability/query` takes it as a JSON body.")
 def get_availability(principal: ApiPrincipal, query: sc.AvailabilityQuery | sc.AvailabilityLookup) -> Response:
-    with _read() as s:
-        rows = levels.availability(s, skus=query.sku, region=query.region)
+    if current_db().dialect == "postgresql":
+        rows = levels.availability_in_one_statement(skus=query.sku, region=query.region)
+    else:
+        rows = levels.availability(db_session(), skus=query.sku, region=query.region)
     return _json(sc.AvailabilityList(availability=[sc.SkuAvailabilityOut.of(a) for a in rows]))
 
 

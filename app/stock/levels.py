@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select, text, tup
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
+from app.db import one_statement
 from app.errors import NotFound
 from app.stock.ledger import Key, WarehouseRef, allocation_order
 from app.stock.models import StockBalance, StockChange, Warehouse
@@ -98,7 +99,18 @@ def availability(session: Session, *, skus: Sequence[str], region: str | None = 
     (one query). A warehouse's available is never shown below zero (after a count below
     reserved). An unknown SKU is a `NotFound` naming it."""
     wanted = list(dict.fromkeys(skus))
-    rows = session.execute(_AVAILABILITY, {"skus": wanted}).all()
+    return _availability_of(session.execute(_AVAILABILITY, {"skus": wanted}).all(), wanted, region)
+
+
+def availability_in_one_statement(*, skus: Sequence[str], region: str | None = None) -> list[SkuAvailability]:
+    """`availability` on PostgreSQL as one statement of its own (`app.db.one_statement`: no
+    session, no transaction round trips) — the stock API's read path. The same query as
+    `_AVAILABILITY`, written for psycopg (`tests/web/api` run both against each other)."""
+    wanted = list(dict.fromkeys(skus))
+    return _availability_of(one_statement(_AVAILABILITY_SQL, {"skus": wanted}), wanted, region)
+
+
+def _availability_of(rows: Sequence[Any], wanted: list[str], region: str | None) -> list[SkuAvailability]:
     found: dict[str, list[tuple[WarehouseRef, int]]] = {}
     for sku, wid, code, kind, w_region, available in rows:
         held = found.setdefault(sku, [])
@@ -116,6 +128,18 @@ def availability(session: Session, *, skus: Sequence[str], region: str | None = 
                                        and w.region == region) for w in order]
         out.append(SkuAvailability(sku, sum(r.available for r in lines), lines))
     return out
+
+
+_AVAILABILITY_SQL = (
+    "SELECT product.sku, warehouse.id, warehouse.code, warehouse.kind, warehouse.region, stock_total.available "
+    "FROM product LEFT OUTER JOIN ("
+    " SELECT stock_balance.product_id, stock_balance.warehouse_id,"
+    " sum(stock_balance.on_hand - stock_balance.reserved) AS available"
+    " FROM stock_balance JOIN product ON product.id = stock_balance.product_id"
+    " WHERE product.sku = ANY(%(skus)s::text[]) GROUP BY stock_balance.product_id, stock_balance.warehouse_id"
+    ") AS stock_total ON stock_total.product_id = product.id "
+    "LEFT OUTER JOIN warehouse ON warehouse.id = stock_total.warehouse_id AND warehouse.is_active IS true "
+    "WHERE product.sku = ANY(%(skus)s::text[])")
 
 
 def _availability_statement() -> Select[Any]:

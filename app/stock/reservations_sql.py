@@ -20,13 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
-from sqlalchemy.types import Integer, String
 
 from app.audit.service import Actor
-from app.db import UTCDateTime
+from app.db import one_statement
 from app.errors import DomainError
 from app.stock.reservation_types import (
     ReservationNotActive,
@@ -51,16 +48,22 @@ class StatementResult:
     expired: tuple[str, ...] = ()
 
 
-_RESERVE = text(
-    "SELECT out_status, out_body, out_error, out_detail FROM stock_reserve(:client, :actor, :key, :fingerprint, "
-    ":id, :order_ref, :region, :expires, :now, :skus, :qtys)"
-).bindparams(bindparam("expires", type_=UTCDateTime()), bindparam("now", type_=UTCDateTime()),
-             bindparam("skus", type_=ARRAY(String())), bindparam("qtys", type_=ARRAY(Integer())))
+# psycopg parameters (`%(name)s`): the same text runs straight through psycopg
+# (`app.db.one_statement`) or through a session's connection (a keyed request's transaction).
+_RESERVE = ("SELECT out_status, out_body, out_error, out_detail FROM stock_reserve(%(client)s, %(actor)s, %(key)s, "
+            "%(fingerprint)s, %(id)s, %(order_ref)s, %(region)s, %(expires)s, %(now)s, %(skus)s::text[], "
+            "%(qtys)s::integer[])")
 
-_CLOSE = text(
-    "SELECT out_status, out_body, out_error, out_detail FROM stock_close(:client, :admin, :actor, :key, "
-    ":fingerprint, :id, :ship, :now)"
-).bindparams(bindparam("now", type_=UTCDateTime()))
+_CLOSE = ("SELECT out_status, out_body, out_error, out_detail FROM stock_close(%(client)s, %(admin)s, %(actor)s, "
+          "%(key)s, %(fingerprint)s, %(id)s, %(ship)s, %(now)s)")
+
+
+def _one_row(session: Session | None, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    """The function's one row: in `session`'s transaction, or (None) as its own transaction."""
+    if session is None:
+        (row,) = one_statement(sql, params)
+        return row
+    return tuple(session.connection().exec_driver_sql(sql, params).one())
 
 
 def _answer(row: Any) -> StatementResult | None:
@@ -74,7 +77,7 @@ def _answer(row: Any) -> StatementResult | None:
 
 
 def reserve_in_one_statement(
-    session: Session,
+    session: Session | None,
     actor: Actor,
     *,
     api_client_id: int,
@@ -86,14 +89,15 @@ def reserve_in_one_statement(
     ttl_seconds: int = 900,
     region: str | None = None,
 ) -> StatementResult:
-    """`reservations.reserve_stock` in one statement; with `key`, the Idempotency-Key is
-    claimed (or its first answer replayed) by the same statement."""
-    row = session.execute(_RESERVE, {
+    """`reservations.reserve_stock` in one statement — in `session`'s transaction, or (None)
+    as its own; with `key`, the Idempotency-Key is claimed (or its first answer replayed) by
+    the same statement."""
+    row = _one_row(session, _RESERVE, {
         "client": api_client_id, "actor": actor.label, "key": key, "fingerprint": fingerprint,
         "id": str(uuid.uuid4()), "order_ref": order_ref, "region": region,
         "expires": now + dt.timedelta(seconds=ttl_seconds), "now": now,
         "skus": [line.sku for line in lines], "qtys": [line.quantity for line in lines],
-    }).one()
+    })
     answered = _answer(row)
     if answered is not None:
         return answered
@@ -106,7 +110,7 @@ def reserve_in_one_statement(
 
 
 def close_in_one_statement(
-    session: Session,
+    session: Session | None,
     actor: Actor,
     *,
     api_client_id: int,
@@ -122,10 +126,10 @@ def close_in_one_statement(
     result carries `ReservationNotActive` (the expiry is kept: commit, then answer 409)."""
     if not looks_like_id(reservation_id):
         return StatementResult(404, error=reservation_not_found(reservation_id))
-    row = session.execute(_CLOSE, {
+    row = _one_row(session, _CLOSE, {
         "client": api_client_id, "admin": admin, "actor": actor.label, "key": key, "fingerprint": fingerprint,
         "id": reservation_id, "ship": commit, "now": now,
-    }).one()
+    })
     answered = _answer(row)
     if answered is not None:
         return answered

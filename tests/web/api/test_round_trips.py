@@ -57,3 +57,38 @@ def test_reserve_commit_release_and_availability_are_one_round_trip_each(
     read, wire = _traced(committed_app, "GET", "/api/v1/availability?sku=RT-1", token)
     assert read.status_code == 200 and read.get_json()["availability"][0]["available"] == 8
     assert wire.round_trips == 1 and wire.statements[0].startswith("SELECT"), wire.messages
+
+
+def test_availability_in_one_statement_answers_as_the_orm_query(committed_app: Any) -> None:
+    """The API's availability read (one psycopg statement) and `levels.availability` (the ORM
+    query, SQLite's path) give the same answer: several warehouses, a bucketed balance, an
+    inactive warehouse, a SKU held nowhere, duplicates in the request, each region."""
+    from app.audit.service import Actor
+    from app.db import utcnow
+    from app.errors import NotFound
+    from app.stock import buckets, levels
+
+    s: Session = committed_app.extensions["stockwise_db"].sessionmaker()
+    cloud = make_warehouse(s, kind="cloud", region="national")
+    north = make_warehouse(s, kind="forward", region="north")
+    east = make_warehouse(s, kind="forward", region="east")
+    closed = make_warehouse(s, kind="forward", region="north")
+    held = make_product(s, sku="AV-1")
+    hot = make_product(s, sku="AV-HOT")
+    make_product(s, sku="AV-NONE")
+    for product, warehouse, qty in ((held, cloud, 7), (held, north, 3), (held, closed, 5), (hot, cloud, 40),
+                                    (hot, east, 9)):
+        receive_stock(s, product, warehouse, qty)
+    buckets.set_buckets(s, Actor.system("tests"), sku="AV-HOT", buckets=4, now=utcnow())
+    closed.is_active = False
+    s.commit()
+    s.close()
+    for skus in (["AV-1"], ["AV-HOT", "AV-1", "AV-HOT"], ["AV-NONE", "AV-1"]):
+        for region in (None, "north", "east", "nowhere"):
+            with committed_app.app_context(), committed_app.extensions["stockwise_db"].sessionmaker() as read:
+                orm = levels.availability(read, skus=skus, region=region)
+                raw = levels.availability_in_one_statement(skus=skus, region=region)
+            assert raw == orm, (skus, region)
+    with committed_app.app_context(), pytest.raises(NotFound) as unknown:
+        levels.availability_in_one_statement(skus=["AV-1", "AV-MISSING"])
+    assert unknown.value.problem()["skus"] == ["AV-MISSING"]
