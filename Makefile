@@ -36,11 +36,17 @@ translations: venv
 	@if ls app/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(VENV)/bin/pybabel compile -d app/translations >/dev/null; fi
 
+# The suite in two steps: every test but the `serial` ones on $(TEST_WORKERS) pytest-xdist workers
+# (whole files per worker; each worker has its own databases, instance dir, ports and browser),
+# then the `serial` ones (races, lock waits, timings: tests/conftest.py) alone.
+TEST_WORKERS ?= 2
+PYTEST_STEPS = $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not serial" && $(PY) -m pytest -q -m serial
+
 test: venv browser translations
-	$(PY) -m pytest -q
+	$(PYTEST_STEPS)
 
 test-pg: venv browser translations
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q
+	export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}; $(PYTEST_STEPS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,10 @@ Fixtures:
 - `committed_app`: the app on the real engine — commits are real (needed for live
   servers, browsers and concurrency); every table is emptied after the test.
 - `fresh_database_url`: an empty, un-migrated extra database (migration tests).
+
+Passwords are hashed with a cheap scrypt (TEST_PASSWORD_HASH_METHOD) through the app's
+PASSWORD_HASH_METHOD config: a test about hashing time (login timing, the concurrency
+races) is marked `production_password_hashing` and gets production's cost.
 """
 from __future__ import annotations
 
@@ -37,13 +41,18 @@ from app.models import Base
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IS_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+# scrypt with N=2**10 instead of 2**15: ~2 ms a hash instead of ~70 ms, the same code path.
+TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_pg = pytest.mark.skip(reason="PostgreSQL only: set TEST_DATABASE_URL (concurrency means nothing on SQLite)")
     for item in items:
-        if "postgres_only" in item.keywords and not IS_POSTGRES:
-            item.add_marker(skip_pg)
+        if "postgres_only" in item.keywords:
+            # races and lock waits: `make test` runs them in its serial step, never beside another worker
+            item.add_marker(pytest.mark.serial)
+            if not IS_POSTGRES:
+                item.add_marker(skip_pg)
 
 
 class _Databases:
@@ -122,22 +131,25 @@ class RequestIsolatingClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-def _config(database_url: str, instance_dir: Path, **extra: Any) -> dict[str, Any]:
+def _config(database_url: str, instance_dir: Path, request: pytest.FixtureRequest | None = None,
+            **extra: Any) -> dict[str, Any]:
+    production_hashing = request is not None and request.node.get_closest_marker("production_password_hashing")
     return {
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
         "INSTANCE_DIR": str(instance_dir),
         "TESTING": True,
+        **({} if production_hashing else {"PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD}),
         **extra,
     }
 
 
 @pytest.fixture
-def app(engine: Engine, database_url: str, instance_dir: Path) -> Iterator[Any]:
+def app(engine: Engine, database_url: str, instance_dir: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The app with every session joined to one outer transaction, rolled back after the test."""
     connection = engine.connect()
     outer = connection.begin()
-    application = create_app(_config(database_url, instance_dir, ENGINE=engine))
+    application = create_app(_config(database_url, instance_dir, request, ENGINE=engine))
     application.test_client_class = RequestIsolatingClient
     application.extensions["stockwise_db"].sessionmaker = make_sessionmaker(
         connection, join_transaction_mode="create_savepoint"
@@ -172,10 +184,11 @@ def _truncate_all(engine: Engine) -> None:
 
 
 @pytest.fixture
-def committed_app(engine: Engine, database_url: str, instance_dir: Path) -> Iterator[Any]:
+def committed_app(engine: Engine, database_url: str, instance_dir: Path,
+                  request: pytest.FixtureRequest) -> Iterator[Any]:
     """The app on the real engine: commits are real; all tables are emptied afterwards."""
     _truncate_all(engine)
-    application = create_app(_config(database_url, instance_dir, ENGINE=engine))
+    application = create_app(_config(database_url, instance_dir, request, ENGINE=engine))
     application.test_client_class = RequestIsolatingClient
     with application.app_context():
         yield application

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,14 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from app.stock.verify import verify_stock
+
+HERE = Path(__file__).resolve().parent
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Races keep production's password cost: how long a login takes sets how much its requests overlap."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.production_password_hashing)
 
 
 @pytest.fixture

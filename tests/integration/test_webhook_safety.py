@@ -25,6 +25,7 @@ from app.errors import ValidationFailed
 from tests.factories import TEST_ACTOR, make_product, make_warehouse, receive_stock
 from tests.web.clients import login_as, post_form
 
+pytestmark = pytest.mark.serial  # deadlines of a second or two: not beside another busy worker
 LOCAL = "127.0.0.0/8"
 FAST = Timeouts(connect=1, read=1.5, total=3)
 

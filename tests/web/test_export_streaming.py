@@ -24,6 +24,7 @@ from tests.conftest import IS_POSTGRES
 from tests.factories import make_api_client, make_staff_user
 from tests.live import logged_in, serving
 
+pytestmark = pytest.mark.serial  # "answers within a second" means nothing beside another busy worker
 ROWS = 20_000  # ~3.5 MB of CSV: far more than the sockets between client and server buffer
 WITHIN = 1.0  # seconds: "answer normally"
 

@@ -34,11 +34,13 @@ SERVERS = {
 }
 
 
-@pytest.fixture(params=sorted(SERVERS))
-def gunicorn(request: pytest.FixtureRequest, committed_app: Any, database_url: str, tmp_path: Path) -> Iterator[str]:
-    """The API base URL of a live server (named for the first one tested; both are run)."""
+@pytest.fixture(scope="module", params=sorted(SERVERS))
+def gunicorn(request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API base URL of a live server (named for the first one tested; both are run), started
+    once per server for this module's tests; each test's data comes from `token` (committed_app)."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "limits-test", "STOCKWISE_INSTANCE": str(tmp_path),
+    instance = tmp_path_factory.mktemp(f"limits-{request.param}")
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "limits-test", "STOCKWISE_INSTANCE": str(instance),
            "LOG_LEVEL": "WARNING", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "2",
            "BIND_PORT": str(port), "WEB_THREADS": "2", "GRANIAN": str(Path(sys.executable).with_name("granian"))}
     proc = subprocess.Popen(SERVERS[request.param], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -1,6 +1,6 @@
 """Print the import cycles between our modules (app/, portal/, forecasting/).
 
-    python tools/import_cycles.py [ROOT]
+    python tests/tools/import_cycles.py [ROOT]
 
 Reads the source with `ast` (nothing is imported): every `import x` / `from x import y` of one
 of our modules counts, at module level or inside a function (a deferred import still ties
