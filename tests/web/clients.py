@@ -111,3 +111,17 @@ def series_data(option: dict[str, Any], series_id: str) -> list[Any]:
     """One series' values, plain numbers (a styled point {"value": v, ...} gives v)."""
     series = next(s for s in option["series"] if s.get("id") == series_id)
     return [v["value"] if isinstance(v, dict) else v for v in series["data"]]
+
+
+def sort_state(html: str, key: str) -> str:
+    """The aria-sort of the <th> whose link sorts by `key` (either direction)."""
+    m = re.search(r'<th class="sortable[^"]*" aria-sort="(\w+)"><a href="[^"]*[?&;]sort=-?' + re.escape(key)
+                  + r'(?:&|&amp;|")', html)
+    assert m, f"no sortable header for {key!r}"
+    return m.group(1)
+
+
+def row_order(html: str, names: list[str]) -> list[str]:
+    """`names` in the order the table's rows show them (filter drop-downs left out)."""
+    body = html[html.index("<tbody"):] if "<tbody" in html else html
+    return sorted(names, key=body.index)

@@ -29,7 +29,7 @@ from tests.factories import (
     receive_stock,
 )
 from tests.factories import make_po as make_sent_po
-from tests.web.clients import login_as, login_supplier
+from tests.web.clients import login_as, login_supplier, row_order, sort_state
 
 # Every staff list, its URL and its whitelist (the services' own, so a new column is covered).
 STAFF_LISTS = [
@@ -42,18 +42,6 @@ CSV_EXPORTS = ["/counts/export.csv", "/transfers/export.csv", "/purchase-orders.
                "/returns.csv", "/suppliers.csv", "/admin/audit/export.csv"]
 
 
-def _header(html: str, key: str) -> str:
-    """The <th> whose link sorts by `key` (either direction)."""
-    m = re.search(r'<th class="sortable[^"]*" aria-sort="(\w+)"><a href="[^"]*[?&;]sort=-?' + re.escape(key)
-                  + r'(?:&|&amp;|")', html)
-    assert m, f"no sortable header for {key!r}"
-    return m.group(1)
-
-
-def _order(html: str, names: list[str]) -> list[str]:
-    """`names` in the order the table's rows show them (filter drop-downs left out)."""
-    body = html[html.index("<tbody"):] if "<tbody" in html else html
-    return sorted(names, key=body.index)
 
 
 @pytest.mark.parametrize(("url", "keys"), STAFF_LISTS)
@@ -65,7 +53,7 @@ def test_every_staff_list_sorts_by_each_of_its_columns_both_ways(
         for direction, aria in (("", "ascending"), ("-", "descending")):
             resp = client.get(f"{url}?sort={direction}{key}")
             assert resp.status_code == 200, (url, key, resp.status_code)
-            assert _header(resp.text, key) == aria, (url, key)
+            assert sort_state(resp.text, key) == aria, (url, key)
 
 
 @pytest.mark.parametrize(("url", "keys"), PORTAL_LISTS)
@@ -74,7 +62,7 @@ def test_the_portal_lists_sort_by_each_of_their_columns(client: Any, session: Se
     assert login_supplier(client, user.email).status_code == 302
     for key in keys:
         resp = client.get(f"{url}?sort=-{key}")
-        assert resp.status_code == 200 and _header(resp.text, key) == "descending", (url, key)
+        assert resp.status_code == 200 and sort_state(resp.text, key) == "descending", (url, key)
 
 
 def test_suppliers_sort_by_name_and_a_second_click_reverses(client: Any, session: Session) -> None:
@@ -83,12 +71,12 @@ def test_suppliers_sort_by_name_and_a_second_click_reverses(client: Any, session
     login_as(client, session, "viewer")
     names = ["Apple Co", "Mango Ltd", "Zebra Inc"]
     asc = client.get("/suppliers?sort=name").text
-    assert _order(asc, names) == names
+    assert row_order(asc, names) == names
     # the header of the current column now links to the other direction
     link = re.search(r'<a href="([^"]+)">[^<]*Name<span class="sort-arrow"[^>]*>▲', asc)
     assert link and "sort=-name" in link.group(1)
     desc = client.get(link.group(1).replace("&amp;", "&")).text
-    assert _order(desc, names) == names[::-1]
+    assert row_order(desc, names) == names[::-1]
     assert re.search(r'aria-sort="descending"><a [^>]+>[^<]*Name<span class="sort-arrow" aria-hidden="true">▼', desc)
 
 
@@ -101,10 +89,10 @@ def test_purchase_orders_sort_by_supplier_and_the_csv_follows(client: Any, sessi
         make_sent_po(session, supplier, [(product, 5)], warehouse=wh)
     login_as(client, session, "viewer")
     names = ["Alpha Goods", "Beta Trading", "Gamma Supply"]
-    assert _order(client.get("/purchase-orders?sort=supplier").text, names) == names
-    assert _order(client.get("/purchase-orders?sort=-supplier").text, names) == names[::-1]
+    assert row_order(client.get("/purchase-orders?sort=supplier").text, names) == names
+    assert row_order(client.get("/purchase-orders?sort=-supplier").text, names) == names[::-1]
     csv = client.get("/purchase-orders.csv?sort=-supplier").text
-    assert _order(csv, names) == names[::-1]
+    assert row_order(csv, names) == names[::-1]
 
 
 def test_transfers_sort_by_destination(client: Any, session: Session) -> None:
@@ -117,8 +105,8 @@ def test_transfers_sort_by_destination(client: Any, session: Session) -> None:
                                   lines=[TransferLineInput(product.id, 1)])
     login_as(client, session, "viewer")
     codes = ["FWD-A", "FWD-B", "FWD-C"]
-    assert _order(client.get("/transfers/?sort=to").text, codes) == codes
-    assert _order(client.get("/transfers/?sort=-to").text, codes) == codes[::-1]
+    assert row_order(client.get("/transfers/?sort=to").text, codes) == codes
+    assert row_order(client.get("/transfers/?sort=-to").text, codes) == codes[::-1]
 
 
 def test_audit_log_sorts_by_action(client: Any, session: Session) -> None:
@@ -126,8 +114,8 @@ def test_audit_log_sorts_by_action(client: Any, session: Session) -> None:
         record_audit(session, TEST_ACTOR, action, "thing", 1)
     login_as(client, session, "admin")
     actions = ["aa.sorted", "mm.sorted", "zz.sorted"]
-    assert _order(client.get("/admin/audit?entity=thing&sort=action").text, actions) == actions
-    assert _order(client.get("/admin/audit?entity=thing&sort=-action").text, actions) == actions[::-1]
+    assert row_order(client.get("/admin/audit?entity=thing&sort=action").text, actions) == actions
+    assert row_order(client.get("/admin/audit?entity=thing&sort=-action").text, actions) == actions[::-1]
 
 
 @pytest.mark.parametrize(("url", "_keys"), STAFF_LISTS)
@@ -184,8 +172,8 @@ def test_products_headers_use_the_product_sort(client: Any, session: Session) ->
     login_as(client, session, "viewer")
     skus = ["SRT-A", "SRT-B", "SRT-C"]
     asc = client.get("/products?q=SRT").text
-    assert _order(asc, skus) == skus and _header(asc, "sku") == "ascending"
+    assert row_order(asc, skus) == skus and sort_state(asc, "sku") == "ascending"
     desc = client.get("/products?q=SRT&sort=-sku").text
-    assert _order(desc, skus) == skus[::-1] and _header(desc, "sku") == "descending"
-    assert _header(client.get("/products?sort=on_hand").text, "on_hand") == "descending"
+    assert row_order(desc, skus) == skus[::-1] and sort_state(desc, "sku") == "descending"
+    assert sort_state(client.get("/products?sort=on_hand").text, "on_hand") == "descending"
     assert client.get("/products?sort=bogus").status_code == 422  # the form's choices, as before

@@ -37,7 +37,7 @@ from tests.factories import (
     receive_stock,
 )
 from tests.planning_data import make_run, make_suggestion
-from tests.web.clients import csrf_token, login_as, login_staff, login_supplier, post_form
+from tests.web.clients import csrf_token, login_as, login_staff, login_supplier, post_form, row_order, sort_state
 
 STAFF_LISTS: list[tuple[str, Any]] = [
     ("/stock", STOCK_SORTS), ("/planning/suggestions", SUGGESTION_SORTS), ("/suppliers/scorecards", RANKING_SORTS),
@@ -46,18 +46,6 @@ STAFF_LISTS: list[tuple[str, Any]] = [
 ]
 
 
-def _header(html: str, key: str) -> str:
-    """The aria-sort of the <th> whose link sorts by `key` (either direction)."""
-    m = re.search(r'<th class="sortable[^"]*" aria-sort="(\w+)"><a href="[^"]*[?&;]sort=-?' + re.escape(key)
-                  + r'(?:&|&amp;|")', html)
-    assert m, f"no sortable header for {key!r}"
-    return m.group(1)
-
-
-def _order(html: str, names: list[str]) -> list[str]:
-    """`names` in the order the table's rows show them (filter drop-downs left out)."""
-    body = html[html.index("<tbody"):] if "<tbody" in html else html
-    return sorted(names, key=body.index)
 
 
 def _query(url: str) -> dict[str, list[str]]:
@@ -73,7 +61,7 @@ def test_each_new_list_sorts_by_each_of_its_columns_both_ways(client: Any, sessi
         for direction, aria in (("", "ascending"), ("-", "descending")):
             resp = client.get(f"{url}{join}sort={direction}{key}")
             assert resp.status_code == 200, (url, key, resp.status_code)
-            assert _header(resp.text, key) == aria, (url, key)
+            assert sort_state(resp.text, key) == aria, (url, key)
             if 'class="filters' in resp.text:   # the filter form carries the sort along
                 assert f'<input type="hidden" name="sort" value="{direction}{key}">' in resp.text, (url, key)
 
@@ -95,10 +83,10 @@ def test_stock_overview_sorts_by_on_hand_and_keeps_the_filter(client: Any, sessi
     receive_stock(session, make_product(session, sku="ELSE-1"), wh, 99)
     login_as(client, session, "viewer")
     skus = ["OVR-A", "OVR-B", "OVR-C"]
-    assert _order(client.get("/stock?q=OVR").text, skus) == skus
+    assert row_order(client.get("/stock?q=OVR").text, skus) == skus
     most = client.get("/stock?q=OVR&sort=-on_hand").text
-    assert _order(most, skus) == ["OVR-B", "OVR-C", "OVR-A"] and "ELSE-1" not in most
-    assert _order(client.get("/stock?q=OVR&sort=on_hand").text, skus) == ["OVR-A", "OVR-C", "OVR-B"]
+    assert row_order(most, skus) == ["OVR-B", "OVR-C", "OVR-A"] and "ELSE-1" not in most
+    assert row_order(client.get("/stock?q=OVR&sort=on_hand").text, skus) == ["OVR-A", "OVR-C", "OVR-B"]
     header = re.search(r'<a href="([^"]+)">Available<span', most)
     assert header and _query(header.group(1).replace("&amp;", "&")) == {"q": ["OVR"], "sort": ["available"]}
 
@@ -120,13 +108,13 @@ def test_late_purchase_orders_sort_by_supplier_and_the_csv_follows(client: Any, 
     login_as(client, session, "viewer")
     names = ["Alpha Goods", "Beta Trading", "Gamma Supply"]
     usual = client.get("/alerts/?kind=late_po").text    # most days late first
-    assert _order(usual, names) == ["Alpha Goods", "Gamma Supply", "Beta Trading"]
-    assert _order(client.get("/alerts/?kind=late_po&sort=supplier").text, names) == names
+    assert row_order(usual, names) == ["Alpha Goods", "Gamma Supply", "Beta Trading"]
+    assert row_order(client.get("/alerts/?kind=late_po&sort=supplier").text, names) == names
     desc = client.get("/alerts/?kind=late_po&sort=-supplier").text
-    assert _order(desc, names) == names[::-1]
+    assert row_order(desc, names) == names[::-1]
     assert "/alerts/export.csv?kind=late_po&amp;sort=-supplier" in desc
-    assert _order(client.get("/alerts/export.csv?kind=late_po&sort=-supplier").text, names) == names[::-1]
-    assert _order(client.get("/alerts/export.csv?kind=late_po&sort=days_late").text, names) == \
+    assert row_order(client.get("/alerts/export.csv?kind=late_po&sort=-supplier").text, names) == names[::-1]
+    assert row_order(client.get("/alerts/export.csv?kind=late_po&sort=days_late").text, names) == \
         ["Beta Trading", "Gamma Supply", "Alpha Goods"]
     assert client.get("/alerts/export.csv?kind=late_po&sort=nope").status_code == 400
 
@@ -142,13 +130,13 @@ def test_resolving_a_count_alert_returns_to_the_sorted_list(client: Any, session
     session.flush()
     login_as(client, session, "warehouse")
     page = client.get("/alerts/?kind=stored&sort=-warehouse").text
-    assert _order(page, codes) == ["FWD-SC", "FWD-SB", "FWD-SA"]
+    assert row_order(page, codes) == ["FWD-SC", "FWD-SB", "FWD-SA"]
     action = f"/alerts/{alerts[0].id}/resolve?sort=-warehouse"
     assert f'action="{action}"' in page
     resp = post_form(client, "/alerts/?kind=stored", action, {})
     assert resp.status_code == 302 and _query(resp.headers["Location"]) == {"kind": ["stored"], "sort": ["-warehouse"]}
     after = client.get(resp.headers["Location"]).text
-    assert _order(after, ["FWD-SC", "FWD-SA"]) == ["FWD-SC", "FWD-SA"] and "below reserved at FWD-SB" not in after
+    assert row_order(after, ["FWD-SC", "FWD-SA"]) == ["FWD-SC", "FWD-SA"] and "below reserved at FWD-SB" not in after
 
 
 def _worklist(session: Session) -> tuple[Any, dict[str, ReplenishmentSuggestion]]:
@@ -198,9 +186,9 @@ def test_scorecard_ranking_sorts_by_supplier_name_and_keeps_the_window(client: A
     login_as(client, session, "viewer")
     names = ["Apple Textiles", "Mango Mills", "Zebra Plastics"]
     asc = client.get("/suppliers/scorecards?window=12&sort=supplier").text
-    assert _order(asc, names) == names
+    assert row_order(asc, names) == names
     desc = client.get("/suppliers/scorecards?window=12&sort=-supplier").text
-    assert _order(desc, names) == names[::-1]
+    assert row_order(desc, names) == names[::-1]
     header = re.search(r'<a href="([^"]+)">Overall<span', desc)
     assert header and _query(header.group(1).replace("&amp;", "&")) == {"window": ["12"], "sort": ["overall"]}
 
@@ -211,14 +199,14 @@ def test_admin_users_sort_by_email_and_a_role_change_returns_to_the_sorted_list(
     users = {e: make_staff_user(session, "viewer", email=e) for e in ("mia@sort.test", "zoe@sort.test",
                                                                        "anna@sort.test")}
     login_as(client, session, "admin", email="boss@stockwise.test")
-    assert _order(client.get("/admin/users?sort=email").text, emails) == emails
+    assert row_order(client.get("/admin/users?sort=email").text, emails) == emails
     desc = client.get("/admin/users?sort=-email").text
-    assert _order(desc, emails) == emails[::-1]
+    assert row_order(desc, emails) == emails[::-1]
     action = f"/admin/users/{users['mia@sort.test'].id}/role?sort=-email"
     assert f'action="{action}"' in desc
     resp = post_form(client, "/admin/users?sort=-email", action, {"role": "warehouse"})
     assert resp.status_code == 302 and _query(resp.headers["Location"]) == {"sort": ["-email"]}
-    assert _order(client.get(resp.headers["Location"]).text, emails) == emails[::-1]
+    assert row_order(client.get(resp.headers["Location"]).text, emails) == emails[::-1]
     assert client.get("/admin/users?sort=role").status_code == 200
 
 
@@ -228,11 +216,11 @@ def test_a_supplier_price_list_sorts_by_unit_price(client: Any, session: Session
         make_price(session, supplier, make_product(session, sku=sku), unit_price=Decimal(price))
     login_as(client, session, "viewer")
     skus = ["PR-A", "PR-B", "PR-C"]
-    assert _order(client.get("/suppliers/SUP-SRT").text, skus) == skus
+    assert row_order(client.get("/suppliers/SUP-SRT").text, skus) == skus
     cheap = client.get("/suppliers/SUP-SRT?sort=unit_price").text
-    assert _order(cheap, skus) == ["PR-B", "PR-A", "PR-C"]
-    assert _header(cheap, "unit_price") == "ascending"
-    assert _order(client.get("/suppliers/SUP-SRT?sort=-unit_price&q=PR").text, skus) == ["PR-C", "PR-A", "PR-B"]
+    assert row_order(cheap, skus) == ["PR-B", "PR-A", "PR-C"]
+    assert sort_state(cheap, "unit_price") == "ascending"
+    assert row_order(client.get("/suppliers/SUP-SRT?sort=-unit_price&q=PR").text, skus) == ["PR-C", "PR-A", "PR-B"]
     for key in PRICE_SORTS:
         assert client.get(f"/suppliers/SUP-SRT?sort=-{key}").status_code == 200
     assert "cannot be sorted by" in client.get("/suppliers/SUP-SRT?sort=supplier_id").text
@@ -252,10 +240,10 @@ def test_the_portal_stock_sorts_by_on_hand_and_shows_only_the_suppliers_skus(
     assert login_supplier(client, make_supplier_user(session, ours).email).status_code == 302
     skus = ["PS-A", "PS-B", "PS-C"]
     most = client.get("/portal/stock?sort=-on_hand").text
-    assert _order(most, skus) == ["PS-B", "PS-C", "PS-A"] and "PS-OTHER" not in most
-    assert _header(most, "on_hand") == "descending"
-    assert _order(client.get("/portal/stock?sort=available").text, skus) == ["PS-A", "PS-C", "PS-B"]
-    assert _order(client.get("/portal/stock?sort=-sku&q=PS").text, skus) == skus[::-1]
+    assert row_order(most, skus) == ["PS-B", "PS-C", "PS-A"] and "PS-OTHER" not in most
+    assert sort_state(most, "on_hand") == "descending"
+    assert row_order(client.get("/portal/stock?sort=available").text, skus) == ["PS-A", "PS-C", "PS-B"]
+    assert row_order(client.get("/portal/stock?sort=-sku&q=PS").text, skus) == skus[::-1]
     for key in PORTAL_STOCK_SORTS:
         resp = client.get(f"/portal/stock?sort={key}")
         assert resp.status_code == 200 and "PS-OTHER" not in resp.text
@@ -274,14 +262,14 @@ def test_a_products_movement_history_sorts_by_quantity_and_the_csv_follows(clien
         receive_stock(session, product, make_warehouse(session, code=code), qty)
     login_as(client, session, "viewer")
     codes = ["MV-WA", "MV-WB", "MV-WC"]
-    assert _order(_movements(client, ""), codes) == ["MV-WC", "MV-WA", "MV-WB"]   # newest first
+    assert row_order(_movements(client, ""), codes) == ["MV-WC", "MV-WA", "MV-WB"]   # newest first
     most = _movements(client, "?sort=-quantity")
-    assert _order(most, codes) == ["MV-WA", "MV-WC", "MV-WB"] and _header(most, "quantity") == "descending"
-    assert _order(_movements(client, "?sort=warehouse&kind=receipt"), codes) == codes
-    assert _order(client.get("/products/MV-1/movements.csv?sort=quantity").text, codes) == ["MV-WB", "MV-WC", "MV-WA"]
+    assert row_order(most, codes) == ["MV-WA", "MV-WC", "MV-WB"] and sort_state(most, "quantity") == "descending"
+    assert row_order(_movements(client, "?sort=warehouse&kind=receipt"), codes) == codes
+    assert row_order(client.get("/products/MV-1/movements.csv?sort=quantity").text, codes) == ["MV-WB", "MV-WC", "MV-WA"]
     assert client.get("/products/MV-1/movements.csv?sort=user_id").status_code == 400
     for key in MOVEMENT_SORTS:
-        assert _header(_movements(client, f"?sort={key}"), key) == "ascending"
+        assert sort_state(_movements(client, f"?sort={key}"), key) == "ascending"
 
 
 def test_api_clients_sort_by_name(client: Any, session: Session) -> None:
@@ -289,8 +277,8 @@ def test_api_clients_sort_by_name(client: Any, session: Session) -> None:
         make_api_client(session, name=name)
     login_as(client, session, "admin")
     names = ["shop-apple", "shop-mango", "shop-zebra"]
-    assert _order(client.get("/admin/api-clients?sort=name").text, names) == names
-    assert _order(client.get("/admin/api-clients?sort=-name").text, names) == names[::-1]
+    assert row_order(client.get("/admin/api-clients?sort=name").text, names) == names
+    assert row_order(client.get("/admin/api-clients?sort=-name").text, names) == names[::-1]
 
 
 def test_saving_scorecard_rules_returns_to_the_ranking_as_it_was(client: Any, session: Session) -> None:
