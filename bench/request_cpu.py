@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from stock_api import _libpq, create_database, drop_database, seed  # noqa: E402
+from stock_api import _libpq, create_database, drop_database, proc_stat, seed  # noqa: E402
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -168,16 +168,7 @@ class Parts:
         parts = self
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            frame = [time.thread_time(), 0.0]
-            parts._stack.append(frame)
-            try:
-                return original(*args, **kwargs)
-            finally:
-                parts._stack.pop()
-                total = time.thread_time() - frame[0]
-                parts.spent[part] = parts.spent.get(part, 0.0) + total - frame[1]
-                if parts._stack:
-                    parts._stack[-1][1] += total
+            return parts.call(part, original, *args, **kwargs)
 
         put(attr, timed)
         self._undo.append(lambda: put(attr, original))
@@ -202,11 +193,12 @@ class Parts:
         setattr(owner, attr, Timed)
         self._undo.append(lambda: setattr(owner, attr, original))
 
-    def call(self, part: str, fn: Callable[..., Any], *args: Any) -> Any:
+    def call(self, part: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn(*args, **kwargs)`, its own CPU time (less that of timed calls inside it) added to `part`."""
         frame = [time.thread_time(), 0.0]
         self._stack.append(frame)
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         finally:
             self._stack.pop()
             total = time.thread_time() - frame[0]
@@ -279,13 +271,9 @@ def database_cpu(dsn: str, database: str) -> float:
         pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
                                            "AND pid <> pg_backend_pid()", (database,))]
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12])
+        fields = proc_stat(pid)
+        if fields:
+            total += int(fields[11]) + int(fields[12])
     return total / ticks
 
 

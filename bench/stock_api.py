@@ -94,10 +94,14 @@ def seed(url: str, skus: int) -> str:
         now = utcnow()
         moves = [MovementInput(p.id, w.id, "receipt", 10_000_000 if p.sku == HOT_SKU else 100_000, now)
                  for p in products for w in warehouses[:2]]
-        for i in range(0, len(moves), 5000):
-            record_movements(s, moves[i:i + 5000], source="bench", now=now)
         _client, token, _secret = create_api_client(s, Actor.system("bench"), name="bench",
                                                     scopes=["stock:read", "stock:write"])
+    # One transaction per 5,000 balances: each balance written takes an advisory lock held to
+    # COMMIT, and PostgreSQL's lock table (max_locks_per_transaction 64 × connections) holds
+    # ~6,400 — 20,000 balances in one transaction ran out of shared memory.
+    for i in range(0, len(moves), 5000):
+        with app.app_context(), transaction() as s:
+            record_movements(s, moves[i:i + 5000], source="bench", now=now)
     app.extensions["stockwise_db"].engine.dispose()
     return token
 
@@ -149,22 +153,25 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(10)
 
 
+def proc_stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (None when the process is gone):
+    [2] is the process group, [11] and [12] user and system CPU time in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:].split()
+
+
 def process_group_cpu(pgid: int) -> float:
     """User + system CPU seconds of the live processes of a process group (the server)."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid:
+        fields = proc_stat(entry) if entry.isdigit() else None
+        if fields and int(fields[2]) == pgid:
             total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def statements_per_request(url: str, token: str) -> dict[str, tuple[int, int]]:
