@@ -36,6 +36,10 @@ COLUMNS = {
 SOURCES = {"opening_stock": "import:opening_stock", "sales": "import:sales"}
 MAX_INTEGER = 1_000_000_000  # quantities, pack sizes, lead times: well inside a 32-bit column
 MAX_MONEY = Decimal("99999999.9999")
+# A stock import is one transaction, and each SKU × warehouse balance it writes holds a lock
+# until COMMIT; PostgreSQL's lock table holds ~6,400 (max_locks_per_transaction 64 × 100
+# connections) for all sessions together. Above this a file must be split.
+MAX_BALANCES_PER_IMPORT = 5_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and line breaks are allowed in a cell
 
 
@@ -234,6 +238,7 @@ def _check_movements(kind: str) -> Callable[[Session, ParsedFile, list[RowError]
             candidates.append((r, event, warehouses.get(code or ""), products.get(sku or ""), qty, day))
         bad_rows = {e.row for e in errors}
         in_file: dict[str, int] = {}
+        balances: set[tuple[int, int]] = set()
         rows: list[_Row] = []
         movements: list[MovementInput] = []
         for r, event, wid, pid, qty, day in candidates:
@@ -242,6 +247,11 @@ def _check_movements(kind: str) -> Callable[[Session, ParsedFile, list[RowError]
             if event in in_file:
                 r.fail("reference" if kind == "sales" else "sku", N_("same movement as row %(row)s", row=in_file[event]))
                 continue
+            balances.add((pid, wid))
+            if len(balances) > MAX_BALANCES_PER_IMPORT:
+                r.fail("sku", N_("more than %(n)s SKU × warehouse pairs in one file; split the file",
+                                 n=MAX_BALANCES_PER_IMPORT))
+                break
             in_file[event] = r.n
             rows.append(r)
             movements.append(MovementInput(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
@@ -75,3 +75,25 @@ def test_sales_that_would_empty_the_shelf_are_refused_naming_the_row(session: Se
     sales = b"date,warehouse,sku,quantity\n2025-02-01,CLOUD,HL-1,3\n2099-01-01,CLOUD,HL-1,1\n"
     checked = service.preview_import(session, kind="sales", data=sales, now=utcnow())
     assert [(e.row, e.column) for e in checked.errors] == [(2, "quantity"), (3, "date")]
+
+
+def test_a_stock_import_over_the_balance_limit_is_refused_naming_the_row_and_writes_nothing(session: Session) -> None:
+    # Each balance an import writes stays locked until COMMIT, and PostgreSQL's lock table is
+    # shared by all sessions: a file over the limit must be split rather than starve the others.
+    limit = service.MAX_BALANCES_PER_IMPORT
+    make_warehouse(session, code="CLOUD")
+    session.execute(insert(Product), [{"sku": f"LIM-{i:05d}", "name": f"SKU {i}", "unit": "pcs", "pack_size": 1}
+                                      for i in range(limit + 1)])
+    session.flush()
+    lines = ["warehouse,sku,quantity,date"] + [f"CLOUD,LIM-{i:05d},5,2025-01-01" for i in range(limit + 1)]
+    data = ("\n".join(lines) + "\n").encode()
+    checked = service.preview_import(session, kind="opening_stock", data=data, now=utcnow())
+    assert [(e.row, e.column) for e in checked.errors] == [(limit + 2, "sku")]
+    assert "split the file" in checked.errors[0].message
+    with pytest.raises(ValidationFailed):
+        service.run_import(session, TEST_ACTOR, kind="opening_stock", data=data, now=utcnow())
+    assert session.scalar(select(func.count()).select_from(StockMovement)) == 0
+    # exactly at the limit the file goes through
+    data_ok = ("\n".join(lines[:-1]) + "\n").encode()
+    result = service.run_import(session, TEST_ACTOR, kind="opening_stock", data=data_ok, now=utcnow())
+    assert result.written == limit
