@@ -185,7 +185,7 @@ def test_the_worker_survives_a_locked_or_dropped_database_and_runs_what_is_queue
                 time.sleep(0.5)
             lock.execute("ROLLBACK")
             lock.close()
-        assert worker.poll() is None, "the worker died on a database error"
+        assert worker.poll() is None, "the worker died on a database error; its log:\n" + log_path.read_text()[-3000:]
         with make_sessionmaker(engine)() as s, s.begin():
             run_id = service.request_run(s, Actor.system("tests"), horizon_days=7, now=utcnow()).id
         deadline = time.monotonic() + 240
