@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import os
 import pickle
 import sys
@@ -183,8 +184,39 @@ def comparison(lead: int, name: str, results: dict[str, list[Outcome]], data: st
         change = ours / theirs - 1
         goal = "met" if change <= -GOAL_SAVING else "MISSED"
         goal = goal if target >= 0.9 else "(no goal)"
-        lines.append(f"{label} vs min/max at fill rate {target:.0%}: average stock value {change:+.0%} "
+        lines.append(f"{label} vs min/max at fill rate {target:.0%}: average stock value {change:+.1%} "
                      f"({data}, L={lead})   goal ≤ −{GOAL_SAVING:.0%}: {goal}")
+    return lines
+
+
+def breakdown(lead: int, name: str, results: dict[str, list[Outcome]], price: np.ndarray,
+              near: float = 0.90) -> list[str]:
+    """Where the stock goes: ``name``'s setting whose fill rate is nearest ``near`` against the
+    min/max setting nearest to that fill rate, per quartile (and top decile) of unit price and of
+    units demanded per day — demand share, fill rate and average stock value of each."""
+    measured = [o for o in results[name] if o.stock is not None]
+    if not measured:
+        return []
+    ours = min(measured, key=lambda o: abs(o.fill_rate - near))
+    theirs = min((o for o in results["min/max"] if o.stock is not None), key=lambda o: abs(o.fill_rate - ours.fill_rate))
+    assert ours.demanded is not None and ours.served is not None and ours.stock is not None
+    assert theirs.served is not None and theirs.stock is not None
+    lines = [f"\nwhere the stock goes (L={lead}): {name} {ours.setting} (fill {ours.fill_rate:.1%}, "
+             f"{ours.average_value:,.0f}) vs min/max {theirs.setting} (fill {theirs.fill_rate:.1%}, "
+             f"{theirs.average_value:,.0f})"]
+    rate = ours.demanded / max(float(ours.demanded.sum()), 1.0)
+    for label, key in (("unit price", price), ("SKU demand share", rate)):
+        edges = np.quantile(key, [0, 0.25, 0.5, 0.75, 0.9, 1])
+        lines.append(f"{'by ' + label:<22}{'SKUs':>6}{'demand':>8}{'ours fill':>11}{'ours value':>12}"
+                     f"{'min/max fill':>14}{'min/max value':>15}{'difference':>12}")
+        for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
+            m = (key >= lo) & ((key < hi) if i < len(edges) - 2 else (key <= hi))
+            d = float(ours.demanded[m].sum())
+            ours_value, their_value = float((ours.stock[m] * price[m]).sum()), float((theirs.stock[m] * price[m]).sum())
+            lines.append(f"{f'{lo:.3g}–{hi:.3g}':<22}{int(m.sum()):>6}{d / float(ours.demanded.sum()):>8.0%}"
+                         f"{float(ours.served[m].sum()) / max(d, 1):>11.1%}{ours_value:>12,.0f}"
+                         f"{float(theirs.served[m].sum()) / max(d, 1):>14.1%}{their_value:>15,.0f}"
+                         f"{ours_value - their_value:>+12,.0f}")
     return lines
 
 
@@ -291,6 +323,7 @@ def main() -> int:
                 if name == args.policy:
                     summary.extend(line for line in comparison(lead, name, results, "Online Retail", "policy")
                                    if "fill rate 80%" not in line)
+                    print("\n".join(breakdown(lead, name, results, lead_scenario.price)))
     write_svg(args.svg, curves)
     if args.save is not None:
         args.save.write_bytes(pickle.dumps({"curves": curves, "summary": summary}))

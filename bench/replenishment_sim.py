@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -72,6 +72,10 @@ class Outcome:
     average_units: float
     average_value: float
     orders: int
+    # per SKU: units served, units demanded, average units on hand (bench/replenishment.py's breakdown)
+    served: Array | None = field(default=None, repr=False, compare=False)
+    demanded: Array | None = field(default=None, repr=False, compare=False)
+    stock: Array | None = field(default=None, repr=False, compare=False)
 
 
 Planner = Callable[[int, Array, Array], Array]  # (day, on hand, on order) -> order units
@@ -98,7 +102,7 @@ def simulate(scenario: Scenario, plan: Planner, policy: str, setting: str) -> Ou
     past = demand[:, max(scenario.start - AVERAGE_WINDOW_DAYS, 0):scenario.start]
     on_hand = np.ceil(past.mean(axis=1) * (scenario.lead_days + scenario.review_days))
     measured_from = scenario.start + scenario.warmup_days
-    served_total = demanded_total = 0.0
+    served_sku, demanded_sku = np.zeros(n_skus), np.zeros(n_skus)
     stock_sum = np.zeros(n_skus)
     measured_days = orders = 0
     cycles = cycles_ok = 0
@@ -124,18 +128,20 @@ def simulate(scenario: Scenario, plan: Planner, policy: str, setting: str) -> Ou
         served = np.minimum(on_hand, today)
         on_hand -= served
         if day >= measured_from:
-            served_total += float(served.sum())
-            demanded_total += float(today.sum())
+            served_sku += served
+            demanded_sku += today
             stock_sum += on_hand
             measured_days += 1
             cycle_lost += today - served
             cycle_demand += today
     average = stock_sum / max(measured_days, 1)
+    served_total, demanded_total = float(served_sku.sum()), float(demanded_sku.sum())
     return Outcome(
         policy, setting,
         fill_rate=served_total / demanded_total if demanded_total else math.nan,
         cycle_service_level=cycles_ok / cycles if cycles else math.nan,
         average_units=float(average.sum()), average_value=float((average * scenario.price).sum()), orders=orders,
+        served=served_sku, demanded=demanded_sku, stock=average,
     )
 
 

@@ -4,8 +4,9 @@ Periodic review (every ``R`` days), lead time ``L``: an order placed now is the 
 arrive before the order placed at the next review, so the stock it tops up must cover the
 demand ``X`` over the *protection period* ``P = L + R``. With order-up-to level ``S`` the
 expected units short per review cycle are the loss function ``ESC(S) = E[(X − S)+]``, and
-the fill rate (units served ÷ units demanded) is ``β(S) = 1 − ESC(S) / D_R``, ``D_R`` the
-expected demand of one review period (Silver, Pyke & Thomas, ch. 7).
+the fill rate (units served ÷ units demanded) with lost sales is ``β(S) = 1 − ESC(S) / (D_R +
+ESC(S))`` (:data:`LOST_SALES`; with backorders ``1 − ESC(S) / D_R``), ``D_R`` the expected
+demand of one review period (Silver, Pyke & Thomas, ch. 7).
 
 ``X`` is described by its mean ``μ`` (the forecast summed over ``P``) and standard deviation
 ``σ`` (from the forecast interval, see :func:`forecasting.replenish.demand_std_from_interval`),
@@ -15,7 +16,7 @@ approximation puts mass below zero — a gamma distribution with the same mean a
 :func:`allocate_fill_rates` goes one step further: given one target fill rate for a group
 of SKUs (a category, an ABC class, the whole assortment), it chooses each SKU's level so
 that the group's expected fill rate is met at the least stock value — the exchange curve of
-inventory theory. The Lagrangian of *min Σ vᵢ Sᵢ s.t. Σ ESCᵢ(Sᵢ) ≤ (1 − β*) Σ D_R,ᵢ* gives
+inventory theory. The Lagrangian of *min Σ vᵢ Sᵢ s.t. Σ ESCᵢ(Sᵢ) ≤ Σ D_R,ᵢ (1 − β*) / β** gives
 ``P(Xᵢ > Sᵢ) = vᵢ / λ``: cheap SKUs get high service, dear ones less, and ``λ`` is found by
 bisection. Every function is vectorised over SKUs (numpy arrays), pure and deterministic.
 """
@@ -50,6 +51,30 @@ def smallest_multiplier_within(shortage: Callable[[float], float], budget: float
             hi_l = mid
     return float(np.exp(hi_l))
 SQRT2 = float(np.sqrt(2.0))
+# Unmet demand is lost (a shop's customer buys elsewhere): a unit short does not lower the next
+# cycle's position, so the fill rate is ``1 − ESC / (D_R + ESC)`` (Hadley & Whitin), not
+# ``1 − ESC / D_R`` — a target β allows ``ESC ≤ D_R · (1 − β) / β``. Used by the normal/gamma
+# levels here and by the scenario levels of :mod:`forecasting.protection`.
+LOST_SALES = True
+
+
+def allowed_shortage(fill_rate: ArrayLike, d_r: ArrayLike) -> NDArray[np.float64]:
+    """The expected units short per cycle a fill rate allows: ``D_R · (1 − β) / β`` with lost
+    sales (:data:`LOST_SALES`), else ``D_R · (1 − β)``."""
+    beta = np.asarray(fill_rate, dtype=float)
+    share = (1.0 - beta) / np.maximum(beta, 1e-9) if LOST_SALES else 1.0 - beta
+    return np.asarray(share * np.asarray(d_r, dtype=float), dtype=float)
+
+
+def fill_rate_of(short: ArrayLike, d_r: ArrayLike) -> NDArray[np.float64]:
+    """The fill rate of ``short`` expected units short per cycle of ``d_r`` demand (the inverse
+    of :func:`allowed_shortage`), in [0, 1]; 1 without expected demand."""
+    s = np.asarray(short, dtype=float)
+    d = np.broadcast_to(np.asarray(d_r, dtype=float), s.shape)
+    served = d + s if LOST_SALES else d
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(d > 0, 1.0 - s / np.where(served > 0, served, 1.0), 1.0)
+    return np.asarray(np.clip(rate, 0.0, 1.0), dtype=float)
 # A SKU's own fill rate never drops below this share of the group target (a buyer does not
 # accept a SKU left without stock because it is dear). In the replay (bench/replenishment.py,
 # docs/forecasting.md) 0.85 held the allocation within 0.1 % of min/max at 90 %, 0.5 gave
@@ -131,12 +156,10 @@ def quantile_above(probability: ArrayLike, mean: ArrayLike, std: ArrayLike, dist
 def expected_fill_rate(
     level: ArrayLike, mean: ArrayLike, std: ArrayLike, review_demand: ArrayLike, distribution: str = "normal"
 ) -> Array:
-    """``1 − ESC(level) / D_R`` per SKU, in [0, 1]; 1 for a SKU with no expected demand."""
+    """The fill rate of ``level`` per SKU (:func:`fill_rate_of` its ``ESC``), in [0, 1]; 1 for a
+    SKU with no expected demand."""
     short = expected_shortage(level, mean, std, distribution)
-    d_r = _arrays(review_demand, short)[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(d_r > 0, 1.0 - short / np.where(d_r > 0, d_r, 1.0), 1.0)
-    return np.asarray(np.clip(rate, 0.0, 1.0), dtype=float)
+    return fill_rate_of(short, _arrays(review_demand, short)[0])
 
 
 def level_for_fill_rate(
@@ -183,7 +206,7 @@ def allocate_fill_rates(
     good = np.isfinite(value) & (value > 0)
     value = np.where(good, value, float(np.median(value[good])) if good.any() else 1.0)
     floor = level_for_fill_rate(floor_share * target, mu, sd, d_r, distribution)
-    budget = (1.0 - target) * float(d_r.sum())
+    budget = float(allowed_shortage(target, float(d_r.sum())))
 
     def levels(lam: float) -> Array:
         # P(X > S) = v / λ  ⇔  S = F⁻¹(1 − v/λ); a SKU with v >= λ is not worth stocking.
@@ -245,7 +268,7 @@ def level_for_fill_rate_one(fill_rate: float, mean: float, std: float, review_de
     check_distribution(distribution)
     if mean <= 0:
         return 0.0
-    allowed = (1.0 - fill_rate) * review_demand
+    allowed = float(allowed_shortage(fill_rate, review_demand))
     lo, hi = 0.0, mean + 12.0 * std + review_demand + 1.0
     for _ in range(BISECTION_STEPS):
         mid = (lo + hi) / 2

@@ -17,8 +17,8 @@ is added by stretching each point by a stratified lead-time draw.
 :func:`level_for_fill_rate` and :func:`allocate_fill_rates` are the loss-function
 counterparts of :mod:`forecasting.fill_rate` on such scenario rows (``[sku, point]``):
 expected units short per cycle ``ESC(S) = E[(X − S)+]``, fill rate ``1 − ESC / (D_R + ESC)``
-(lost sales, :data:`LOST_SALES`) with ``D_R`` the review period's share of the scenarios'
-mean, levels in whole units (:data:`WHOLE_UNITS`), and the exchange-curve allocation
+(lost sales, :data:`forecasting.fill_rate.LOST_SALES`) with ``D_R`` the review period's
+share of the scenarios' mean, levels in whole units (:data:`WHOLE_UNITS`), and the exchange-curve allocation
 ``P(Xᵢ > Sᵢ) = vᵢ / λ``. Pure numpy, deterministic.
 """
 
@@ -31,7 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from forecasting.fill_rate import check_fill_rate, smallest_multiplier_within
+from forecasting.fill_rate import (
+    allowed_shortage,
+    check_fill_rate,
+    fill_rate_of,
+    smallest_multiplier_within,
+)
 
 Array = NDArray[np.float64]
 POINTS = 200  # equally likely quantiles per class (the tail up to 99.75 %)
@@ -40,10 +45,6 @@ LEVEL_BINS = 8
 CV_BINS = 3
 MIN_SAMPLES = 40  # fewer pairs than this: no pool (the caller falls back to normal/gamma)
 LEAD_SEED = 20111209
-# Unmet demand is lost (a shop's customer buys elsewhere): a unit short does not lower the next
-# cycle's position, so the fill rate is ``1 − ESC / (D_R + ESC)`` (Hadley & Whitin), not
-# ``1 − ESC / D_R`` — a target β allows ``ESC ≤ D_R · (1 − β) / β``.
-LOST_SALES = True
 # Orders are whole units (``forecasting.replenish.round_order`` rounds up), so a position
 # topped up to a fractional level ends at the next whole unit: levels are chosen as whole units.
 WHOLE_UNITS = True
@@ -145,25 +146,6 @@ def review_demand(rows: ArrayLike, review_days: ArrayLike, period_days: ArrayLik
     x = np.atleast_2d(np.asarray(rows, dtype=float))
     return np.asarray(x.mean(axis=1) * np.asarray(review_days, dtype=float) / np.asarray(period_days, dtype=float),
                       dtype=float)
-
-
-def allowed_shortage(fill_rate: ArrayLike, d_r: ArrayLike) -> Array:
-    """The expected units short per cycle a fill rate allows: ``D_R · (1 − β) / β`` with lost
-    sales (:data:`LOST_SALES`), else ``D_R · (1 − β)``."""
-    beta = np.asarray(fill_rate, dtype=float)
-    share = (1.0 - beta) / np.maximum(beta, 1e-9) if LOST_SALES else 1.0 - beta
-    return np.asarray(share * np.asarray(d_r, dtype=float), dtype=float)
-
-
-def fill_rate_of(short: ArrayLike, d_r: ArrayLike) -> Array:
-    """The fill rate of ``short`` expected units short per cycle of ``d_r`` demand (the inverse
-    of :func:`allowed_shortage`), in [0, 1]; 1 without expected demand."""
-    s = np.asarray(short, dtype=float)
-    d = np.broadcast_to(np.asarray(d_r, dtype=float), s.shape)
-    served = d + s if LOST_SALES else d
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(d > 0, 1.0 - s / np.where(served > 0, served, 1.0), 1.0)
-    return np.asarray(np.clip(rate, 0.0, 1.0), dtype=float)
 
 
 def whole(levels: Array) -> Array:

@@ -20,8 +20,9 @@ must last until the *next* review's order arrives, so the stock is set against t
 over the protection period ``P = L + R`` (mean ``D_P``, ``σ_P = sqrt(P · σ_d² + d² · σ_L²)``):
 
 * order-up-to level  ``S``    = the lowest level whose expected units short per cycle
-  ``E[(X_P − S)+]`` are at most ``(1 − fill rate) ×`` the review period's demand (loss
-  function of a normal or gamma distribution, :mod:`forecasting.fill_rate`)
+  ``E[(X_P − S)+]`` are at most ``(1 − fill rate) / fill rate ×`` the review period's demand
+  (lost sales; loss function of the scenarios from past errors, :mod:`forecasting.protection`,
+  or of a normal or gamma distribution, :mod:`forecasting.fill_rate`)
 * safety stock       ``SS``   = ``S − D_P``
 * reorder point      ``s``    = ``D_L + SS`` (below it, stock runs short before an order
   placed today arrives: the low-stock line)
@@ -51,6 +52,7 @@ from forecasting import protection
 from forecasting.fill_rate import (
     DEFAULT_FLOOR_SHARE,
     allocate_by_group,
+    allowed_shortage,
     check_distribution,
     check_fill_rate,
     level_for_fill_rate_one,
@@ -449,7 +451,7 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
         "safety_stock": (
             f"target fill rate {fill_rate:.1%}: demand over lead time + review ({period:g} days) "
             f"{demand.mean:.1f} ± {demand.std:.1f} ({distribution}); order up to {order_up_to:.1f} "
-            f"leaves {(1 - fill_rate) * demand.review_demand:.1f} units short per "
+            f"leaves {float(allowed_shortage(fill_rate, demand.review_demand)):.1f} units short per "
             f"{item.review_period_days:g}-day cycle; safety stock {safety_stock:.1f}"
         ),
         "trigger": (

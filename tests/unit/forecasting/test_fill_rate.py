@@ -49,7 +49,8 @@ def test_allocation_meets_the_group_target_for_less_value_than_one_rate_for_all(
     review = mean / 3
     value = rng.uniform(0.5, 40, 40)
     levels, rates = allocate_fill_rates(0.95, mean, std, review, value)
-    group_rate = 1 - expected_shortage(levels, mean, std).sum() / review.sum()
+    short = expected_shortage(levels, mean, std).sum()
+    group_rate = 1 - short / (review.sum() + short)  # lost sales: a unit short is not served later
     assert group_rate == pytest.approx(0.95, abs=1e-4)
     uniform = level_for_fill_rate(0.95, mean, std, review)
     assert (levels * value).sum() < (uniform * value).sum()
@@ -62,7 +63,7 @@ def test_each_group_gets_its_own_target_and_a_missing_target_is_refused():
     levels, _ = allocate_by_group({"A": 0.98, "C": 0.85}, ["A", "A", "C", "C"], mean, std, review, value)
     for idx, target in (([0, 1], 0.98), ([2, 3], 0.85)):
         short = expected_shortage(levels[idx], np.array(mean)[idx], np.array(std)[idx]).sum()
-        assert 1 - short / 14.0 == pytest.approx(target, abs=1e-4)
+        assert 1 - short / (14.0 + short) == pytest.approx(target, abs=1e-4)
     with pytest.raises(ValueError, match="no target fill rate for group 'B'"):
         allocate_by_group({"A": 0.9}, ["A", "B", "A", "B"], mean, std, review, value)
 
@@ -122,3 +123,22 @@ def test_spread_calibration_measures_bias_and_how_much_wider_errors_were():
     with pytest.raises(ValueError, match="method"):
         calibrate_spread(forecast, actual, np.full(4000, 10.0), method="median")
     assert calibrate_spread([], [], []).spread == 1.0
+
+
+def test_the_normal_fallback_and_the_scenario_levels_use_the_same_lost_sales_fill_rate():
+    from forecasting import protection
+
+    mean, std, review = 40.0, 12.0, 20.0
+    rows = mean + std * np.sqrt(2) * special_erfinv(2 * (np.arange(4000) + 0.5) / 4000 - 1)  # normal quantiles
+    for beta in (0.8, 0.95):
+        level = level_for_fill_rate_one(beta, mean, std, review)
+        short = expected_shortage(level, mean, std)[0]
+        assert 1 - short / (review + short) == pytest.approx(beta, abs=1e-6)  # lost sales, not 1 − ESC / D_R
+        scenario_level = protection.level_for_fill_rate(beta, rows[None, :], [review])[0]
+        assert scenario_level == pytest.approx(level, rel=2e-3)
+
+
+def special_erfinv(x):
+    from scipy import special
+
+    return special.erfinv(x)
