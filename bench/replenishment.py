@@ -8,7 +8,8 @@ service level), ``fill`` (per-SKU fill-rate safety stock), ``allocate`` (one ass
 rate at minimum stock value) — with normal or gamma lead-time demand, optionally with the
 forecast's bias and spread calibrated on its own past forecasts (``+pooled``, ``+quantile``,
 ``+sku``; ``forecasting.calibration.calibrate_spread``), against the days-of-cover min/max
-with ``k`` swept. Summary lines: ``--policy`` (default: the best measured).
+with ``k`` swept. Summary lines: ``--policy`` (default: the best measured), after each lead
+time where its stock goes against min/max at the same fill rate (by unit price and velocity).
 
 Cost: the forecast does not depend on the lead time or the policy, so it is made once per
 forecast day for ALL SKUs in one ``forecast()`` call and shared by every run; by default a
