@@ -151,6 +151,15 @@ def lock_balances(session: Session, keys: Iterable[Key], *, create: bool = True)
     ordered = sorted(set(keys))
     if not ordered:
         return {}
+    wide = False
+    if session.get_bind().dialect.name == "postgresql":
+        # The gate before the missing rows are inserted: a wide writer's uncommitted new row
+        # would otherwise make a narrow one (holding the gate shared) wait for it, and it for the gate.
+        rows = len(ordered)
+        if rows * MAX_BUCKETS > ADVISORY_LOCK_LIMIT:  # hot SKUs have several rows per balance
+            hot = _hot_buckets(session, [p for p, _w in ordered])
+            rows = sum(hot.get(p, 1) for p, _w in ordered)
+        wide = _take_gate(session, rows)
     if create:
         existing: set[Key] = set()
         for chunk in _chunks(ordered):
@@ -168,13 +177,6 @@ def lock_balances(session: Session, keys: Iterable[Key], *, create: bool = True)
                  "version": 0, "updated_at": now}
                 for p, w in missing for b in range(hot.get(p, 1))
             ])
-    wide = False
-    if session.get_bind().dialect.name == "postgresql":
-        rows = len(ordered)
-        if rows * MAX_BUCKETS > ADVISORY_LOCK_LIMIT:  # hot SKUs have several rows per balance
-            hot = _hot_buckets(session, [p for p, _w in ordered])
-            rows = sum(hot.get(p, 1) for p, _w in ordered)
-        wide = _take_gate(session, rows)
     out: dict[Key, BalanceRow] = {}
     for chunk in _chunks(ordered):
         out.update(_grouped(BalanceRow(*row) for row in _locked_rows(session, _key_filter(chunk), wide=wide)))
