@@ -127,7 +127,14 @@ def _ping_idle_connections(engine: Engine) -> None:
 
     @event.listens_for(engine.pool, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        recent = time.monotonic() - record.info.get("idle_since", time.monotonic()) < IDLE_PING_SECONDS
+        # A connection never checked in is fresh (the pool clears `info` when it reconnects):
+        # nothing to detect yet. Raising DisconnectionError for it too could fail the pool's
+        # second and last checkout attempt, which SQLAlchemy reports as InvalidRequestError
+        # ("This connection is closed") — no DBAPI error, so neither a 503 nor a worker's retry.
+        # If it died already, its first statement fails with an OperationalError instead.
+        if "idle_since" not in record.info:
+            return
+        recent = time.monotonic() - record.info["idle_since"] < IDLE_PING_SECONDS
         if recent and not _has_pending_input(dbapi_connection):
             return
         try:

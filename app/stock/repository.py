@@ -2,10 +2,11 @@
 
 Locking: balance rows are always locked in one global order, (product_id,
 warehouse_id, bucket) ascending, with ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite serialises
-whole transactions with BEGIN IMMEDIATE). A reservation's own new rows (reservation,
-lines) are inserted before the balance lock — they lock nothing another transaction waits
-for — and its allocations and status changes are written after it. No row is shared by all stock writers: the change log
-takes its cursors from the transaction ids (`write_balances`, docs/concurrency.md).
+whole transactions with BEGIN IMMEDIATE), behind the stock gate (`ADVISORY_LOCK_LIMIT`).
+A reservation's own new rows (reservation, lines) are inserted before the balance lock — they
+lock nothing another transaction waits for — and its allocations and status changes are
+written after it. No row is shared by all stock writers: the change log takes its cursors
+from the transaction ids (`write_balances`, docs/concurrency.md).
 
 The hot paths use Core statements and plain `BalanceRow`s, not ORM objects: no identity
 map, no unit-of-work flush, one statement per step whatever the number of rows.
@@ -25,6 +26,7 @@ from sqlalchemy.orm.util import identity_key
 from app.db import UTCDateTime, utcnow
 from app.stock.ledger import Key, Position, WarehouseRef, spread_on_hand
 from app.stock.models import (
+    MAX_BUCKETS,
     HotSku,
     ReservationAllocation,
     ReservationLine,
@@ -85,16 +87,29 @@ _BALANCE_COLUMNS = (StockBalance.id, StockBalance.product_id, StockBalance.wareh
 # The advisory-lock key of a bucket is (product, stock_balance_key(…) = warehouse + bucket × 2^24),
 # bucket 0's is (product, warehouse): migration 1601.
 
+# PostgreSQL's lock table is shared by all sessions and bounded (max_locks_per_transaction ×
+# backends), so a writer takes at most this many per-row advisory locks; a wider one holds the
+# stock gate exclusively instead (`stock_gate`, migration 1710 — the same number there).
+ADVISORY_LOCK_LIMIT = 1000
 
-def _locked_rows(session: Session, where: Any, *, join_warehouse: bool = False) -> list[Any]:
+
+def _take_gate(session: Session, rows: int) -> bool:
+    """Take the stock gate before locking `rows` balance rows (PostgreSQL): shared, and the
+    caller takes its per-row advisory locks; or, for more than `ADVISORY_LOCK_LIMIT` rows,
+    exclusive (True), and it takes none — no other stock writer runs until our COMMIT."""
+    return bool(session.scalar(select(func.stock_gate(rows))))
+
+
+def _locked_rows(session: Session, where: Any, *, join_warehouse: bool = False, wide: bool = False) -> list[Any]:
     """One ``SELECT … FOR UPDATE OF stock_balance`` in the global order (product, warehouse,
     bucket) — every bucket of the balances (Core: no identity map).
 
-    On PostgreSQL the per-row advisory locks come first, in the same order: every stock
-    writer takes them (the SQL functions too, `stock_lock_balances`), so a row is only ever
-    written by a holder of its advisory lock."""
+    On PostgreSQL the caller holds the stock gate (`_take_gate`). Unless it holds it
+    exclusively (`wide`), the per-row advisory locks come first, in the same order: every
+    narrow stock writer takes them (the SQL functions too, `stock_lock_balances`), so a row
+    is only ever written by a holder of its advisory lock or of the whole gate."""
     order = (StockBalance.product_id, StockBalance.warehouse_id, StockBalance.bucket)
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql" and not wide:
         keys = (select(StockBalance.product_id.label("p"), func.stock_balance_key(
                     StockBalance.product_id, StockBalance.warehouse_id, StockBalance.bucket).label("w"))
                 .where(where).order_by(*order).subquery())
@@ -136,6 +151,15 @@ def lock_balances(session: Session, keys: Iterable[Key], *, create: bool = True)
     ordered = sorted(set(keys))
     if not ordered:
         return {}
+    wide = False
+    if session.get_bind().dialect.name == "postgresql":
+        # The gate before the missing rows are inserted: a wide writer's uncommitted new row
+        # would otherwise make a narrow one (holding the gate shared) wait for it, and it for the gate.
+        rows = len(ordered)
+        if rows * MAX_BUCKETS > ADVISORY_LOCK_LIMIT:  # hot SKUs have several rows per balance
+            hot = _hot_buckets(session, [p for p, _w in ordered])
+            rows = sum(hot.get(p, 1) for p, _w in ordered)
+        wide = _take_gate(session, rows)
     if create:
         existing: set[Key] = set()
         for chunk in _chunks(ordered):
@@ -155,7 +179,7 @@ def lock_balances(session: Session, keys: Iterable[Key], *, create: bool = True)
             ])
     out: dict[Key, BalanceRow] = {}
     for chunk in _chunks(ordered):
-        out.update(_grouped(BalanceRow(*row) for row in _locked_rows(session, _key_filter(chunk))))
+        out.update(_grouped(BalanceRow(*row) for row in _locked_rows(session, _key_filter(chunk), wide=wide)))
     return out
 
 
@@ -172,9 +196,14 @@ def lock_product_stock(
     ids = sorted(set(product_ids))
     rows: list[BalanceRow] = []
     warehouses: dict[int, WarehouseRef] = {}
+    wide = False
+    if ids and session.get_bind().dialect.name == "postgresql":
+        count = sum(session.scalar(select(func.count()).select_from(StockBalance)
+                                   .where(StockBalance.product_id.in_(list(chunk)))) or 0 for chunk in _chunks(ids))
+        wide = _take_gate(session, count)
     for chunk in _chunks(ids):
         where = StockBalance.product_id.in_(list(chunk)) if len(chunk) > 1 else StockBalance.product_id == chunk[0]
-        for row in _locked_rows(session, where, join_warehouse=True):
+        for row in _locked_rows(session, where, join_warehouse=True, wide=wide):
             bal = BalanceRow(*row[:7])
             rows.append(bal)
             code, kind, region, is_active = row[7:]

@@ -215,3 +215,46 @@ def test_a_request_waits_out_a_database_that_refuses_connections_for_a_moment(
 def _allow(admin: Engine, database: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+
+
+def test_a_pooled_connection_found_dead_is_replaced_even_if_its_replacement_dies_at_once(
+        database_url: str) -> None:
+    """At checkout a dead pooled connection is replaced (rule 8). If the replacement is killed
+    before it is used — `pg_terminate_backend` over every backend, as a failover or the worker
+    test does — the caller gets a database error (OperationalError: a 503, a worker's retry),
+    never SQLAlchemy's InvalidRequestError("This connection is closed"), which the pool raised
+    when the check found a hang-up on two connections in one checkout."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    from app.db import make_engine, make_sessionmaker
+
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    admin = create_engine(database_url)
+    kill_next = {"on": False}
+
+    def terminate(pid: int) -> None:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            conn.commit()
+        time.sleep(0.2)  # its FATAL message has reached our socket
+
+    @event.listens_for(engine.pool, "connect")
+    def _die_at_once(dbapi_connection: Any, _record: Any) -> None:
+        if kill_next["on"]:
+            kill_next["on"] = False
+            terminate(dbapi_connection.info.backend_pid)
+
+    sessions = make_sessionmaker(engine)
+    try:
+        with sessions() as s:
+            pid = s.scalar(text("SELECT pg_backend_pid()"))
+        terminate(pid)  # the pooled connection dies while checked in
+        kill_next["on"] = True  # and so does the one that replaces it
+        with pytest.raises(OperationalError), sessions() as s:
+            s.execute(text("SELECT 1"))
+        with sessions() as s:  # and the next one works
+            assert s.scalar(text("SELECT 1")) == 1
+    finally:
+        engine.dispose()
+        admin.dispose()

@@ -78,8 +78,8 @@ def test_sales_that_would_empty_the_shelf_are_refused_naming_the_row(session: Se
 
 
 def test_a_stock_import_over_the_balance_limit_is_refused_naming_the_row_and_writes_nothing(session: Session) -> None:
-    # Each balance an import writes stays locked until COMMIT, and PostgreSQL's lock table is
-    # shared by all sessions: a file over the limit must be split rather than starve the others.
+    # An import is one transaction; over 1,000 balances it holds the stock gate exclusively, so
+    # every other stock writer waits for its COMMIT: a file over the limit must be split.
     limit = service.MAX_BALANCES_PER_IMPORT
     make_warehouse(session, code="CLOUD")
     session.execute(insert(Product), [{"sku": f"LIM-{i:05d}", "name": f"SKU {i}", "unit": "pcs", "pack_size": 1}
