@@ -172,7 +172,7 @@ def test_the_worker_survives_a_locked_or_dropped_database_and_runs_what_is_queue
             with engine.connect() as conn:
                 while time.monotonic() < stop:
                     conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      "WHERE application_name = 'fc-worker-test'"))
+                                      "WHERE application_name = 'fc-worker-test' AND datname = current_database()"))
                     conn.commit()
                     time.sleep(0.05)
         else:
