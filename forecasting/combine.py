@@ -18,9 +18,10 @@ Two pieces, both pure numpy/pandas so they run the same after any engine:
   worse on the real sets); the high power lets the clearly better candidates dominate
   while near-ties share the weight.
 * **Stacked weights** (:func:`stacked_weights`), used instead where a global model competes
-  (monthly data): the convex weights that minimise the class's pooled scaled squared
-  backtest error. The power weights spread over the level models and their profiled twins,
-  which err together, and left the global model 7–15 % where it was the best method.
+  (monthly data): convex weights fitted to the class's backtest rows. The power weights
+  spread over the level models and their profiled twins, which err together, and left the
+  global model 7–15 % where it was the best method. They are then shrunk toward the global
+  model by the amount a nested backtest chooses (:func:`shrunk_weights`).
 """
 
 from __future__ import annotations
@@ -162,3 +163,63 @@ def stacked_weights(
     w = w / w.sum()
     w = np.where(w < MIN_WEIGHT, 0.0, w)
     return w / w.sum()
+
+
+# Shrinkage toward the global model tried by the nested backtest (0 = the stacked weights).
+SHRINK_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def mean_rmsse(
+    predictions: np.ndarray, y: np.ndarray, scale: np.ndarray, series: np.ndarray,
+    weights: np.ndarray,
+) -> float:
+    """Mean over series of the RMSSE of ``predictions @ weights`` (rows as in
+    :func:`stacked_weights`; rows with a NaN prediction or no scale left out; NaN if none)."""
+    ok = np.isfinite(predictions).all(axis=1) & np.isfinite(scale) & (scale > 0)
+    if not ok.any():
+        return float("nan")
+    codes, _ = pd.factorize(series[ok])
+    e2 = (predictions[ok] @ weights - y[ok]) ** 2 / scale[ok]
+    per_series = np.bincount(codes, weights=e2) / np.bincount(codes)
+    return float(np.sqrt(per_series).mean())
+
+
+def shrunk_weights(
+    predictions: np.ndarray,
+    y: np.ndarray,
+    scale: np.ndarray,
+    series: np.ndarray,
+    cutoffs: np.ndarray,
+    toward: int,
+) -> tuple[np.ndarray, float] | None:
+    """:func:`stacked_weights` shrunk toward candidate ``toward`` (a column index), by the
+    amount a nested backtest chooses; returns ``(weights, amount)``, None as
+    :func:`stacked_weights`.
+
+    Nested: the weights are fitted on every backtest window but the last, each amount of
+    :data:`SHRINK_STEPS` mixes them with ``toward`` alone, and the amount whose mix has the
+    lowest mean per-series RMSSE (the metric the real sets are scored by) on the last window
+    is applied to the weights fitted on all windows (ties: the smaller amount).
+    With one window, or nothing to fit on before the last, no shrinkage.
+    """
+    full = stacked_weights(predictions, y, scale)
+    if full is None:
+        return None
+    one = np.zeros(predictions.shape[1])
+    one[toward] = 1.0
+    last = cutoffs.max()
+    early = cutoffs < last
+    fitted = stacked_weights(predictions[early], y[early], scale[early]) if early.any() else None
+    amount = 0.0
+    if early.any() and fitted is not None:
+        late = ~early
+        scores = [
+            mean_rmsse(predictions[late], y[late], scale[late], series[late],
+                       (1 - a) * fitted + a * one)
+            for a in SHRINK_STEPS
+        ]
+        if np.isfinite(scores).any():
+            amount = SHRINK_STEPS[int(np.nanargmin(scores))]
+    w = (1 - amount) * full + amount * one
+    w = np.where(w < MIN_WEIGHT, 0.0, w)
+    return w / w.sum(), amount

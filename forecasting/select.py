@@ -8,11 +8,13 @@ profile measured on the data before each window's cutoff, :mod:`forecasting.comb
 
 The forecast of a series is the **combination** of its candidates with weights pooled over
 its demand class (:func:`forecasting.combine.class_weights`; where a global model competes,
-monthly data, the convex weights fitted to the class's backtest rows,
-:func:`forecasting.combine.stacked_weights`) — unless that combination's
-backtest error is no lower than the seasonal naive's, in which case the series is planned on
-the seasonal naive (``model`` says so; "no better" = the naive's error was lower in every
-backtest window, :func:`naive_wins_every_window`). Errors are compared as MSE (RMSSE; MASE rewards
+monthly data, the convex weights fitted to the class's mean backtest RMSSE and shrunk
+toward the global model by a nested backtest, :func:`forecasting.combine.shrunk_weights`) —
+unless that combination's backtest error is no lower than the seasonal naive's, in which
+case the series is planned on the seasonal naive (``model`` says so; "no better" = the
+naive's error was lower in every backtest window, :func:`naive_wins_every_window`; where a
+global model competes, only if that rule held up in a nested backtest,
+:func:`naive_rule_pays`). Errors are compared as MSE (RMSSE; MASE rewards
 forecasting zero on intermittent demand). MASE and RMSSE are scaled by the in-sample
 seasonal-naive errors of the training data before the first backtest cutoff (Hyndman &
 Koehler 2006; M5's RMSSE). The used forecast's backtest errors are kept: they are the
@@ -32,7 +34,7 @@ from forecasting.combine import (
     class_weights,
     combine,
     pooled_profile,
-    stacked_weights,
+    shrunk_weights,
 )
 from forecasting.engine import run_statsforecast
 from forecasting.history import (
@@ -405,23 +407,27 @@ def choose(
             weights.loc[members, group] = (
                 per_cell.groupby(level=0, sort=True).first().reindex(members).to_numpy()
             )
-    if models.global_models(freq):
+    global_names = models.global_models(freq)
+    y_rows = cv["y"].to_numpy()
+    row_scale = scale["mse1"].where(scale["mse1"] > 0).reindex(ids).to_numpy()
+    if global_names:
         # With a global model among the candidates: convex weights fitted to the class's
-        # backtest rows (combine.stacked_weights) — measured on the monthly sets, the power
+        # backtest rows, to its mean RMSSE, shrunk toward the global model as far as a nested
+        # backtest says (combine.shrunk_weights) — measured on the monthly sets, the power
         # weights spread over the near-equal level models and under-weighted LightGBM.
-        y_rows = cv["y"].to_numpy()
-        row_scale = scale["mse1"].where(scale["mse1"] > 0).reindex(ids).to_numpy()
         row_class = demand_class.reindex(ids).to_numpy()
+        cutoffs = cv["cutoff"].to_numpy()
         for seasonal in (True, False):
             group = group_candidates(seasonal, freq)
             columns = [names.index(c) for c in group]
             for cls in pd.unique(classes[classes.isin(SEASONAL_CLASSES) == seasonal]):
                 rows = row_class == cls
-                stacked = stacked_weights(
-                    predictions[rows][:, columns], y_rows[rows], row_scale[rows]
+                fitted = shrunk_weights(
+                    predictions[rows][:, columns], y_rows[rows], row_scale[rows], ids[rows],
+                    cutoffs[rows], group.index(global_names[0]),
                 )
-                if stacked is not None:
-                    weights.loc[classes.index[classes == cls], group] = stacked
+                if fitted is not None:
+                    weights.loc[classes.index[classes == cls], group] = fitted[0]
     row_weights = weights.reindex(ids).to_numpy()
     combined = combine(predictions, row_weights)
     naive = predictions[:, names.index(BASELINE_MODEL)]
@@ -437,6 +443,8 @@ def choose(
         }
     ).groupby(ids, sort=True).mean()
     use_naive = naive_wins_every_window(cv, comb_err, naive_err).reindex(order)
+    if global_names and not naive_rule_pays(cv, comb_err, naive_err, row_scale):
+        use_naive[:] = False
     mse_used = per_series["c_mse"].where(~use_naive, per_series["n_mse"])
     mae_used = per_series["c_mae"].where(~use_naive, per_series["n_mae"])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -487,6 +495,39 @@ def naive_wins_every_window(
     windows = frame.groupby(["unique_id", "cutoff"], sort=True)[["comb", "naive"]].mean()
     wins = (windows["naive"] < windows["comb"]) | ~np.isfinite(windows["comb"])
     return wins.groupby(level="unique_id").all()
+
+
+def naive_rule_pays(
+    cv: pd.DataFrame, comb_err: np.ndarray, naive_err: np.ndarray, scale: np.ndarray
+) -> bool:
+    """Whether :func:`naive_wins_every_window` held up out of sample in a nested backtest.
+
+    The rule is applied to every backtest window but the last; the series it switches then
+    must have a lower total scaled squared error (``scale`` per row: the series' one-step
+    naive MSE) on the naive than on the combination in the last window. Used where a global
+    model competes (monthly data): there the switched series did worse on the naive in the
+    holdout (docs/forecasting.md). With one window there is nothing to check: True.
+    """
+    cutoff = cv["cutoff"].to_numpy()
+    last = cutoff.max()
+    early = cutoff < last
+    if not early.any():
+        return True
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame = pd.DataFrame(
+            {
+                "unique_id": cv["unique_id"].to_numpy(),
+                "comb": comb_err**2 / scale,
+                "naive": naive_err**2 / scale,
+            }
+        )
+    switched = naive_wins_every_window(cv.loc[early], comb_err[early], naive_err[early])
+    switched = switched.index[switched.to_numpy()]
+    late = frame.loc[~early & frame["unique_id"].isin(switched)]
+    late = late.loc[np.isfinite(late["naive"]) & np.isfinite(late["comb"])]
+    if late.empty:
+        return True
+    return bool(late["naive"].sum() < late["comb"].sum())
 
 
 def _finite_or_nan(values: object) -> np.ndarray:
