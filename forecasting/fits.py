@@ -105,9 +105,10 @@ class BatchTask:
         )
         classes = rows.classes.set_index("unique_id")
         tested = classes.index[classes["long_enough"]]
-        raw = pd.DataFrame(columns=["unique_id", "ds", *REFIT_MODELS, *SEASONAL_MODELS])
+        fitted = [*REFIT_MODELS, *SEASONAL_MODELS, *models.weekly_models(self.freq)]
+        raw = pd.DataFrame(columns=["unique_id", "ds", *fitted])
         if len(tested) and rows.final is not None:
-            raw = rows.final.loc[:, ["unique_id", "ds", *REFIT_MODELS, *SEASONAL_MODELS]]
+            raw = rows.final.loc[:, ["unique_id", "ds", *fitted]]
             if models.global_models(self.freq):
                 pooled = global_model.forecast(
                     recent.loc[recent["unique_id"].isin(tested)], self.horizon, self.freq
