@@ -222,7 +222,7 @@ def drift_factors(errors: pd.DataFrame, levels: tuple[int, ...]) -> dict[int, fl
     """Per level, λ >= 1 that makes earlier-window intervals cover the last window (doc).
 
     ``errors``: ``unique_id, cutoff, abs_error``. With a single window there is nothing to
-    check against: λ = 1.
+    check against: λ = 1. λ does not decrease with the level.
     """
     last = errors["cutoff"].max()
     earlier, latest = errors.loc[errors["cutoff"] < last], errors.loc[errors["cutoff"] == last]
@@ -238,6 +238,10 @@ def drift_factors(errors: pd.DataFrame, levels: tuple[int, ...]) -> dict[int, fl
         ratio = ratio[~np.isnan(ratio)]
         needed = float(np.quantile(ratio, lv / 100)) if len(ratio) else 1.0
         factors[lv] = min(max(1.0, needed), MAX_DRIFT) if np.isfinite(needed) else MAX_DRIFT
+    # Never smaller for a wider level: with few series the last window's quantiles are
+    # noisy, and a 80 % factor above the 95 % one made both intervals the same width.
+    for lower, higher in zip(sorted(factors), sorted(factors)[1:], strict=False):
+        factors[higher] = max(factors[higher], factors[lower])
     return factors
 
 
