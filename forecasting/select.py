@@ -432,10 +432,9 @@ def choose(
             columns = [names.index(c) for c in group]
             for cls in pd.unique(classes[classes.isin(SEASONAL_CLASSES) == seasonal]):
                 rows = row_class == cls
-                stacked = stacked_weights(
-                    predictions[rows][:, columns], y_rows[rows], row_scale[rows]
-                )
-                if stacked is not None:
+                block = predictions[rows][:, columns]
+                stacked = stacked_weights(block, y_rows[rows], row_scale[rows])
+                if stacked is not None and _covers(block, stacked):
                     weights.loc[classes.index[classes == cls], group] = stacked
     row_weights = weights.reindex(ids).to_numpy()
     combined = combine(predictions, row_weights)
@@ -478,6 +477,17 @@ def choose(
         }
     )
     return chosen, used, weights.loc[~use_naive.to_numpy()]
+
+
+def _covers(predictions: np.ndarray, weights: np.ndarray) -> bool:
+    """Whether ``weights`` combine every row of ``predictions`` that has a finite candidate.
+
+    Stacked weights are fitted on the rows where every candidate is finite; all on a
+    candidate missing elsewhere (WindowAverage before its window fills) they would leave
+    those rows without a forecast — and the series with an infinite backtest error.
+    """
+    combined = combine(predictions, np.broadcast_to(weights, predictions.shape))
+    return not (np.isnan(combined) & np.isfinite(predictions).any(axis=1)).any()
 
 
 def naive_wins_every_window(

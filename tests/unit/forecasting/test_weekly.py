@@ -119,3 +119,29 @@ def test_a_daily_run_combines_the_weekly_candidates():
     assert np.isfinite(rows["yhat"]).all()
     saturday = rows.loc[rows["ds"].dt.dayofweek == 5, "yhat"].mean()
     assert saturday < 0.5 * rows.loc[rows["ds"].dt.dayofweek != 5, "yhat"].mean()
+
+
+def test_stacked_weights_that_leave_a_backtest_window_uncovered_are_not_used():
+    # WindowAverage is exact but cannot forecast the first window (too little history):
+    # fitted only on the rows where every candidate is finite, the stack puts all weight on
+    # it and leaves the first window without a forecast. The class keeps its power weights,
+    # so every backtest row has a combination and every series a finite backtest error.
+    rng = np.random.default_rng(11)
+    names = list(candidates("D"))
+    rows = []
+    for uid in ("s1", "s2"):
+        for w, cutoff in enumerate(pd.to_datetime(["2024-01-07", "2024-01-14", "2024-01-21"])):
+            for step in range(7):
+                y = float(rng.integers(0, 6))
+                row = {"unique_id": uid, "cutoff": cutoff,
+                       "ds": cutoff + pd.Timedelta(days=step + 1), "y": y}
+                row.update({n: y + rng.normal(0, 1) for n in names})
+                row["WindowAverage"] = np.nan if w == 0 else y
+                rows.append(row)
+    cv = pd.DataFrame(rows)
+    ids = ["s1", "s2"]
+    scales = pd.DataFrame({"mae": 1.0, "mse": 1.0, "mse1": 1.0}, index=ids)
+    chosen, errors, weights = choose(cv, pd.Series("lumpy", index=ids), scales, "D")
+    assert np.isfinite(errors["abs_error"]).all()
+    assert chosen["rmsse"].notna().all()
+    assert (weights["WindowAverage"] < 0.99).all()
