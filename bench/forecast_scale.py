@@ -210,8 +210,11 @@ def bare_statsforecast(train: pd.DataFrame) -> dict[str, float]:
     cross-validation per model group, over one window more than the backtest's on the
     series extended by the horizon (``forecasting.history.with_placeholders``): the
     refitted models on every long-enough series, AutoETS/Theta (fitted once, rolled forward)
-    on the smooth and erratic ones; HistoricAverage on the short ones.
+    on the smooth and erratic ones; HistoricAverage on the short ones; the weekly level
+    models on each cutoff's weekly totals (``forecasting.weekly``; totals cut beforehand).
     """
+    from statsforecast.models import Naive
+
     from forecasting.engine import run_statsforecast
     from forecasting.history import classify_series, with_placeholders
     from forecasting.models import (
@@ -222,8 +225,10 @@ def bare_statsforecast(train: pd.DataFrame) -> dict[str, float]:
         fallback_model,
         max_train_length,
         min_backtest_length,
+        weekly_models,
     )
     from forecasting.select import SEASONAL_CLASSES
+    from forecasting.weekly import DAYS, build_weekly, weekly_totals
 
     classes = classify_series(train).set_index("unique_id")
     long_enough = classes.index[classes["n_obs"] >= min_backtest_length(HOLDOUT, 3, SEASON)]
@@ -233,7 +238,14 @@ def bare_statsforecast(train: pd.DataFrame) -> dict[str, float]:
              (SEASONAL_MODELS, extended.loc[extended["unique_id"].isin(seasonal)], False)]
     short = classes.index.difference(long_enough)
     recent = train.loc[train["unique_id"].isin(short)].groupby("unique_id").tail(max_train_length(SEASON))
+    tested = train.loc[train["unique_id"].isin(long_enough)]
+    last = train["ds"].max()
+    weekly = [weekly_totals(tested, last - pd.Timedelta(days=HOLDOUT * k)) for k in range(3, -1, -1)]
     started, cpu = time.perf_counter(), _cpu_with_children()
+    for totals in weekly:
+        if len(totals):
+            run_statsforecast("forecast", totals, [build_weekly(n) for n in weekly_models("D")], freq=f"{DAYS}D",
+                              fallback=Naive(), engine="local", n_jobs=-1, h=-(-HOLDOUT // DAYS))
     for names, frame, refit in calls:
         if frame.empty:
             continue

@@ -105,9 +105,10 @@ class BatchTask:
         )
         classes = rows.classes.set_index("unique_id")
         tested = classes.index[classes["long_enough"]]
-        raw = pd.DataFrame(columns=["unique_id", "ds", *REFIT_MODELS, *SEASONAL_MODELS])
+        fitted = [*REFIT_MODELS, *SEASONAL_MODELS, *models.weekly_models(self.freq)]
+        raw = pd.DataFrame(columns=["unique_id", "ds", *fitted])
         if len(tested) and rows.final is not None:
-            raw = rows.final.loc[:, ["unique_id", "ds", *REFIT_MODELS, *SEASONAL_MODELS]]
+            raw = rows.final.loc[:, ["unique_id", "ds", *fitted]]
             if models.global_models(self.freq):
                 pooled = global_model.forecast(
                     recent.loc[recent["unique_id"].isin(tested)], self.horizon, self.freq
@@ -221,7 +222,7 @@ def drift_factors(errors: pd.DataFrame, levels: tuple[int, ...]) -> dict[int, fl
     """Per level, λ >= 1 that makes earlier-window intervals cover the last window (doc).
 
     ``errors``: ``unique_id, cutoff, abs_error``. With a single window there is nothing to
-    check against: λ = 1.
+    check against: λ = 1. λ does not decrease with the level.
     """
     last = errors["cutoff"].max()
     earlier, latest = errors.loc[errors["cutoff"] < last], errors.loc[errors["cutoff"] == last]
@@ -237,6 +238,10 @@ def drift_factors(errors: pd.DataFrame, levels: tuple[int, ...]) -> dict[int, fl
         ratio = ratio[~np.isnan(ratio)]
         needed = float(np.quantile(ratio, lv / 100)) if len(ratio) else 1.0
         factors[lv] = min(max(1.0, needed), MAX_DRIFT) if np.isfinite(needed) else MAX_DRIFT
+    # Never smaller for a wider level: with few series the last window's quantiles are
+    # noisy, and a 80 % factor above the 95 % one made both intervals the same width.
+    for lower, higher in zip(sorted(factors), sorted(factors)[1:], strict=False):
+        factors[higher] = max(factors[higher], factors[lower])
     return factors
 
 

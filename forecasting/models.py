@@ -4,7 +4,9 @@ Every backtested series gets the level models (:data:`LEVEL_MODELS`: CrostonOpti
 ADIDA, IMAPA, TSB(0.2, 0.2), WindowAverage) and SeasonalNaive; smooth and erratic series
 (Syntetos–Boylan) also get :data:`SEASONAL_MODELS` (AutoETS, DynamicOptimizedTheta); on
 monthly data every backtested series also gets the global LightGBM model
-(:data:`GLOBAL_MODELS`, :mod:`forecasting.global_model`). Each
+(:data:`GLOBAL_MODELS`, :mod:`forecasting.global_model`); on daily data every backtested
+series also gets IMAPA and simple exponential smoothing fitted on weekly totals
+(:data:`WEEKLY_MODELS`, :mod:`forecasting.weekly`; only × the profile). Each
 level model also competes with the pooled seasonal profile applied (``ADIDA*profile``, see
 :mod:`forecasting.combine`). :mod:`forecasting.select` combines them; SeasonalNaive is the
 baseline every series is checked against. Series too short to backtest get :data:`SHORT_SERIES_MODEL` (the mean of
@@ -49,6 +51,10 @@ SEASONAL_MODELS = ("AutoETS", "DynamicOptimizedTheta")
 # Off for daily data: worse than the profiled level models on Online Retail alone and
 # 4-8 ms CPU a series per fit (4 fits per batch: 3 cutoffs + final), see docs/forecasting.md.
 GLOBAL_MODELS: dict[str, tuple[str, ...]] = {"M": ("LightGBM",)}
+# Level models fitted on 7-day totals (forecasting.weekly), by frequency family like
+# GLOBAL_MODELS; only their profiled twins are candidates. Daily data only: summed into
+# weeks a lumpy daily series is far less intermittent (Online Retail, docs/forecasting.md).
+WEEKLY_MODELS: dict[str, tuple[str, ...]] = {"D": ("IMAPA(week)", "SES(week)")}
 INTERMITTENT_MODELS = REFIT_MODELS
 SMOOTH_MODELS = (*SEASONAL_MODELS, *REFIT_MODELS)
 
@@ -68,6 +74,11 @@ def frequency_family(freq: str) -> str:
 def global_models(freq: str) -> tuple[str, ...]:
     """The global models fitted for data of frequency ``freq`` (:data:`GLOBAL_MODELS`)."""
     return GLOBAL_MODELS.get(frequency_family(freq), ())
+
+
+def weekly_models(freq: str) -> tuple[str, ...]:
+    """The weekly level models fitted for data of frequency ``freq`` (:data:`WEEKLY_MODELS`)."""
+    return WEEKLY_MODELS.get(frequency_family(freq), ())
 
 
 def build_model(name: str, season_length: int) -> Any:

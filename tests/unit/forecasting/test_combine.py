@@ -185,6 +185,18 @@ def test_drift_factor_makes_earlier_intervals_cover_the_last_window(last, expect
     assert drift_factors(errors, (80,))[80] == pytest.approx(expected, rel=0.1)
 
 
+def test_drift_factor_never_shrinks_for_a_wider_level():
+    # Earlier errors 1..10 (80 %: 9, 95 %: 10); every last-window error is 14: on its own
+    # the 95 % factor (14 / 10) would come out below the 80 % one (14 / 9), and the 95 %
+    # width (14 x 1.4 over all 20 errors) below the 80 % one (14 x 1.56).
+    errors = _errors(list(np.arange(1.0, 11.0)), [14.0] * 10)
+    factors = drift_factors(errors, (80, 95))
+    assert factors[80] == pytest.approx(14 / 9)
+    assert factors[95] >= factors[80]
+    widths = conformal_widths(errors, (80, 95))
+    assert widths.loc["s", 95] >= widths.loc["s", 80]
+
+
 def test_conformal_widths_grow_with_level_and_with_one_window_are_plain_conformal():
     errors = _errors(list(np.arange(1.0, 21.0)), [])
     widths = conformal_widths(errors, (50, 80, 95))
