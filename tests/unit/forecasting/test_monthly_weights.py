@@ -80,7 +80,7 @@ def test_monthly_choice_drops_the_naive_rule_when_the_nested_check_fails():
     # a: the naive wins every window (a little); b: it wins the first two and loses the last
     # by far. Daily data (no global model): a goes to the naive. Monthly: the rule, applied
     # to the first two windows, would switch a and b and lose in the last: nobody switches.
-    names = list(candidates("MS"))
+    names = sorted(set(candidates("MS")) | set(candidates("D")))  # both frequencies' columns
     rows = []
     for uid, naive_wins in (("a", (True, True, True)), ("b", (True, True, False))):
         for cutoff, wins in zip(CUTOFFS, naive_wins, strict=True):
@@ -94,7 +94,7 @@ def test_monthly_choice_drops_the_naive_rule_when_the_nested_check_fails():
     cv = pd.DataFrame(rows)
     demand_class = pd.Series("intermittent", index=["a", "b"])
     scales = pd.DataFrame({"mae": 1.0, "mse": 1.0, "mse1": 1.0}, index=["a", "b"])
-    daily, _, _ = choose(cv.drop(columns=["LightGBM"]), demand_class, scales, "D")
+    daily, _, _ = choose(cv[["unique_id", "cutoff", "ds", "y", *candidates("D")]], demand_class, scales, "D")
     monthly, _, _ = choose(cv, demand_class, scales, "MS")
     assert daily.set_index("unique_id")["model"].to_dict() == {
         "a": "SeasonalNaive", "b": "Combination"}
