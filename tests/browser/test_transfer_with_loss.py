@@ -54,7 +54,8 @@ def test_transfer_with_a_short_receipt_books_the_transit_loss(live_server: LiveS
     page.wait_for_selector(".flash-success")
     assert page.locator("td.num", has_text="50").count() >= 1  # available at source, on the draft
 
-    # Ship asks first.
+    # Ship asks first (app.js, deferred, binds the question: wait until it has run).
+    page.wait_for_load_state("domcontentloaded")
     asked: list[str] = []
     page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     page.click("#ship")
