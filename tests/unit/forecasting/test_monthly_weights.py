@@ -34,15 +34,19 @@ def _windows(errors_by_window):
             np.ones(len(frame)), frame["unique_id"].to_numpy(), frame["cutoff"].to_numpy())
 
 
-def test_shrinkage_toward_the_global_model_is_what_the_last_window_rewards():
-    # The global model is poor in the first two windows and exact in the last: the nested
-    # fit (first two windows) prefers the level model, the last window says shrink fully.
-    p, y, s, ids, cut = _windows([(2.0, 2.0, 0.0), (1.0, 1.0, 1.0)])
+def test_shrinkage_toward_the_global_model_is_what_the_held_out_windows_reward():
+    # The global model exact in the first two windows, poor in the last: fitted on all
+    # windows the level model takes all the weight, but held out once each, the first two
+    # windows reward the global model (fitted on the others, it is the level model) and the
+    # last cannot tell (fitted on the first two, it is the global model): shrink fully.
+    p, y, s, ids, cut = _windows([(0.0, 0.0, 3.0), (1.0, 1.0, 1.0)])
+    np.testing.assert_allclose(stacked_weights(p, y, s), [0.0, 1.0], atol=1e-9)
     weights, amount = shrunk_weights(p, y, s, ids, cut, toward=0)
     assert amount == 1.0
     assert weights.tolist() == [1.0, 0.0]
-    # The global model exact early, poor last: no shrinkage beyond the fitted weights.
-    p, y, s, ids, cut = _windows([(0.0, 0.0, 3.0), (1.0, 1.0, 1.0)])
+    # The global model poor in the first two windows and exact in the last only: the last
+    # window alone would say shrink fully, the three together say not at all.
+    p, y, s, ids, cut = _windows([(2.0, 2.0, 0.0), (1.0, 1.0, 1.0)])
     weights, amount = shrunk_weights(p, y, s, ids, cut, toward=0)
     assert amount == 0.0
     np.testing.assert_allclose(weights, stacked_weights(p, y, s))
