@@ -1,8 +1,10 @@
 """Empirical protection-period demand (forecasting.protection) and its use by replenish()."""
+import dataclasses
+
 import numpy as np
 import pytest
 
-from forecasting import protection
+from forecasting import lost_sales, protection
 from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
@@ -85,10 +87,14 @@ def test_replenish_plans_on_the_scenarios_and_says_so():
     pool = _pool()
     items = with_protection_scenarios([_item("A"), _item("B")], pool)
     assert all(len(item.protection_scenarios or ()) == protection.POINTS for item in items)
+    assert all(item.fill_rate_curve is not None for item in items)
     plan = replenish(items[0])
     rows = np.array([items[0].protection_scenarios])
-    d_r = protection.review_demand(rows, 7, 14)
-    assert plan.order_up_to == pytest.approx(protection.level_for_fill_rate(0.95, rows, d_r)[0])
+    levels, rates = lost_sales.fill_rate_curves(rows, 7, 14)  # the fill rate over several lost-sales cycles
+    assert plan.order_up_to == pytest.approx(lost_sales.level_for_fill_rate(0.95, levels, rates)[0])
+    assert lost_sales.fill_rate_at(plan.order_up_to, levels, rates)[0] >= 0.95
+    # the same level when the curve is not attached (computed on the spot)
+    assert replenish(dataclasses.replace(items[0], fill_rate_curve=None)).order_up_to == plan.order_up_to
     assert plan.suggested_quantity == int(np.ceil(plan.order_up_to - 10))
     assert "from past forecast errors" in plan.reasons["safety_stock"]
     # dearer B gets less service when both share one target
