@@ -19,10 +19,12 @@ served from stock, what a buyer asks for instead of a z value): the order placed
 must last until the *next* review's order arrives, so the stock is set against the demand
 over the protection period ``P = L + R`` (mean ``D_P``, ``σ_P = sqrt(P · σ_d² + d² · σ_L²)``):
 
-* order-up-to level  ``S``    = the lowest level whose expected units short per cycle
-  ``E[(X_P − S)+]`` are at most ``(1 − fill rate) / fill rate ×`` the review period's demand
-  (lost sales; loss function of the scenarios from past errors, :mod:`forecasting.protection`,
-  or of a normal or gamma distribution, :mod:`forecasting.fill_rate`)
+* order-up-to level  ``S``    = with scenarios of ``X_P`` from past errors
+  (:mod:`forecasting.protection`), the lowest level whose fill rate over several lost-sales
+  review cycles reaches the target (:mod:`forecasting.lost_sales`); without them, the lowest
+  whose expected units short per cycle ``E[(X_P − S)+]`` are at most
+  ``(1 − fill rate) / fill rate ×`` the review period's demand (lost sales, one cycle; a
+  normal or gamma distribution, :mod:`forecasting.fill_rate`)
 * safety stock       ``SS``   = ``S − D_P``
 * reorder point      ``s``    = ``D_L + SS`` (below it, stock runs short before an order
   placed today arrives: the low-stock line)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from forecasting import lost_sales, protection
+from forecasting.fill_rate import fill_rate_of
 
 
 def _period_loop(level, period_demand, lead_periods, warmup=6):
@@ -35,7 +36,7 @@ def test_a_sku_that_always_sells_out_serves_the_level_every_two_periods_at_lead_
     for level in (50.0, 120.0, 200.0):  # below any week's demand: every week sells out
         expected = level / rows.mean(axis=1)  # S ÷ demand over two review periods
         assert lost_sales.fill_rate_at(level, levels, rates) == pytest.approx(expected, rel=0.02)
-        single = protection.expected_fill_rate(level, rows, protection.review_demand(rows, 7, 14))
+        single = fill_rate_of(protection.expected_shortage(level, rows), protection.review_demand(rows, 7, 14))
         assert (np.abs(single - expected) > 0.1).all()  # what the single-cycle formula gets wrong
 
 

@@ -44,38 +44,6 @@ def test_too_few_pairs_give_no_pool_and_lengths_must_agree():
         protection.fit_error_pool([1.0, 2.0], [1.0], [0.1, 0.2])
 
 
-def test_exact_level_is_the_lowest_that_reaches_the_fill_rate_and_matches_brute_force():
-    rng = np.random.default_rng(1)
-    rows = np.sort(rng.gamma(0.4, 12, size=(40, 200)), axis=1)
-    rows[:5] = 0.0
-    d_r = rows.mean(axis=1) * 0.5
-    for beta in (0.5, 0.9, 0.99):
-        level = protection.level_for_fill_rate(beta, rows, d_r)
-        grid = np.linspace(0, rows.max(), 20001)
-        for i in range(5, 40):
-            short = np.maximum(rows[i][None, :] - grid[:, None], 0).mean(axis=1)
-            fill = 1 - short / (d_r[i] + short)  # lost sales: a unit short is not served later
-            brute = grid[np.argmax(fill >= beta)]
-            assert level[i] == pytest.approx(brute, abs=grid[1] * 1.01)
-        assert protection.expected_fill_rate(level, rows, d_r)[5:] == pytest.approx(beta, abs=1e-9)
-        assert (level[:5] == 0).all()
-
-
-def test_allocation_meets_the_target_for_less_value_than_one_rate_for_all():
-    rng = np.random.default_rng(2)
-    rows = np.sort(rng.gamma(0.5, 20, size=(60, 200)), axis=1)
-    d_r = rows.mean(axis=1) * 0.5
-    value = rng.uniform(1, 50, 60)
-    levels, rates = protection.allocate_fill_rates(0.9, rows, d_r, value, floor_share=0.5)
-    assert (levels == np.round(levels)).all()  # whole units, as orders are
-    short = protection.expected_shortage(levels, rows).sum()
-    assert 1 - short / (d_r.sum() + short) >= 0.9  # lost sales
-    assert 1 - short / (d_r.sum() + short) == pytest.approx(0.9, abs=5e-3)  # whole units: a little over
-    assert rates.min() >= 0.45 - 1e-9
-    uniform = protection.level_for_fill_rate(0.9, rows, d_r)
-    assert (levels * value).sum() < (uniform * value).sum()
-
-
 def _item(sku, value_days=7.0):
     return ReplenishmentInput(
         sku=sku, warehouse="W", daily_demand=[3.0] * 28, demand_std_per_day=1.5,
