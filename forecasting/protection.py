@@ -14,29 +14,19 @@ tail all come from what happened, and a SKU whose class mostly sells nothing ove
 gets mostly zeros (it is not stocked unless it is cheap to). Lead-time variability (σ_L)
 is added by stretching each point by a stratified lead-time draw.
 
-:func:`level_for_fill_rate` and :func:`allocate_fill_rates` are the loss-function
-counterparts of :mod:`forecasting.fill_rate` on such scenario rows (``[sku, point]``):
-expected units short per cycle ``ESC(S) = E[(X − S)+]``, fill rate ``1 − ESC / (D_R + ESC)``
-(lost sales, :data:`forecasting.fill_rate.LOST_SALES`) with ``D_R`` the review period's
-share of the scenarios' mean, levels in whole units (:data:`WHOLE_UNITS`), and the exchange-curve allocation
-``P(Xᵢ > Sᵢ) = vᵢ / λ``. Pure numpy, deterministic.
+The fill rate of a level on such scenario rows (``[sku, point]``), the level search and the
+allocation across SKUs are in :mod:`forecasting.lost_sales` (over several lost-sales review
+cycles); here only the rows, their loss function ``ESC(S) = E[(X − S)+]`` and the review
+period's share of their mean. Pure numpy, deterministic.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-
-from forecasting.fill_rate import (
-    allowed_shortage,
-    check_fill_rate,
-    fill_rate_of,
-    smallest_multiplier_within,
-)
 
 Array = NDArray[np.float64]
 POINTS = 200  # equally likely quantiles per class (the tail up to 99.75 %)
@@ -45,9 +35,6 @@ LEVEL_BINS = 8
 CV_BINS = 3
 MIN_SAMPLES = 40  # fewer pairs than this: no pool (the caller falls back to normal/gamma)
 LEAD_SEED = 20111209
-# Orders are whole units (``forecasting.replenish.round_order`` rounds up), so a position
-# topped up to a fractional level ends at the next whole unit: levels are chosen as whole units.
-WHOLE_UNITS = True
 
 
 @dataclass(frozen=True)
@@ -146,100 +133,3 @@ def review_demand(rows: ArrayLike, review_days: ArrayLike, period_days: ArrayLik
     x = np.atleast_2d(np.asarray(rows, dtype=float))
     return np.asarray(x.mean(axis=1) * np.asarray(review_days, dtype=float) / np.asarray(period_days, dtype=float),
                       dtype=float)
-
-
-def whole(levels: Array) -> Array:
-    """Levels rounded up to whole units when :data:`WHOLE_UNITS` (a hair below a whole number
-    stays on it)."""
-    return np.asarray(np.ceil(levels - 1e-9), dtype=float) if WHOLE_UNITS else levels
-
-
-def expected_fill_rate(level: ArrayLike, rows: ArrayLike, d_r: ArrayLike) -> Array:
-    """The fill rate of ``level`` per row (:func:`fill_rate_of` its ``ESC``), in [0, 1]; 1 for
-    a row without expected demand."""
-    return fill_rate_of(expected_shortage(level, rows), d_r)
-
-
-def level_for_fill_rate(fill_rate: ArrayLike, rows: ArrayLike, d_r: ArrayLike) -> Array:
-    """The lowest level (>= 0) per row whose expected fill rate reaches ``fill_rate``.
-
-    Exact: ``ESC`` is piecewise linear between the sorted points (slope −(points above)/m),
-    so the level that leaves ``(1 − fill rate) · D_R`` short is found on the right piece.
-    """
-    x = np.sort(np.atleast_2d(np.asarray(rows, dtype=float)), axis=1)
-    n, m = x.shape
-    beta = np.broadcast_to(np.asarray(fill_rate, dtype=float), (n,))
-    allowed = allowed_shortage(beta, np.broadcast_to(np.asarray(d_r, dtype=float), (n,)))
-    above = m - 1 - np.arange(m)  # points strictly above x_k
-    tail = np.cumsum(x[:, ::-1], axis=1)[:, ::-1] - x  # Σ_{j>k} x_j
-    esc = (tail - above * x) / m  # ESC(x_k), non-increasing in k
-    k = np.argmax(esc <= allowed[:, None] + 1e-12, axis=1)  # first point within the allowance
-    idx = np.arange(n)
-    prev = np.maximum(k - 1, 0)
-    piece = x[idx, prev] + (esc[idx, prev] - allowed) * m / np.maximum(m - k, 1)
-    below_first = np.maximum(x.mean(axis=1) - allowed, 0.0)  # S <= x_0: ESC = mean − S
-    level = np.where(k == 0, np.minimum(below_first, x[:, 0]), np.minimum(piece, x[idx, k]))
-    return np.asarray(np.where(x[:, -1] > 0, np.maximum(level, 0.0), 0.0), dtype=float)
-
-
-def quantile_above(probability: ArrayLike, rows: ArrayLike) -> Array:
-    """The level that demand exceeds with ``probability`` (linear between the points)."""
-    x = np.atleast_2d(np.asarray(rows, dtype=float))
-    m = x.shape[1]
-    p = np.clip(np.broadcast_to(np.asarray(probability, dtype=float), x.shape[:1]), 0.0, 1.0)
-    # point j is the (j + 0.5)/m quantile; P(X > x_j) = 1 − (j + 0.5)/m
-    position = np.clip((1.0 - p) * m - 0.5, 0.0, m - 1.0)
-    low = np.floor(position).astype(int)
-    high = np.minimum(low + 1, m - 1)
-    weight = position - low
-    idx = np.arange(x.shape[0])
-    out = x[idx, low] * (1 - weight) + x[idx, high] * weight
-    return np.asarray(np.where(p >= 1.0, 0.0, out), dtype=float)
-
-
-def allocate_fill_rates(target: float, rows: ArrayLike, d_r: ArrayLike, unit_value: ArrayLike,
-                        floor_share: float) -> tuple[Array, Array]:
-    """Per-row levels meeting one group ``target`` fill rate (demand-weighted) at minimum stock
-    value: ``Sᵢ = F⁻¹(1 − vᵢ/λ)``, never below the level giving ``floor_share × target`` on its
-    own (see :func:`forecasting.fill_rate.allocate_fill_rates`). Returns (levels, fill rates).
-    """
-    check_fill_rate(target, "target")
-    if not 0 < floor_share <= 1:
-        raise ValueError(f"floor_share must be in (0, 1], got {floor_share}")
-    x = np.atleast_2d(np.asarray(rows, dtype=float))
-    d = np.broadcast_to(np.asarray(d_r, dtype=float), x.shape[:1]).copy()
-    value = np.broadcast_to(np.asarray(unit_value, dtype=float), x.shape[:1]).copy()
-    good = np.isfinite(value) & (value > 0)
-    value = np.where(good, value, float(np.median(value[good])) if good.any() else 1.0)
-    floor = level_for_fill_rate(floor_share * target, x, d)
-    budget = float(allowed_shortage(target, float(d.sum())))
-
-    def levels(lam: float) -> Array:
-        return whole(np.maximum(quantile_above(np.clip(value / lam, 0.0, 1.0), x), floor))
-
-    def shortage(lam: float) -> float:
-        return float(expected_shortage(levels(lam), x).sum())
-
-    chosen = levels(smallest_multiplier_within(shortage, budget, value))
-    return chosen, expected_fill_rate(chosen, x, d)
-
-
-def allocate_by_group(targets: dict[str, float], groups: Sequence[str], rows: ArrayLike, d_r: ArrayLike,
-                      unit_value: ArrayLike, *, default_target: float | None, floor_share: float,
-                      ) -> tuple[Array, Array]:
-    """:func:`allocate_fill_rates` once per group with its own target (``default_target`` for a
-    group not in ``targets``; ``ValueError`` when a group has neither)."""
-    x = np.atleast_2d(np.asarray(rows, dtype=float))
-    d = np.broadcast_to(np.asarray(d_r, dtype=float), x.shape[:1])
-    value = np.broadcast_to(np.asarray(unit_value, dtype=float), x.shape[:1])
-    labels = np.asarray(list(groups), dtype=object)
-    if labels.shape != x.shape[:1]:
-        raise ValueError("groups must name one group per row")
-    levels, rates = np.zeros(x.shape[0]), np.ones(x.shape[0])
-    for group in sorted(set(labels.tolist())):
-        target = targets.get(group, default_target)
-        if target is None:
-            raise ValueError(f"no target fill rate for group {group!r}")
-        idx = labels == group
-        levels[idx], rates[idx] = allocate_fill_rates(target, x[idx], d[idx], value[idx], floor_share)
-    return levels, rates

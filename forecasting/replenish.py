@@ -19,10 +19,12 @@ served from stock, what a buyer asks for instead of a z value): the order placed
 must last until the *next* review's order arrives, so the stock is set against the demand
 over the protection period ``P = L + R`` (mean ``D_P``, ``σ_P = sqrt(P · σ_d² + d² · σ_L²)``):
 
-* order-up-to level  ``S``    = the lowest level whose expected units short per cycle
-  ``E[(X_P − S)+]`` are at most ``(1 − fill rate) / fill rate ×`` the review period's demand
-  (lost sales; loss function of the scenarios from past errors, :mod:`forecasting.protection`,
-  or of a normal or gamma distribution, :mod:`forecasting.fill_rate`)
+* order-up-to level  ``S``    = with scenarios of ``X_P`` from past errors
+  (:mod:`forecasting.protection`), the lowest level whose fill rate over several lost-sales
+  review cycles reaches the target (:mod:`forecasting.lost_sales`); without them, the lowest
+  whose expected units short per cycle ``E[(X_P − S)+]`` are at most
+  ``(1 − fill rate) / fill rate ×`` the review period's demand (lost sales, one cycle; a
+  normal or gamma distribution, :mod:`forecasting.fill_rate`)
 * safety stock       ``SS``   = ``S − D_P``
 * reorder point      ``s``    = ``D_L + SS`` (below it, stock runs short before an order
   placed today arrives: the low-stock line)
@@ -48,7 +50,7 @@ from statistics import NormalDist, fmean, stdev
 
 import numpy as np
 
-from forecasting import protection
+from forecasting import lost_sales, protection
 from forecasting.fill_rate import (
     DEFAULT_FLOOR_SHARE,
     allocate_by_group,
@@ -103,7 +105,10 @@ class ReplenishmentInput:
     lead-time demand as ``distribution`` (``normal`` or ``gamma``); None: the cycle
     ``service_level`` (z) mode. ``protection_scenarios``: equally likely demands over the
     protection period ``L + R`` (:func:`forecasting.protection.scenarios`, from past forecast
-    errors); when given, the fill-rate mode uses them instead of ``distribution``.
+    errors); when given, the fill-rate mode uses them instead of ``distribution``, with the
+    fill rate of a level over several lost-sales cycles (:mod:`forecasting.lost_sales`):
+    ``fill_rate_curve`` = (levels, their fill rates) from
+    :func:`forecasting.lost_sales.fill_rate_curves` (computed when missing).
     """
 
     sku: str
@@ -119,6 +124,7 @@ class ReplenishmentInput:
     fill_rate: float | None = None
     distribution: str = "normal"
     protection_scenarios: Sequence[float] | None = None
+    fill_rate_curve: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -272,7 +278,9 @@ def allocate_fill_rates_to_items(
     floor_share: float = DEFAULT_FLOOR_SHARE,
 ) -> list[ReplenishmentInput]:
     """The items with their own ``fill_rate`` set so that each group meets its target fill
-    rate at minimum stock value (:func:`forecasting.fill_rate.allocate_by_group`).
+    rate at minimum stock value (:func:`forecasting.lost_sales.allocate_by_group` on the
+    items' multi-cycle fill-rate curves when every item has protection scenarios, else
+    :func:`forecasting.fill_rate.allocate_by_group`).
 
     ``groups[i]`` names item ``i``'s group (category or ABC class), ``unit_values[i]`` its
     value per unit (cost or price; <= 0 or NaN: the group median). All items share the
@@ -289,9 +297,10 @@ def allocate_fill_rates_to_items(
         check_fill_rate(target, f"target fill rate of {group!r}")
     if all(item.protection_scenarios is not None for item in items):
         rows = _scenario_rows(items)
-        _, rates = protection.allocate_by_group(
-            targets, list(groups), rows, _scenario_review_demand(items, rows), np.asarray(unit_values, dtype=float),
-            default_target=default_target, floor_share=floor_share)
+        levels, curve = _fill_rate_curves(items, rows)
+        _, rates = lost_sales.allocate_by_group(
+            targets, list(groups), levels, curve, _scenario_review_demand(items, rows),
+            np.asarray(unit_values, dtype=float), default_target=default_target, floor_share=floor_share)
     else:
         demand = [protection_demand(item) for item in items]
         _, rates = allocate_by_group(
@@ -317,8 +326,27 @@ def with_protection_scenarios(items: Sequence[ReplenishmentInput], pool: protect
         mean = protection_demand(item).mean / bias
         cv = item.demand_std_per_day / (bias * spread) * math.sqrt(period) / max(mean, protection.FLOOR_UNITS)
         row = protection.scenarios(pool, [mean], [cv], period_days=period, lead_std_days=item.lead_time.std_days)[0]
-        out.append(dataclasses.replace(item, protection_scenarios=tuple(row.tolist())))
-    return out
+        out.append(dataclasses.replace(item, protection_scenarios=tuple(row.tolist()), fill_rate_curve=None))
+    if not out:
+        return out
+    levels, curve = _fill_rate_curves(out, _scenario_rows(out))
+    return [dataclasses.replace(item, fill_rate_curve=(tuple(lv.tolist()), tuple(rate.tolist())))
+            for item, lv, rate in zip(out, levels, curve, strict=True)]
+
+
+def _fill_rate_curves(items: Sequence[ReplenishmentInput], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(levels, fill rates)`` per item: its ``fill_rate_curve``, computed in one vectorised call
+    (:func:`forecasting.lost_sales.fill_rate_curves`) for the items without one."""
+    known = {i: (np.asarray(item.fill_rate_curve[0], dtype=float), np.asarray(item.fill_rate_curve[1], dtype=float))
+             for i, item in enumerate(items) if item.fill_rate_curve is not None}
+    missing = [i for i in range(len(items)) if i not in known]
+    if missing:
+        periods = [items[i].lead_time.mean_days + items[i].review_period_days for i in missing]
+        levels, rates = lost_sales.fill_rate_curves(rows[missing], [items[i].review_period_days for i in missing],
+                                                    periods)
+        known.update((i, (levels[k], rates[k])) for k, i in enumerate(missing))
+    return (np.asarray([known[i][0] for i in range(len(items))], dtype=float),
+            np.asarray([known[i][1] for i in range(len(items))], dtype=float))
 
 
 def _scenario_rows(items: Sequence[ReplenishmentInput]) -> np.ndarray:
@@ -427,13 +455,19 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
     if item.protection_scenarios is not None:
         rows = _scenario_rows([item])
         d_r = _scenario_review_demand([item], rows)
-        order_up_to = float(protection.level_for_fill_rate(fill_rate, rows, d_r)[0])
+        levels, curve = _fill_rate_curves([item], rows)
+        order_up_to = float(lost_sales.level_for_fill_rate(fill_rate, levels, curve)[0])
         spread = float(rows.std())
         demand = dataclasses.replace(demand, mean=float(rows.mean()), std=spread, review_demand=float(d_r[0]))
         distribution = f"from past forecast errors, {rows.shape[1]} points"
+        cycle_text = (f"order up to {order_up_to:.1f} serves {float(lost_sales.fill_rate_at(order_up_to, levels, curve)[0]):.1%} "
+                      f"of demand over {lost_sales.CYCLES} lost-sales review cycles")
     else:
         order_up_to = level_for_fill_rate_one(fill_rate, demand.mean, demand.std, demand.review_demand,
                                               distribution)
+        cycle_text = (f"order up to {order_up_to:.1f} leaves "
+                      f"{float(allowed_shortage(fill_rate, demand.review_demand)):.1f} units short per "
+                      f"{item.review_period_days:g}-day cycle")
     safety_stock = order_up_to - demand.mean
     reorder_point = demand.lead_time_demand + safety_stock
     position = item.stock.position
@@ -450,9 +484,8 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
         ),
         "safety_stock": (
             f"target fill rate {fill_rate:.1%}: demand over lead time + review ({period:g} days) "
-            f"{demand.mean:.1f} ± {demand.std:.1f} ({distribution}); order up to {order_up_to:.1f} "
-            f"leaves {float(allowed_shortage(fill_rate, demand.review_demand)):.1f} units short per "
-            f"{item.review_period_days:g}-day cycle; safety stock {safety_stock:.1f}"
+            f"{demand.mean:.1f} ± {demand.std:.1f} ({distribution}); {cycle_text}; "
+            f"safety stock {safety_stock:.1f}"
         ),
         "trigger": (
             f"position {position} {'<' if triggered else '≥'} order-up-to level "

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -29,14 +30,16 @@ from app.planning.models import ForecastPoint, ForecastRun, RunStatus
 from app.settings.service import get_setting, set_setting
 from app.stock.models import MovementKind, StockMovement
 from app.suppliers.models import Supplier, SupplierPrice
+from forecasting import lost_sales
 from forecasting.calibration import SpreadCalibration, calibrate_spread
-from forecasting.fill_rate import allocate_by_group
+from forecasting.fill_rate import DEFAULT_FLOOR_SHARE, quantile_above
 from forecasting.protection import FLOOR_UNITS, ErrorPool, fit_error_pool
 
 SETTING = "target_fill_rates"
 OTHERS = "*"
 MIN_TARGET, MAX_TARGET = 0.5, 0.999
 ALTERNATIVES = (0.90, 0.95, 0.98)
+SCENARIO_POINTS = 200  # equally likely demands per SKU for its curve, as many as the error pool's
 Z95 = 1.959963984540054
 LEAD_TIME_CV = 0.25  # as forecasting.replenish.PRICE_LIST_LEAD_TIME_CV: a promised lead time varies
 NO_PRICE_LEAD_TIME_DAYS = 14.0
@@ -151,7 +154,8 @@ def stock_cost(session: Session, *, today: dt.date, alternatives: Sequence[float
     """Expected average stock value per category at its target and at ``alternatives``.
 
     Per SKU (cloud, network demand of the latest run, price-list lead time ``L``, review ``R``):
-    the order-up-to level ``S`` the planner would allocate, and average on hand
+    the order-up-to level ``S`` the planner would allocate on the multi-cycle lost-sales curve
+    (:mod:`forecasting.lost_sales`) of a normal demand over ``L + R``, and average on hand
     ``max(S − D_L − D_R / 2, 0)`` (full after an arrival, down by one review's demand),
     valued at the unit price. Categories without a forecast show no value.
     """
@@ -177,9 +181,13 @@ def stock_cost(session: Session, *, today: dt.date, alternatives: Sequence[float
                for (pid, _), r, p, lt in zip(planned, rate, period, lead, strict=True)]
         value = [terms.get(pid, (math.nan, 0.0))[0] for pid, _ in planned]
         groups = [code for _, code in planned]
+        points = (np.arange(SCENARIO_POINTS) + 0.5) / SCENARIO_POINTS  # the normal's quantiles over P
+        rows = quantile_above(1.0 - points[None, :], np.asarray(mean)[:, None], np.asarray(std)[:, None])
+        grid, curves = lost_sales.fill_rate_curves(rows, review, period)
         for option in sorted({*alternatives, *targets.values()}):
-            levels, _ = allocate_by_group({g: option for g in groups}, groups, mean, std,
-                                          [r * review for r in rate], value)
+            levels, _ = lost_sales.allocate_by_group({g: option for g in groups}, groups, grid, curves,
+                                                     [r * review for r in rate], value, default_target=None,
+                                                     floor_share=DEFAULT_FLOOR_SHARE)
             for i, code in enumerate(groups):
                 on_hand = max(float(levels[i]) - rate[i] * lead[i] - rate[i] * review / 2, 0.0)
                 price = value[i] if math.isfinite(value[i]) else 0.0

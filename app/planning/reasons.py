@@ -61,6 +61,13 @@ RULES: dict[str, list[Rule]] = {
                      "(%(dist)s); order up to %(level)s leaves %(short)s units short per %(review)s-day cycle; "
                      "safety stock %(ss)s", rate=m[1], days=m[2], mean=m[3], std=m[4], dist=m[5], level=m[6],
                      short=m[7], review=m[8], ss=m[9])),
+        (re.compile(rf"^target fill rate ([\d.]+)%: demand over lead time \+ review \({NUM} days\) {NUM} ± {NUM} "
+                    rf"\(from past forecast errors, (\d+) points\); order up to {NUM} serves ([\d.]+)% of demand "
+                    rf"over (\d+) lost-sales review cycles; safety stock {NUM}$"),
+         lambda m: _("Target fill rate %(rate)s%%: demand over lead time + review (%(days)s days) %(mean)s ± %(std)s "
+                     "(from past forecast errors, %(points)s points); order up to %(level)s serves %(served)s%% of "
+                     "demand over %(cycles)s lost-sales review cycles; safety stock %(ss)s", rate=m[1], days=m[2],
+                     mean=m[3], std=m[4], points=m[5], level=m[6], served=m[7], cycles=m[8], ss=m[9])),
     ],
     "trigger": [
         (re.compile(rf"^position {NUM} (≤|>) reorder point {NUM}: (order|no order needed)$"),

@@ -1,8 +1,10 @@
 """Empirical protection-period demand (forecasting.protection) and its use by replenish()."""
+import dataclasses
+
 import numpy as np
 import pytest
 
-from forecasting import protection
+from forecasting import lost_sales, protection
 from forecasting.replenish import (
     LeadTime,
     ReplenishmentInput,
@@ -42,38 +44,6 @@ def test_too_few_pairs_give_no_pool_and_lengths_must_agree():
         protection.fit_error_pool([1.0, 2.0], [1.0], [0.1, 0.2])
 
 
-def test_exact_level_is_the_lowest_that_reaches_the_fill_rate_and_matches_brute_force():
-    rng = np.random.default_rng(1)
-    rows = np.sort(rng.gamma(0.4, 12, size=(40, 200)), axis=1)
-    rows[:5] = 0.0
-    d_r = rows.mean(axis=1) * 0.5
-    for beta in (0.5, 0.9, 0.99):
-        level = protection.level_for_fill_rate(beta, rows, d_r)
-        grid = np.linspace(0, rows.max(), 20001)
-        for i in range(5, 40):
-            short = np.maximum(rows[i][None, :] - grid[:, None], 0).mean(axis=1)
-            fill = 1 - short / (d_r[i] + short)  # lost sales: a unit short is not served later
-            brute = grid[np.argmax(fill >= beta)]
-            assert level[i] == pytest.approx(brute, abs=grid[1] * 1.01)
-        assert protection.expected_fill_rate(level, rows, d_r)[5:] == pytest.approx(beta, abs=1e-9)
-        assert (level[:5] == 0).all()
-
-
-def test_allocation_meets_the_target_for_less_value_than_one_rate_for_all():
-    rng = np.random.default_rng(2)
-    rows = np.sort(rng.gamma(0.5, 20, size=(60, 200)), axis=1)
-    d_r = rows.mean(axis=1) * 0.5
-    value = rng.uniform(1, 50, 60)
-    levels, rates = protection.allocate_fill_rates(0.9, rows, d_r, value, floor_share=0.5)
-    assert (levels == np.round(levels)).all()  # whole units, as orders are
-    short = protection.expected_shortage(levels, rows).sum()
-    assert 1 - short / (d_r.sum() + short) >= 0.9  # lost sales
-    assert 1 - short / (d_r.sum() + short) == pytest.approx(0.9, abs=5e-3)  # whole units: a little over
-    assert rates.min() >= 0.45 - 1e-9
-    uniform = protection.level_for_fill_rate(0.9, rows, d_r)
-    assert (levels * value).sum() < (uniform * value).sum()
-
-
 def _item(sku, value_days=7.0):
     return ReplenishmentInput(
         sku=sku, warehouse="W", daily_demand=[3.0] * 28, demand_std_per_day=1.5,
@@ -85,10 +55,14 @@ def test_replenish_plans_on_the_scenarios_and_says_so():
     pool = _pool()
     items = with_protection_scenarios([_item("A"), _item("B")], pool)
     assert all(len(item.protection_scenarios or ()) == protection.POINTS for item in items)
+    assert all(item.fill_rate_curve is not None for item in items)
     plan = replenish(items[0])
     rows = np.array([items[0].protection_scenarios])
-    d_r = protection.review_demand(rows, 7, 14)
-    assert plan.order_up_to == pytest.approx(protection.level_for_fill_rate(0.95, rows, d_r)[0])
+    levels, rates = lost_sales.fill_rate_curves(rows, 7, 14)  # the fill rate over several lost-sales cycles
+    assert plan.order_up_to == pytest.approx(lost_sales.level_for_fill_rate(0.95, levels, rates)[0])
+    assert lost_sales.fill_rate_at(plan.order_up_to, levels, rates)[0] >= 0.95
+    # the same level when the curve is not attached (computed on the spot)
+    assert replenish(dataclasses.replace(items[0], fill_rate_curve=None)).order_up_to == plan.order_up_to
     assert plan.suggested_quantity == int(np.ceil(plan.order_up_to - 10))
     assert "from past forecast errors" in plan.reasons["safety_stock"]
     # dearer B gets less service when both share one target

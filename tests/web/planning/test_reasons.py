@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 from flask_babel import refresh
 
 from app.planning.reasons import reason_lines
 from forecasting.network import plan_sku_network
-from forecasting.replenish import LeadTime, ReplenishmentInput, StockPosition, replenish
+from forecasting.protection import fit_error_pool
+from forecasting.replenish import LeadTime, ReplenishmentInput, StockPosition, replenish, with_protection_scenarios
 
 
 def _item(**overrides: Any) -> ReplenishmentInput:
@@ -46,6 +48,18 @@ def test_service_level_and_fill_rate_reasons_say_what_the_planner_decided(app: A
     # the fill-rate mode orders against the order-up-to level, not the reorder point
     trigger = lines[list(fill).index("trigger")]
     assert "再订货点" not in trigger and "40" in trigger
+
+
+def test_the_fill_rate_reason_on_past_forecast_errors_says_what_the_level_serves(app: Any) -> None:
+    rng = np.random.default_rng(2)
+    forecast = np.exp(rng.uniform(0, np.log(300), 400))
+    pool = fit_error_pool(forecast, forecast * rng.lognormal(0, 0.4, 400), np.full(400, 0.3))
+    assert pool is not None
+    item = with_protection_scenarios([_item(fill_rate=0.9, service_level=None)], pool)[0]
+    reasons = replenish(item).reasons
+    assert "lost-sales review cycles" in reasons["safety_stock"]
+    lines = _all_matched(app, reasons)
+    assert "缺货不补的盘点周期内满足" in lines[list(reasons).index("safety_stock")]
 
 
 def test_a_cloud_purchase_reads_its_echelon_position_not_the_cloud_stock(app: Any) -> None:
