@@ -236,17 +236,28 @@ def allocate_by_group(
     when a group has neither.
     """
     mu, sd, d_r, value = _arrays(mean, std, review_demand, unit_value)
+    return per_group(targets, groups, mu.size, default_target, lambda target, idx: allocate_fill_rates(
+        target, mu[idx], sd[idx], d_r[idx], value[idx], distribution, floor_share))
+
+
+def per_group(targets: dict[str, float], groups: Sequence[str], n: int, default_target: float | None,
+              allocate: Callable[[float, NDArray[np.bool_]], tuple[Array, Array]]) -> tuple[Array, Array]:
+    """``(levels, rates)`` of ``n`` SKUs, ``allocate(target, mask)`` run once per group of
+    ``groups`` with the group's target (``default_target`` for a group not in ``targets``).
+
+    Raises:
+        ValueError: ``groups`` does not name one group per SKU, or a group has no target.
+    """
     labels = np.asarray(list(groups), dtype=object)
-    if labels.shape != mu.shape:
+    if labels.shape != (n,):
         raise ValueError("groups must name one group per SKU")
-    levels, rates = np.zeros_like(mu), np.ones_like(mu)
+    levels, rates = np.zeros(n), np.ones(n)
     for group in sorted(set(labels.tolist())):
         target = targets.get(group, default_target)
         if target is None:
             raise ValueError(f"no target fill rate for group {group!r}")
         idx = labels == group
-        levels[idx], rates[idx] = allocate_fill_rates(target, mu[idx], sd[idx], d_r[idx], value[idx], distribution,
-                                                      floor_share)
+        levels[idx], rates[idx] = allocate(target, idx)
     return levels, rates
 
 

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from forecasting.fill_rate import check_fill_rate
+from forecasting.fill_rate import check_fill_rate, per_group
 
 Array = NDArray[np.float64]
 PATHS = 100  # simulated paths per SKU and level (one scenario each)
@@ -227,14 +227,5 @@ def allocate_by_group(targets: dict[str, float], groups: Sequence[str], levels: 
     n = grid.shape[0]
     d = np.broadcast_to(np.asarray(review_demand, dtype=float), (n,))
     value = np.broadcast_to(np.asarray(unit_value, dtype=float), (n,))
-    labels = np.asarray(list(groups), dtype=object)
-    if labels.shape != (n,):
-        raise ValueError("groups must name one group per row")
-    chosen, fill = np.zeros(n), np.ones(n)
-    for group in sorted(set(labels.tolist())):
-        target = targets.get(group, default_target)
-        if target is None:
-            raise ValueError(f"no target fill rate for group {group!r}")
-        idx = labels == group
-        chosen[idx], fill[idx] = allocate(target, grid[idx], curve[idx], d[idx], value[idx], floor_share)
-    return chosen, fill
+    return per_group(targets, groups, n, default_target, lambda target, idx: allocate(
+        target, grid[idx], curve[idx], d[idx], value[idx], floor_share))
