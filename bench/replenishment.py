@@ -61,8 +61,8 @@ MIN_HISTORY_DAYS = 56
 GOAL_SAVING = 0.20
 GOAL_CALIBRATION_POINTS = 2.0
 # forecasting/ modules forecast() does not use: a change there keeps the cached forecasts
-POLICY_MODULES = frozenset({"fill_rate.py", "calibration.py", "replenish.py", "plan.py", "network.py",
-                            "batch.py", "protection.py", "lost_sales.py"})
+POLICY_MODULES = frozenset({"inventory.py", "fill_rate.py", "calibration.py", "replenish.py", "plan.py",
+                            "network.py", "batch.py", "protection.py", "lost_sales.py"})
 TARGETS = (0.85, 0.90, 0.95, 0.98, 0.99)
 K_DAYS = (3, 5, 7, 10, 14, 18, 21, 28, 35, 42, 56, 70)
 

@@ -41,7 +41,7 @@ MIN_TARGET, MAX_TARGET = 0.5, 0.999
 ALTERNATIVES = (0.90, 0.95, 0.98)
 SCENARIO_POINTS = 200  # equally likely demands per SKU for its curve, as many as the error pool's
 Z95 = 1.959963984540054
-LEAD_TIME_CV = 0.25  # as forecasting.replenish.PRICE_LIST_LEAD_TIME_CV: a promised lead time varies
+LEAD_TIME_CV = 0.25  # as forecasting.inventory.PRICE_LIST_LEAD_TIME_CV: a promised lead time varies
 NO_PRICE_LEAD_TIME_DAYS = 14.0
 
 
