@@ -59,6 +59,7 @@ from forecasting.fill_rate import (
     level_for_fill_rate_one,
 )
 from forecasting.inventory import (
+    LeadTime,
     ReplenishmentInput,
     days_until_stockout,
     demand_between,
@@ -224,10 +225,7 @@ def replenish(item: ReplenishmentInput) -> Replenishment:
     stockout = days_until_stockout(item.stock.available, item.daily_demand)
     reasons = {
         "position": _position_reason(item),
-        "lead_time": (
-            f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
-            f"forecast demand over it {lead_time_demand:.1f}"
-        ),
+        "lead_time": _lead_time_reason(lead, lead_time_demand),
         "safety_stock": (
             f"safety stock {safety_stock:.1f} = z {z:.2f} (service level "
             f"{item.service_level:.0%}) × √({lead.mean_days:g} × {item.demand_std_per_day:.2f}² "
@@ -265,6 +263,11 @@ def _position_reason(item: ReplenishmentInput) -> str:
     stock = item.stock
     return (f"position {stock.position} = on hand {stock.on_hand} + in transit {stock.in_transit} "
             f"+ on order {stock.on_order} − reserved {stock.reserved}")
+
+
+def _lead_time_reason(lead: LeadTime, lead_time_demand: float) -> str:
+    return (f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
+            f"forecast demand over it {lead_time_demand:.1f}")
 
 
 def stockout_reason(available: int, stockout: float | None) -> str:
@@ -305,10 +308,7 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
     period = lead.mean_days + item.review_period_days
     reasons = {
         "position": _position_reason(item),
-        "lead_time": (
-            f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
-            f"forecast demand over it {demand.lead_time_demand:.1f}"
-        ),
+        "lead_time": _lead_time_reason(lead, demand.lead_time_demand),
         "safety_stock": (
             f"target fill rate {fill_rate:.1%}: demand over lead time + review ({period:g} days) "
             f"{demand.mean:.1f} ± {demand.std:.1f} ({distribution}); {cycle_text}; "
