@@ -18,8 +18,9 @@ forecast from its own day on, i.e. never data it could not have seen), cached un
 ``--cache`` so a second run only re-simulates. 1,736 SKUs × ~20 forecast days is about
 20 × 35 s on two quiet cores. ``--sample N`` replays N SKUs (seeded) for a quick run.
 
-Data: ``$STOCKWISE_REAL_DATA``, else ``../shared/data/real`` beside the repository, else
-``/work/shared/data/real`` (read in place, never copied); skipped with a reason when absent.
+Data: the real-data folder of ``bench/real_data.py`` (``$STOCKWISE_REAL_DATA``, else
+``../shared/data/real`` beside this checkout or the main checkout of a worktree; read in place,
+never copied); skipped with a reason when absent.
 
     python bench/replenishment.py --sample 200          # quick
     python bench/replenishment.py --svg /tmp/tradeoff.svg   # full (quiet machine)
@@ -30,7 +31,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
-import os
 import pickle
 import sys
 import time
@@ -42,6 +42,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+from real_data import data_dir  # noqa: E402  (bench/real_data.py)
 from replenishment_sim import (  # noqa: E402  (bench/replenishment_sim.py)
     Forecasts,
     MinMaxPolicy,
@@ -61,20 +62,16 @@ MIN_HISTORY_DAYS = 56
 GOAL_SAVING = 0.20
 GOAL_CALIBRATION_POINTS = 2.0
 # forecasting/ modules forecast() does not use: a change there keeps the cached forecasts
-POLICY_MODULES = frozenset({"fill_rate.py", "calibration.py", "replenish.py", "plan.py", "network.py",
-                            "batch.py", "protection.py", "lost_sales.py"})
+POLICY_MODULES = frozenset({"inventory.py", "fill_rate.py", "calibration.py", "replenish.py", "plan.py",
+                            "network.py", "batch.py", "protection.py", "lost_sales.py"})
 TARGETS = (0.85, 0.90, 0.95, 0.98, 0.99)
 K_DAYS = (3, 5, 7, 10, 14, 18, 21, 28, 35, 42, 56, 70)
 
 
 def real_data_dir() -> Path | None:
-    """Where the real data sets are, or None (see the module doc)."""
-    candidates = [os.environ.get("STOCKWISE_REAL_DATA"), str(ROOT.parent / "shared" / "data" / "real"),
-                  "/work/shared/data/real"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / DATA_FILE).is_file():
-            return Path(candidate)
-    return None
+    """The real-data folder (:func:`real_data.data_dir`) when it holds Online Retail, else None."""
+    folder = data_dir()
+    return folder if folder is not None and (folder / DATA_FILE).is_file() else None
 
 
 def load_online_retail(folder: Path, *, start: str, sample: int | None, seed: int) -> tuple[Scenario, list[str]]:
@@ -298,7 +295,7 @@ def main() -> int:
         return 0
     folder = real_data_dir()
     if folder is None:
-        print(f"skipped: {DATA_FILE} not found ($STOCKWISE_REAL_DATA, ../shared/data/real, /work/shared/data/real)")
+        print(f"skipped: {DATA_FILE} not found ($STOCKWISE_REAL_DATA, ../shared/data/real)")
         return 0
     started = time.perf_counter()
     scenario, ids = load_online_retail(folder, start=args.start, sample=args.sample, seed=args.seed)

@@ -31,15 +31,8 @@ import pandas as pd
 
 from forecasting import protection
 from forecasting.calibration import SpreadCalibration, calibrate_spread, spread_per_sku
-from forecasting.replenish import (
-    LeadTime,
-    ReplenishmentInput,
-    StockPosition,
-    allocate_fill_rates_to_items,
-    demand_std_from_interval,
-    replenish,
-    with_protection_scenarios,
-)
+from forecasting.inventory import LeadTime, ReplenishmentInput, StockPosition, demand_std_from_interval
+from forecasting.replenish import allocate_fill_rates_to_items, replenish, with_protection_scenarios
 
 AVERAGE_WINDOW_DAYS = 56  # min/max: average demand over the last 8 weeks
 LEAD_SPREAD = 0.3  # lead times vary uniformly ±30 %

@@ -14,17 +14,11 @@ from forecasting.history import (
     fill_gaps,
     validate_history,
 )
+from forecasting.inventory import LeadTime, ReplenishmentInput, StockPosition, lead_time_from_receipts
 from forecasting.network import Suggestion, plan_sku_network, share_shortage
 from forecasting.pipeline import ForecastResult, forecast, run_forecast
 from forecasting.plan import NetworkInputs, Site, SupplierTerms, plan_network
-from forecasting.replenish import (
-    LeadTime,
-    Replenishment,
-    ReplenishmentInput,
-    StockPosition,
-    lead_time_from_receipts,
-    replenish,
-)
+from forecasting.replenish import Replenishment, replenish
 from forecasting.select import select_models
 
 __all__ = [

@@ -9,7 +9,7 @@ ESC(S))`` (:data:`LOST_SALES`; with backorders ``1 − ESC(S) / D_R``), ``D_R`` 
 demand of one review period (Silver, Pyke & Thomas, ch. 7).
 
 ``X`` is described by its mean ``μ`` (the forecast summed over ``P``) and standard deviation
-``σ`` (from the forecast interval, see :func:`forecasting.replenish.demand_std_from_interval`),
+``σ`` (from the forecast interval, see :func:`forecasting.inventory.demand_std_from_interval`),
 either as a normal distribution or — better for lumpy, skewed demand, whose normal
 approximation puts mass below zero — a gamma distribution with the same mean and variance.
 

@@ -25,15 +25,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from forecasting.replenish import (
-    Replenishment,
-    ReplenishmentInput,
-    StockPosition,
-    days_until_stockout,
-    replenish,
-    round_order,
-    stockout_reason,
-)
+from forecasting.inventory import ReplenishmentInput, StockPosition, days_until_stockout, round_order
+from forecasting.replenish import Replenishment, replenish, stockout_reason
 
 PURCHASE = "PURCHASE"
 TRANSFER = "TRANSFER"

@@ -8,7 +8,7 @@ transfers, the cloud a purchase from the product's supplier, with shortage shari
 :func:`forecasting.network.plan_sku_network`.
 
 * Demand: a series' daily ``yhat``; σ_d from the upper 95 % interval bound
-  (:func:`forecasting.replenish.demand_std_from_interval`). A cloud plans for network
+  (:func:`forecasting.inventory.demand_std_from_interval`). A cloud plans for network
   demand: its own forecast + its forward warehouses' (variances added, i.e. independent).
 * Lead times: the supplier's measured PO lead times (≥ 3 receipts), else the price list's;
   a product without a valid price assumes :data:`NO_PRICE_LEAD_TIME_DAYS` and says so.
@@ -38,17 +38,16 @@ import numpy as np
 import pandas as pd
 
 from forecasting.calibration import SpreadCalibration
-from forecasting.network import PURCHASE, Suggestion, plan_sku_network
-from forecasting.protection import ErrorPool
-from forecasting.replenish import (
+from forecasting.inventory import (
     LeadTime,
     ReplenishmentInput,
     StockPosition,
-    allocate_fill_rates_to_items,
     demand_std_from_interval,
     lead_time_from_receipts,
-    with_protection_scenarios,
 )
+from forecasting.network import PURCHASE, Suggestion, plan_sku_network
+from forecasting.protection import ErrorPool
+from forecasting.replenish import allocate_fill_rates_to_items, with_protection_scenarios
 
 NO_PRICE_LEAD_TIME_DAYS = 14.0  # a SKU without a valid price: assume a slow supplier
 TRANSFER_LEAD_TIME_DAYS = 2.0  # the 48-hour promise, until transfers have been measured

@@ -1,4 +1,4 @@
-"""Replenishment arithmetic for one SKU × warehouse — pure, integer quantities in base units.
+"""The replenishment policy for one SKU × warehouse — pure, integer quantities in base units.
 
 Policy (periodic review, reorder point s and order-up-to level S), with
 ``L`` = lead time (days, mean), ``σ_L`` its standard deviation, ``R`` = review period (days),
@@ -34,9 +34,8 @@ over the protection period ``P = L + R`` (mean ``D_P``, ``σ_P = sqrt(P · σ_d�
 :func:`allocate_fill_rates_to_items` spreads one target fill rate per group (category, ABC
 class) over its SKUs at minimum stock value and sets each item's own ``fill_rate``.
 
-Lead time comes from measured receipts when there are at least :data:`MIN_RECEIPTS`;
-otherwise from the price list, with an assumed coefficient of variation
-:data:`PRICE_LIST_LEAD_TIME_CV` (a promised lead time is not a guaranteed one).
+The item (stock position, lead time, forecast) and the arithmetic on it (demand over days,
+days until stock-out, σ_d, order rounding, lead time from receipts) are :mod:`forecasting.inventory`.
 Network rules (cloud → forward transfers, cloud purchases) live in :mod:`forecasting.network`.
 """
 
@@ -46,7 +45,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from statistics import NormalDist, fmean, stdev
+from statistics import NormalDist
 
 import numpy as np
 
@@ -59,84 +58,14 @@ from forecasting.fill_rate import (
     check_fill_rate,
     level_for_fill_rate_one,
 )
-
-MIN_RECEIPTS = 3
-PRICE_LIST_LEAD_TIME_CV = 0.25
-# Beyond the forecast horizon, demand continues at the mean of the last week forecast.
-TAIL_DAYS = 7
-
-
-@dataclass(frozen=True)
-class LeadTime:
-    """Lead time in days: mean, standard deviation, and where the figures come from."""
-
-    mean_days: float
-    std_days: float
-    source: str  # "receipts" or "price_list"
-
-
-@dataclass(frozen=True)
-class StockPosition:
-    """Quantities in base units for one SKU in one warehouse."""
-
-    on_hand: int
-    in_transit: int = 0
-    on_order: int = 0
-    reserved: int = 0
-
-    @property
-    def position(self) -> int:
-        """Inventory position: on hand + in transit + on order − reserved."""
-        return self.on_hand + self.in_transit + self.on_order - self.reserved
-
-    @property
-    def available(self) -> int:
-        """What can leave the warehouse now: on hand − reserved (never below zero)."""
-        return max(self.on_hand - self.reserved, 0)
-
-
-@dataclass(frozen=True)
-class ReplenishmentInput:
-    """Everything the policy needs for one SKU × warehouse.
-
-    ``daily_demand``: forecast mean demand per day, first element = tomorrow.
-    ``demand_std_per_day``: σ_d (see :func:`demand_std_from_interval`).
-    ``fill_rate``: target fill rate in (0, 1) — the fill-rate mode of the module doc, with
-    lead-time demand as ``distribution`` (``normal`` or ``gamma``); None: the cycle
-    ``service_level`` (z) mode. ``protection_scenarios``: equally likely demands over the
-    protection period ``L + R`` (:func:`forecasting.protection.scenarios`, from past forecast
-    errors); when given, the fill-rate mode uses them instead of ``distribution``, with the
-    fill rate of a level over several lost-sales cycles (:mod:`forecasting.lost_sales`):
-    ``fill_rate_curve`` = (levels, their fill rates) from
-    :func:`forecasting.lost_sales.fill_rate_curves` (computed when missing).
-    """
-
-    sku: str
-    warehouse: str
-    daily_demand: Sequence[float]
-    demand_std_per_day: float
-    lead_time: LeadTime
-    review_period_days: float
-    service_level: float
-    stock: StockPosition
-    moq: int = 1
-    pack_size: int = 1
-    fill_rate: float | None = None
-    distribution: str = "normal"
-    protection_scenarios: Sequence[float] | None = None
-    fill_rate_curve: tuple[tuple[float, ...], tuple[float, ...]] | None = None
-
-
-@dataclass(frozen=True)
-class ProtectionDemand:
-    """Demand over the protection period ``L + R`` of one item: mean and σ (units), the
-    review period's mean demand, and the daily rate used for lead-time variability."""
-
-    mean: float
-    std: float
-    review_demand: float
-    lead_time_demand: float
-    rate: float
+from forecasting.inventory import (
+    LeadTime,
+    ReplenishmentInput,
+    days_until_stockout,
+    demand_between,
+    protection_demand,
+    round_order,
+)
 
 
 @dataclass(frozen=True)
@@ -166,107 +95,6 @@ def z_for_service_level(service_level: float) -> float:
     if not 0 < service_level < 1:
         raise ValueError(f"service_level must be in (0, 1), got {service_level}")
     return NormalDist().inv_cdf(service_level)
-
-
-def demand_std_from_interval(
-    yhat: Sequence[float], yhat_hi: Sequence[float], level: int
-) -> float:
-    """σ_d implied by a two-sided ``level``% forecast interval: mean of (hi − yhat) / z.
-
-    ``level`` 95 → z = 1.96. Clipping at zero only narrows the lower bound, so the upper
-    bound is the one to read.
-    """
-    if not yhat or len(yhat) != len(yhat_hi):
-        raise ValueError("yhat and yhat_hi must be non-empty and of equal length")
-    z = NormalDist().inv_cdf(0.5 + level / 200)
-    return (
-        fmean(max(hi - mean, 0.0) for mean, hi in zip(yhat, yhat_hi, strict=True)) / z
-    )
-
-
-def lead_time_from_receipts(
-    receipt_lead_times_days: Sequence[float], price_list_days: float
-) -> LeadTime:
-    """Measured lead time from past receipts, or the price list's when too few were measured."""
-    if len(receipt_lead_times_days) >= MIN_RECEIPTS:
-        return LeadTime(
-            mean_days=fmean(receipt_lead_times_days),
-            std_days=stdev(receipt_lead_times_days),
-            source="receipts",
-        )
-    return LeadTime(
-        mean_days=float(price_list_days),
-        std_days=PRICE_LIST_LEAD_TIME_CV * float(price_list_days),
-        source="price_list",
-    )
-
-
-def demand_between(
-    daily_demand: Sequence[float], start_day: float, end_day: float
-) -> float:
-    """Forecast demand over days ``[start_day, end_day)`` (fractional days pro rata).
-
-    Past the end of the forecast, demand continues at the mean of its last
-    :data:`TAIL_DAYS` days.
-    """
-    if not daily_demand:
-        raise ValueError("daily_demand must hold at least one day")
-    tail = fmean(daily_demand[-TAIL_DAYS:])
-    total = 0.0
-    day = math.floor(start_day)
-    while day < end_day:
-        overlap = min(end_day, day + 1) - max(start_day, day)
-        rate = daily_demand[day] if day < len(daily_demand) else tail
-        total += overlap * rate
-        day += 1
-    return total
-
-
-def days_until_stockout(
-    available: float, daily_demand: Sequence[float]
-) -> float | None:
-    """Days until forecast demand uses up ``available`` (linear within a day).
-
-    0.0 when nothing is available; ``None`` when no demand is forecast at all.
-    """
-    if available <= 0:
-        return 0.0
-    used = 0.0
-    for day, rate in enumerate(daily_demand):
-        if used + rate >= available:
-            return day + (available - used) / rate
-        used += rate
-    tail = fmean(daily_demand[-TAIL_DAYS:]) if daily_demand else 0.0
-    if tail <= 0:
-        return None
-    return len(daily_demand) + (available - used) / tail
-
-
-def round_order(quantity: float, moq: int = 1, pack_size: int = 1) -> int:
-    """Round a needed quantity up to whole units, then to the MOQ, then to whole packs.
-
-    Returns 0 for a quantity <= 0. Raises ``ValueError`` for ``moq`` < 1 or ``pack_size`` < 1.
-    """
-    if moq < 1 or pack_size < 1:
-        raise ValueError(
-            f"moq and pack_size must be >= 1, got moq={moq}, pack_size={pack_size}"
-        )
-    if quantity <= 0:
-        return 0
-    units = max(math.ceil(quantity - 1e-9), moq)  # 1e-9: 12.000000001 is 12, not 13
-    return math.ceil(units / pack_size) * pack_size
-
-
-def protection_demand(item: ReplenishmentInput) -> ProtectionDemand:
-    """Mean and σ of demand over lead time + review period (see the module doc)."""
-    lead = item.lead_time
-    lead_time_demand = demand_between(item.daily_demand, 0, lead.mean_days)
-    period = lead.mean_days + item.review_period_days
-    mean = demand_between(item.daily_demand, 0, period)
-    rate = mean / period if period > 0 else item.daily_demand[0]
-    std = math.sqrt(period * item.demand_std_per_day**2 + rate**2 * lead.std_days**2)
-    review = demand_between(item.daily_demand, lead.mean_days, period)
-    return ProtectionDemand(mean, std, review, lead_time_demand, rate)
 
 
 def allocate_fill_rates_to_items(
@@ -397,10 +225,7 @@ def replenish(item: ReplenishmentInput) -> Replenishment:
     stockout = days_until_stockout(item.stock.available, item.daily_demand)
     reasons = {
         "position": _position_reason(item),
-        "lead_time": (
-            f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
-            f"forecast demand over it {lead_time_demand:.1f}"
-        ),
+        "lead_time": _lead_time_reason(lead, lead_time_demand),
         "safety_stock": (
             f"safety stock {safety_stock:.1f} = z {z:.2f} (service level "
             f"{item.service_level:.0%}) × √({lead.mean_days:g} × {item.demand_std_per_day:.2f}² "
@@ -438,6 +263,11 @@ def _position_reason(item: ReplenishmentInput) -> str:
     stock = item.stock
     return (f"position {stock.position} = on hand {stock.on_hand} + in transit {stock.in_transit} "
             f"+ on order {stock.on_order} − reserved {stock.reserved}")
+
+
+def _lead_time_reason(lead: LeadTime, lead_time_demand: float) -> str:
+    return (f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
+            f"forecast demand over it {lead_time_demand:.1f}")
 
 
 def stockout_reason(available: int, stockout: float | None) -> str:
@@ -478,10 +308,7 @@ def _replenish_for_fill_rate(item: ReplenishmentInput) -> Replenishment:
     period = lead.mean_days + item.review_period_days
     reasons = {
         "position": _position_reason(item),
-        "lead_time": (
-            f"lead time {lead.mean_days:g} ± {lead.std_days:g} days (from {lead.source}); "
-            f"forecast demand over it {demand.lead_time_demand:.1f}"
-        ),
+        "lead_time": _lead_time_reason(lead, demand.lead_time_demand),
         "safety_stock": (
             f"target fill rate {fill_rate:.1%}: demand over lead time + review ({period:g} days) "
             f"{demand.mean:.1f} ± {demand.std:.1f} ({distribution}); {cycle_text}; "

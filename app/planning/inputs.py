@@ -30,8 +30,8 @@ from app.stock.totals import balance_totals
 from app.suppliers.models import Supplier, SupplierPrice
 from app.transfers.models import Transfer
 from forecasting.batch import BatchInput, compact_history
+from forecasting.inventory import StockPosition
 from forecasting.plan import NetworkInputs, Site, SupplierTerms
-from forecasting.replenish import StockPosition
 
 DEMAND_KINDS = (MovementKind.SHIPMENT.value, MovementKind.CUSTOMER_RETURN.value)
 READ_ROWS = 50_000  # rows fetched per round trip (server-side cursor on PostgreSQL)

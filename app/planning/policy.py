@@ -33,6 +33,8 @@ from app.suppliers.models import Supplier, SupplierPrice
 from forecasting import lost_sales
 from forecasting.calibration import SpreadCalibration, calibrate_spread
 from forecasting.fill_rate import DEFAULT_FLOOR_SHARE, quantile_above
+from forecasting.inventory import PRICE_LIST_LEAD_TIME_CV
+from forecasting.plan import NO_PRICE_LEAD_TIME_DAYS
 from forecasting.protection import FLOOR_UNITS, ErrorPool, fit_error_pool
 
 SETTING = "target_fill_rates"
@@ -41,8 +43,6 @@ MIN_TARGET, MAX_TARGET = 0.5, 0.999
 ALTERNATIVES = (0.90, 0.95, 0.98)
 SCENARIO_POINTS = 200  # equally likely demands per SKU for its curve, as many as the error pool's
 Z95 = 1.959963984540054
-LEAD_TIME_CV = 0.25  # as forecasting.replenish.PRICE_LIST_LEAD_TIME_CV: a promised lead time varies
-NO_PRICE_LEAD_TIME_DAYS = 14.0
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def stock_cost(session: Session, *, today: dt.date, alternatives: Sequence[float
         lead = [terms.get(pid, (math.nan, NO_PRICE_LEAD_TIME_DAYS))[1] for pid, _ in planned]
         period = [lt + review for lt in lead]
         mean = [r * p for r, p in zip(rate, period, strict=True)]
-        std = [math.sqrt(p * demand[pid][1] ** 2 + (r * LEAD_TIME_CV * lt) ** 2)
+        std = [math.sqrt(p * demand[pid][1] ** 2 + (r * PRICE_LIST_LEAD_TIME_CV * lt) ** 2)
                for (pid, _), r, p, lt in zip(planned, rate, period, lead, strict=True)]
         value = [terms.get(pid, (math.nan, 0.0))[0] for pid, _ in planned]
         groups = [code for _, code in planned]

@@ -2,7 +2,8 @@
 
 adapters (web, api, portal, cli, views, forms) → services (the domains) → stock core
 (app/stock) → db (app/db.py, errors, config, every models.py, the audit log); forecasting/
-imports nothing of ours. Every `import` statement counts, also the ones inside functions.
+imports nothing of ours, and inside it the forecast side never imports the replenishment side.
+Every `import` statement counts, also the ones inside functions.
 """
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ DB = {"app.db", "app.errors", "app.config", "app.paging", "app.numbering", "app.
 ADAPTER_MODULES = {"app", "app.factory", "app.cli", "app.migrate", "app.auth.login", "app.auth.account",
                    "app.auth.access"}  # the views' access decorators
 ADAPTER_PACKAGES = {"app.web", "app.api", "app.ops", "app.admin", "portal"}
+# forecasting/'s replenishment side: the forecast side (history → models → select → pipeline…)
+# never imports it, so a change here keeps the forecasts (bench/replenishment.py caches on that).
+REPLENISHMENT = {f"forecasting.{name}" for name in ("inventory", "fill_rate", "lost_sales", "protection",
+                                                    "calibration", "replenish", "network", "plan", "batch")}
 # Genuine exceptions (importer, imported) and why.
 ALLOWED = {
     # The webhook deliverer and its address policy live in app/api; an admin's webhook URL is
@@ -90,6 +95,8 @@ def back_arrows(graph: dict[str, set[str]]) -> list[str]:
             if importer.startswith("forecasting"):
                 if not target.startswith("forecasting"):
                     bad.append(f"{importer} -> {target} (forecasting/ imports nothing of ours)")
+                elif target in REPLENISHMENT and importer not in REPLENISHMENT and importer != "forecasting":
+                    bad.append(f"{importer} -> {target} (the forecast side never imports the replenishment side)")
             elif target.startswith("forecasting"):
                 continue  # any layer may use the library
             elif RANK[layer(target)] > RANK[layer(importer)] and (importer, target) not in ALLOWED:
@@ -113,9 +120,22 @@ def test_the_check_sees_a_back_arrow_and_function_level_imports() -> None:
     assert layer("app.purchasing.receiving") == "service" and layer("app.purchasing.models") == "db"
     broken = {**graph, "app.stock.service": graph["app.stock.service"] | {"app.transfers.service"},
               "app.catalog.service": graph["app.catalog.service"] | {"app.catalog.views"},
-              "forecasting.select": graph["forecasting.select"] | {"app.db"}}
+              "forecasting.select": graph["forecasting.select"] | {"app.db"},
+              "forecasting.pipeline": graph["forecasting.pipeline"] | {"forecasting.inventory"}}
     assert back_arrows(broken) == [
         "app.catalog.service (service) -> app.catalog.views (adapter)",
         "app.stock.service (stock) -> app.transfers.service (service)",
+        "forecasting.pipeline -> forecasting.inventory (the forecast side never imports the replenishment side)",
         "forecasting.select -> app.db (forecasting/ imports nothing of ours)",
     ]
+
+
+def test_the_replay_bench_keys_its_forecasts_on_the_forecast_side_only() -> None:
+    """bench/replenishment.py reuses cached forecasts while only its POLICY_MODULES changed: they
+    must be the replenishment side exactly (a forecast-side one there would reuse stale forecasts)."""
+    tree = ast.parse((ROOT / "bench" / "replenishment.py").read_text(encoding="utf-8"))
+    listed = next(ast.literal_eval(node.value.args[0]) for node in ast.walk(tree)
+                  if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                  and any(getattr(target, "id", None) == "POLICY_MODULES" for target in node.targets))
+    assert {f"forecasting.{name.removesuffix('.py')}" for name in listed} == REPLENISHMENT
+    assert set(MODULES) >= REPLENISHMENT

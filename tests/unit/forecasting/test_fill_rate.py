@@ -9,7 +9,8 @@ from forecasting.fill_rate import (
     level_for_fill_rate,
     level_for_fill_rate_one,
 )
-from forecasting.replenish import LeadTime, ReplenishmentInput, StockPosition, allocate_fill_rates_to_items, replenish
+from forecasting.inventory import LeadTime, ReplenishmentInput, StockPosition
+from forecasting.replenish import allocate_fill_rates_to_items, replenish
 
 
 @pytest.mark.parametrize("distribution", ["normal", "gamma"])

@@ -1,8 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from forecasting.inventory import LeadTime, ReplenishmentInput, StockPosition
 from forecasting.network import PURCHASE, TRANSFER, plan_sku_network, share_shortage
-from forecasting.replenish import LeadTime, ReplenishmentInput, StockPosition
 
 
 def warehouse(name, daily, on_hand=0, reserved=0, lead=5.0, review=15, moq=1):

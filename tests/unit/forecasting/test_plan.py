@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from forecasting.inventory import StockPosition
 from forecasting.plan import NetworkInputs, Site, SupplierTerms, plan_network
-from forecasting.replenish import StockPosition
 
 CLOUD, NORTH = 1, 2
 PRODUCT = 10

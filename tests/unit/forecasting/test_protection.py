@@ -5,14 +5,8 @@ import numpy as np
 import pytest
 
 from forecasting import lost_sales, protection
-from forecasting.replenish import (
-    LeadTime,
-    ReplenishmentInput,
-    StockPosition,
-    allocate_fill_rates_to_items,
-    replenish,
-    with_protection_scenarios,
-)
+from forecasting.inventory import LeadTime, ReplenishmentInput, StockPosition
+from forecasting.replenish import allocate_fill_rates_to_items, replenish, with_protection_scenarios
 
 
 def _pool(rng=None):

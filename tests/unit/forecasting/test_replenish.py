@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from forecasting.replenish import (
+from forecasting.inventory import (
     LeadTime,
     ReplenishmentInput,
     StockPosition,
@@ -10,10 +10,9 @@ from forecasting.replenish import (
     demand_between,
     demand_std_from_interval,
     lead_time_from_receipts,
-    replenish,
     round_order,
-    z_for_service_level,
 )
+from forecasting.replenish import replenish, z_for_service_level
 
 Z95 = 1.6448536269514722
 

@@ -9,9 +9,10 @@ import numpy as np
 from flask_babel import refresh
 
 from app.planning.reasons import reason_lines
+from forecasting.inventory import LeadTime, ReplenishmentInput, StockPosition
 from forecasting.network import plan_sku_network
 from forecasting.protection import fit_error_pool
-from forecasting.replenish import LeadTime, ReplenishmentInput, StockPosition, replenish, with_protection_scenarios
+from forecasting.replenish import replenish, with_protection_scenarios
 
 
 def _item(**overrides: Any) -> ReplenishmentInput:
