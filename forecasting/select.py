@@ -12,8 +12,9 @@ profiled twins only.
 The forecast of a series is the **combination** of its candidates with weights pooled over
 its demand class: the convex weights fitted to the class's backtest rows
 (:func:`forecasting.combine.stacked_weights`; where a global model competes, monthly data,
-fitted to the class's mean backtest RMSSE and shrunk toward the global model by a nested
-backtest, :func:`forecasting.combine.shrunk_weights`; the power weights of
+shrunk toward the global model by a nested backtest — kept only where they beat the global
+model alone in every held-out window —, :func:`forecasting.combine.shrunk_weights`; the
+power weights of
 :func:`forecasting.combine.class_weights` where a class has no usable row) — unless that
 combination's backtest error is no lower than the seasonal naive's, in which case the series
 is planned on the seasonal naive (``model`` says so; "no better" = the naive's error was lower
@@ -428,9 +429,9 @@ def choose(
     # weights above stay where a class has no usable row. Measured: on the monthly sets the
     # power weights spread over the near-equal level models and under-weighted LightGBM; on
     # Online Retail (daily) they were nearly equal (4-17 % each) and stacking did better,
-    # 0.810 vs 0.812. Where a global model competes (monthly), the stack is fitted to the
-    # class's mean RMSSE and shrunk toward the global model as far as a nested backtest says
-    # (combine.shrunk_weights). docs/forecasting.md.
+    # 0.810 vs 0.812. Where a global model competes (monthly), the stack is shrunk toward
+    # the global model as far as a nested backtest says (combine.shrunk_weights).
+    # docs/forecasting.md.
     row_class = demand_class.reindex(ids).to_numpy()
     cutoffs = cv["cutoff"].to_numpy()
     for seasonal in (True, False):

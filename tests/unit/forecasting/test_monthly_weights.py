@@ -44,16 +44,38 @@ def test_shrinkage_toward_the_global_model_is_what_the_held_out_windows_reward()
     weights, amount = shrunk_weights(p, y, s, ids, cut, toward=0)
     assert amount == 1.0
     assert weights.tolist() == [1.0, 0.0]
-    # The global model poor in the first two windows and exact in the last only: the last
-    # window alone would say shrink fully, the three together say not at all.
-    p, y, s, ids, cut = _windows([(2.0, 2.0, 0.0), (1.0, 1.0, 1.0)])
+    # The global model poor in every window: held out once each, the level model (fitted
+    # on the other windows) beats it in all three, so the stacked weights stay as fitted.
+    p, y, s, ids, cut = _windows([(2.0, 2.0, 2.0), (1.0, 1.0, 1.0)])
     weights, amount = shrunk_weights(p, y, s, ids, cut, toward=0)
     assert amount == 0.0
     np.testing.assert_allclose(weights, stacked_weights(p, y, s))
-    # One window: nothing to nest on.
+
+
+def test_shrinkage_keeps_the_other_candidates_only_where_every_held_out_window_agrees():
+    # The global model poor in the first two windows and exact in the last: held out, the
+    # first two reward the stack and by the sum of the scores it would be kept as fitted,
+    # but the last window rewards the global model alone: shrink fully.
+    p, y, s, ids, cut = _windows([(2.0, 2.0, 0.0), (1.0, 1.0, 1.0)])
+    np.testing.assert_allclose(stacked_weights(p, y, s), [0.0, 1.0], atol=1e-9)
+    weights, amount = shrunk_weights(p, y, s, ids, cut, toward=0)
+    assert amount == 1.0
+    assert weights.tolist() == [1.0, 0.0]
+
+
+def test_shrinkage_without_a_window_to_score_is_the_global_model_alone():
+    p, y, s, ids, cut = _windows([(2.0, 2.0, 2.0), (1.0, 1.0, 1.0)])
+    # One window: nothing to hold out.
     last = cut == cut.max()
-    _weights, amount = shrunk_weights(p[last], y[last], s[last], ids[last], cut[last], toward=0)
-    assert amount == 0.0
+    weights, amount = shrunk_weights(p[last], y[last], s[last], ids[last], cut[last], toward=0)
+    assert (amount, weights.tolist()) == (1.0, [1.0, 0.0])
+    # A candidate missing before the last window (WindowAverage before its 24 months fill):
+    # fitted on the windows without it, nothing is left to fit on; held out, no window
+    # but the last has every candidate.
+    p = p.copy()
+    p[cut < cut.max(), 1] = np.nan
+    weights, amount = shrunk_weights(p, y, s, ids, cut, toward=0)
+    assert (amount, weights.tolist()) == (1.0, [1.0, 0.0])
 
 
 def _cv(naive_minus_comb):
