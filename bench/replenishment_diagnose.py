@@ -145,17 +145,26 @@ def credited(scenario: Scenario, log: dict[int, dict[str, Array]], demand: Array
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
-def decomposition(target: float, c: dict[str, Array]) -> list[str]:
+def gap_terms(target: float, c: dict[str, Array]) -> dict[str, float]:
+    """The credited days' achieved fill rate and the four terms of the module doc (fractions;
+    they add up to achieved − target)."""
     a, dh, b, bs = c["A"], c["dhat"], c["beta"], c["beta_S"]
-    achieved = c["served"].sum() / a.sum()
-    allocated, at_level = (dh * b).sum() / dh.sum(), (dh * bs).sum() / dh.sum()
-    actual_weighted = (a * bs).sum() / a.sum()
-    return [f"  credited days: achieved {achieved:.4f} ({(achieved - target) * 100:+.2f} points); "
-            f"Σ actual ÷ Σ expected review demand {a.sum() / dh.sum():.3f}",
-            f"    allocation slack and clamps        {(allocated - target) * 100:+.2f}",
-            f"    whole-unit levels                  {(at_level - allocated) * 100:+.2f}",
-            f"    actual- not expected-demand weights {(actual_weighted - at_level) * 100:+.2f}",
-            f"    the curve against what happened    {(achieved - actual_weighted) * 100:+.2f}"]
+    achieved = float(c["served"].sum() / a.sum())
+    allocated, at_level = float((dh * b).sum() / dh.sum()), float((dh * bs).sum() / dh.sum())
+    actual_weighted = float((a * bs).sum() / a.sum())
+    return {"achieved": achieved, "slack": allocated - target, "whole units": at_level - allocated,
+            "weights": actual_weighted - at_level, "curve": achieved - actual_weighted,
+            "actual ÷ expected": float(a.sum() / dh.sum())}
+
+
+def decomposition(target: float, c: dict[str, Array]) -> list[str]:
+    t = gap_terms(target, c)
+    return [f"  credited days: achieved {t['achieved']:.4f} ({(t['achieved'] - target) * 100:+.2f} points); "
+            f"Σ actual ÷ Σ expected review demand {t['actual ÷ expected']:.3f}",
+            f"    allocation slack and clamps        {t['slack'] * 100:+.2f}",
+            f"    whole-unit levels                  {t['whole units'] * 100:+.2f}",
+            f"    actual- not expected-demand weights {t['weights'] * 100:+.2f}",
+            f"    the curve against what happened    {t['curve'] * 100:+.2f}"]
 
 
 def by_group(c: dict[str, Array], labels: Array, order: list[str]) -> list[str]:
