@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from replenishment import load_online_retail, make_forecasts, real_data_dir  # noqa: E402
-from replenishment_sim import AVERAGE_WINDOW_DAYS, Scenario, StockwisePolicy, lead_time_draws, review_days  # noqa: E402
+from replenishment_sim import Scenario, StockwisePolicy, lead_time_draws, opening_state, review_days  # noqa: E402
 
 from forecasting import lost_sales, protection  # noqa: E402
 from forecasting.fill_rate import DEFAULT_FLOOR_SHARE  # noqa: E402
@@ -91,12 +91,8 @@ class HindsightPolicy(RecordingPolicy):
 
 def replay(scenario: Scenario, plan: object) -> tuple[Array, Array]:
     """``bench/replenishment_sim.simulate``'s day loop, keeping the daily (demand, served)."""
-    demand = np.nan_to_num(scenario.demand, nan=0.0)
+    demand, leads, arrivals, on_hand = opening_state(scenario)
     n_skus, n_days = demand.shape
-    leads = lead_time_draws(scenario)
-    arrivals = np.zeros((n_days + int(leads.max()) + 1, n_skus))
-    past = demand[:, max(scenario.start - AVERAGE_WINDOW_DAYS, 0):scenario.start]
-    on_hand = np.ceil(past.mean(axis=1) * (scenario.lead_days + scenario.review_days))
     served = np.zeros_like(demand)
     reviews = {day: i for i, day in enumerate(review_days(scenario))}
     for day in range(scenario.start, n_days):

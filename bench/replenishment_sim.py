@@ -86,14 +86,22 @@ def lead_time_draws(scenario: Scenario) -> Array:
     return np.maximum(np.rint(draws), 1).astype(int)
 
 
-def simulate(scenario: Scenario, plan: Planner, policy: str, setting: str) -> Outcome:
-    """Replay ``plan`` over the scenario (see the module doc)."""
+def opening_state(scenario: Scenario) -> tuple[Array, Array, Array, Array]:
+    """(demand with gaps as 0, lead-time draws, empty arrivals by day, opening stock: the last
+    8 weeks' average demand over lead time + review) — where every replay starts."""
     demand = np.nan_to_num(scenario.demand, nan=0.0)
     n_skus, n_days = demand.shape
     leads = lead_time_draws(scenario)
     arrivals = np.zeros((n_days + int(leads.max()) + 1, n_skus))
     past = demand[:, max(scenario.start - AVERAGE_WINDOW_DAYS, 0):scenario.start]
     on_hand = np.ceil(past.mean(axis=1) * (scenario.lead_days + scenario.review_days))
+    return demand, leads, arrivals, on_hand
+
+
+def simulate(scenario: Scenario, plan: Planner, policy: str, setting: str) -> Outcome:
+    """Replay ``plan`` over the scenario (see the module doc)."""
+    demand, leads, arrivals, on_hand = opening_state(scenario)
+    n_skus, n_days = demand.shape
     measured_from = scenario.start + scenario.warmup_days
     served_sku, demanded_sku = np.zeros(n_skus), np.zeros(n_skus)
     stock_sum = np.zeros(n_skus)
