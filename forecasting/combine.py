@@ -165,43 +165,6 @@ def stacked_weights(
     return w / w.sum()
 
 
-# Reweighting rounds of :func:`rmsse_stacked_weights` (iteratively reweighted least squares).
-RMSSE_ROUNDS = 8
-
-
-def rmsse_stacked_weights(
-    predictions: np.ndarray, y: np.ndarray, scale: np.ndarray, series: np.ndarray,
-    rounds: int = RMSSE_ROUNDS,
-) -> np.ndarray | None:
-    """Convex weights minimising the mean per-series backtest RMSSE (rows and None as
-    :func:`stacked_weights`; ``series`` each row's series).
-
-    :func:`stacked_weights` minimises the pooled scaled squared error, in which the series
-    with the largest errors weigh most; the mean RMSSE (what the real sets are scored by)
-    weighs every series alike. Reweighted least squares: each round refits with every row's
-    scale multiplied by its series' row count × current RMSSE (a series' RMSSE is the square
-    root of its mean scaled squared error, whose gradient that weight gives).
-    """
-    w = stacked_weights(predictions, y, scale)
-    if w is None:
-        return None
-    ok = np.isfinite(predictions).all(axis=1) & np.isfinite(scale) & (scale > 0)
-    codes, _ = pd.factorize(series[ok])
-    counts = np.bincount(codes)
-    for _ in range(rounds):
-        e2 = (predictions[ok] @ w - y[ok]) ** 2 / scale[ok]
-        rmsse = np.sqrt(np.bincount(codes, weights=e2) / counts)
-        # A series forecast perfectly would take all the weight: floor at a small share.
-        rmsse = np.maximum(rmsse, 1e-3 * max(float(rmsse.mean()), 1e-12))
-        factor = np.ones(len(scale))
-        factor[ok] = (counts * rmsse)[codes]
-        refit = stacked_weights(predictions, y, scale * factor)
-        if refit is None:
-            break
-        w = refit
-    return w
-
-
 # Shrinkage toward the global model tried by the nested backtest (0 = the stacked weights).
 SHRINK_STEPS = (0.0, 0.25, 0.5, 0.75, 1.0)
 

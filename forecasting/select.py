@@ -40,8 +40,8 @@ from forecasting.combine import (
     class_weights,
     combine,
     pooled_profile,
-    rmsse_stacked_weights,
     shrunk_weights,
+    stacked_weights,
 )
 from forecasting.engine import run_statsforecast
 from forecasting.history import (
@@ -430,9 +430,7 @@ def choose(
     # power weights spread over the near-equal level models and under-weighted LightGBM; on
     # Online Retail (daily) they were nearly equal (4-17 % each) and stacking did better,
     # 0.810 vs 0.812. Where a global model competes (monthly), the pooled stack is shrunk
-    # toward the global model as far as a nested backtest says (combine.shrunk_weights);
-    # elsewhere (daily) the stack is fitted to the class's mean per-series RMSSE
-    # (combine.rmsse_stacked_weights; Online Retail 0.8075 -> 0.8073, no origin worse).
+    # toward the global model as far as a nested backtest says (combine.shrunk_weights).
     # docs/forecasting.md.
     row_class = demand_class.reindex(ids).to_numpy()
     cutoffs = cv["cutoff"].to_numpy()
@@ -448,7 +446,7 @@ def choose(
                                         cutoffs[rows], group.index(global_names[0]))
                 stacked = None if fitted is None else fitted[0]
             else:
-                stacked = rmsse_stacked_weights(block, y_rows[rows], row_scale[rows], ids[rows])
+                stacked = stacked_weights(block, y_rows[rows], row_scale[rows])
             if stacked is not None and _covers(block, stacked):
                 weights.loc[classes.index[classes == cls], group] = stacked
     row_weights = weights.reindex(ids).to_numpy()

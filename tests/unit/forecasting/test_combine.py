@@ -10,9 +10,7 @@ from forecasting.combine import (
     apply_profile,
     class_weights,
     combine,
-    mean_rmsse,
     pooled_profile,
-    rmsse_stacked_weights,
     season_position,
     stacked_weights,
 )
@@ -204,25 +202,3 @@ def test_conformal_widths_grow_with_level_and_with_one_window_are_plain_conforma
     widths = conformal_widths(errors, (50, 80, 95))
     # n = 20: the ceil(21 * level)-th smallest error
     assert widths.loc["s"].tolist() == [11.0, 17.0, 20.0]
-
-
-def test_rmsse_stacked_weights_lower_the_mean_series_rmsse_the_pooled_fit_leaves():
-    # Series "big" is off by 10 on candidate 1, series "small" by 1 on candidate 0: the
-    # pooled squared error is all about "big" and keeps some weight on candidate 1 where the
-    # mean RMSSE (each series alike) moves it to candidate 0.
-    rng = np.random.default_rng(3)
-    y = rng.uniform(1, 5, 40)
-    series = np.repeat(["big", "small"], 20)
-    noise = rng.normal(0, 0.5, (40, 2))
-    off = np.where(series == "big", 10.0, 1.0)
-    predictions = np.column_stack([y + np.where(series == "small", off, 0) + noise[:, 0],
-                                   y + np.where(series == "big", off, 0) + noise[:, 1]])
-    scale = np.ones(40)
-    pooled = stacked_weights(predictions, y, scale)
-    fitted = rmsse_stacked_weights(predictions, y, scale, series)
-    assert fitted is not None and pooled is not None
-    assert fitted.sum() == pytest.approx(1.0) and (fitted >= 0).all()
-    assert mean_rmsse(predictions, y, scale, series, fitted) < mean_rmsse(
-        predictions, y, scale, series, pooled)
-    nan_rows = np.full((3, 2), np.nan)
-    assert rmsse_stacked_weights(nan_rows, np.ones(3), np.ones(3), np.array(["a"] * 3)) is None
